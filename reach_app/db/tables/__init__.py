@@ -1,0 +1,46 @@
+"""Every SQLModel table of Reach (SPEC R-1). Import from here so that
+`SQLModel.metadata` always holds the whole model (Alembic relies on it)."""
+
+from reach_app.db.tables.accounts import BalanceTransaction, ChannelAccount, ChannelPrice, PeerCacheEntry
+from reach_app.db.tables.campaigns import (
+    CampaignAccount,
+    CampaignFlow,
+    CampaignVariation,
+    Template,
+    TemplateVersion,
+)
+from reach_app.db.tables.contacts import Contact, ContactEvent, ContactTag, Segment, SegmentMember
+from reach_app.db.tables.executions import (
+    CampaignStats,
+    FlowExecution,
+    FlowExecutionLog,
+    InboxThread,
+    Message,
+)
+from reach_app.db.tables.identity import ApiKey, Membership, Organization, User
+
+__all__ = [
+    "ApiKey",
+    "BalanceTransaction",
+    "CampaignAccount",
+    "CampaignFlow",
+    "CampaignStats",
+    "CampaignVariation",
+    "ChannelAccount",
+    "ChannelPrice",
+    "Contact",
+    "ContactEvent",
+    "ContactTag",
+    "FlowExecution",
+    "FlowExecutionLog",
+    "InboxThread",
+    "Membership",
+    "Message",
+    "Organization",
+    "PeerCacheEntry",
+    "Segment",
+    "SegmentMember",
+    "Template",
+    "TemplateVersion",
+    "User",
+]

@@ -1,0 +1,104 @@
+"""One validated settings object, read from the environment.
+
+Nothing happens at import time: call `get_settings()` (cached) when you need
+it. Two modes:
+
+* embedded (REACH_REDIS_URL unset): SQLite file by default, Dramatiq
+  StubBroker with an in-process worker and scheduler; a secret key is
+  generated once and kept in `.reach/secret_key`.
+* production (REACH_REDIS_URL set): Redis broker, separate `reach worker` and
+  `reach scheduler` processes; REACH_SECRET_KEY is required.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or invalid (message names the variable)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REACH_", extra="ignore")
+
+    db_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'reach.db'}",
+        validation_alias="REFLEX_DB_URL",
+        description="SQLAlchemy URL of the database (SQLite file or PostgreSQL).",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; unset = embedded mode (in-process workers)."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Encrypts account sessions; required outside embedded mode."
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / ".reach", description="Local state folder.")
+    scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    claim_batch_size: int = Field(default=200, ge=1, le=5000)
+    lease_seconds: int = Field(default=120, ge=5)
+    response_check_seconds: int = Field(default=60, ge=1)
+    ab_optimise_seconds: int = Field(default=300, ge=10)
+    stats_refresh_seconds: float = Field(default=2.0, gt=0)
+    worker_processes: int = Field(default=2, ge=1)
+    worker_threads: int = Field(default=4, ge=1)
+    telegram_api_id: int | None = None
+    telegram_api_hash: str | None = None
+    frontend_port: int = 3000
+    backend_port: int = 8000
+
+    @field_validator("db_url")
+    @classmethod
+    def _normalise_db_url(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite") or value.startswith("postgresql+")):
+            raise ValueError("REFLEX_DB_URL must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_required_outside_embedded(self) -> Settings:
+        if not self.embedded and not self.secret_key:
+            raise ValueError("REACH_SECRET_KEY is required when REACH_REDIS_URL is set")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The key for encrypting credentials; generated once in embedded mode."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise SettingsError(str(exc)) from exc
+
+
+def reset_settings_cache() -> None:
+    """Tests change the environment; this makes the next call re-read it."""
+    get_settings.cache_clear()
