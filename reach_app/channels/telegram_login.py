@@ -1,0 +1,303 @@
+"""Telegram account login: phone -> code -> (2FA password) -> StringSession.
+
+`TelegramLogin` drives Telethon's own login methods (send_code_request,
+sign_in) on a private `LoopRunner` thread, so a login can span several web
+requests: keep the object (one per pending login, server side) between
+`start`, `submit_code` and `submit_password`, and `close` it at the end. Its
+methods block the caller up to `timeout` seconds: from async code call them
+through `asyncio.to_thread`. One login object serves one operator at a time.
+
+The final `LoginStep` carries the StringSession string, a credential: encrypt
+it (reach_app.crypto) before storing; it is kept out of reprs and logs.
+Every failure is a `LoginError` with a machine `code` and a human `message`.
+
+`client_kwargs(proxy)` is the single place where TelegramClient options are
+chosen (also used by telegram.telethon_client_factory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from telethon import TelegramClient, errors
+from telethon.network import (
+    ConnectionTcpMTProxyIntermediate,
+    ConnectionTcpMTProxyRandomizedIntermediate,
+    TcpMTProxy,
+)
+from telethon.sessions import StringSession
+from telethon.tl import functions, types
+
+from reach_app.channels.telegram_errors import error_name
+from reach_app.channels.telegram_loop import LoopRunner
+
+ProxyKind = Literal["socks5", "socks4", "http", "mtproxy"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    """A proxy for one account. socks5/socks4/http need `python-socks`
+    installed; mtproxy needs `secret` (32 hex chars, or dd + 32 hex)."""
+
+    kind: ProxyKind
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    rdns: bool = True  # resolve Telegram's hostnames on the proxy
+
+
+def client_kwargs(proxy: ProxyConfig | None) -> dict[str, Any]:
+    """TelegramClient keyword arguments for our use (pure; raises ValueError on a bad proxy).
+
+    flood_sleep_threshold=0: Telethon never sleeps on a FloodWait, it raises
+    and we reschedule. raise_last_call_error=True: after its internal retries
+    Telethon raises the real error instead of a bare ValueError.
+    """
+    kwargs: dict[str, Any] = {
+        "flood_sleep_threshold": 0, "raise_last_call_error": True, "request_retries": 3,
+    }
+    if proxy is None:
+        return kwargs
+    if not proxy.host or not 0 < proxy.port < 65536:
+        raise ValueError(f"proxy host/port invalid: {proxy.host!r}:{proxy.port}")
+    if proxy.kind == "mtproxy":
+        secret = (proxy.secret or "").strip()
+        if secret[:2].lower() == "ee":
+            raise ValueError("fake-TLS (ee…) MTProxy secrets are not supported by Telethon")
+        try:
+            valid = len(TcpMTProxy.normalize_secret(secret)) == 16
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError("MTProxy secret must be 32 hex characters (optionally dd-prefixed)")
+        randomized = secret[:2].lower() == "dd"
+        kwargs["connection"] = (ConnectionTcpMTProxyRandomizedIntermediate if randomized
+                                else ConnectionTcpMTProxyIntermediate)
+        kwargs["proxy"] = (proxy.host, proxy.port, secret)
+        return kwargs
+    if proxy.kind not in ("socks5", "socks4", "http"):
+        raise ValueError(f"unknown proxy kind {proxy.kind!r}")
+    # Telethon's python-socks tuple: (type, addr, port, rdns, username, password)
+    kwargs["proxy"] = (proxy.kind, proxy.host, proxy.port, proxy.rdns,
+                       proxy.username, proxy.password)
+    return kwargs
+
+
+class LoginStepKind(StrEnum):
+    CODE_SENT = "code_sent"  # ask the operator for the code Telegram sent
+    PASSWORD_NEEDED = "password_needed"  # two-step verification is on
+    DONE = "done"  # logged in: session_string is set
+
+
+@dataclass(frozen=True, slots=True)
+class LoginStep:
+    kind: LoginStepKind
+    phone: str = ""
+    code_delivery: str = ""  # "app", "sms", "call", ... where the code went
+    user_id: int | None = None
+    username: str | None = None
+    display_name: str = ""
+    session_string: str | None = field(default=None, repr=False)
+
+
+class LoginError(Exception):
+    """A login failed; `message` is fit to show the operator."""
+
+    def __init__(self, code: str, message: str, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
+INVALID_PHONE_MESSAGE = (
+    "The phone number is not valid. Enter it in international format, e.g. +491701234567.")
+SESSION_REVOKED_MESSAGE = (
+    "This session is no longer valid (logged out or revoked). Log in again.")
+
+_LOGIN_ERRORS: tuple[tuple[tuple[type[BaseException], ...], str, str], ...] = (
+    ((errors.PhoneNumberInvalidError,), "invalid_phone", INVALID_PHONE_MESSAGE),
+    ((errors.PhoneNumberBannedError,), "phone_banned", "Telegram has banned this phone number."),
+    ((errors.PhoneNumberUnoccupiedError,), "phone_not_registered",
+     "No Telegram account uses this number. Sign up in an official Telegram app first."),
+    ((errors.PhoneCodeInvalidError, errors.PhoneCodeEmptyError), "code_invalid",
+     "The code is wrong. Enter the latest code Telegram sent."),
+    ((errors.PhoneCodeExpiredError, errors.PhoneCodeHashEmptyError), "code_expired",
+     "The code has expired. Request a new code."),
+    ((errors.PasswordHashInvalidError,), "password_invalid",
+     "The two-step verification password is wrong."),
+    ((errors.ApiIdInvalidError, errors.ApiIdPublishedFloodError), "api_id_invalid",
+     "The Telegram API ID / hash in the settings are not accepted by Telegram."),
+    ((errors.UserDeactivatedBanError, errors.UserDeactivatedError), "account_banned",
+     "This Telegram account is banned or deleted."),
+    ((errors.AuthKeyUnregisteredError, errors.SessionRevokedError, errors.SessionExpiredError,
+      errors.AuthKeyDuplicatedError, errors.AuthKeyInvalidError), "session_revoked",
+     SESSION_REVOKED_MESSAGE),
+    ((errors.SendCodeUnavailableError,), "code_unavailable",
+     "Telegram cannot send another code right now. Try again later."),
+    ((ConnectionError, TimeoutError, OSError), "network",
+     "Telegram could not be reached. Check the network or proxy and try again."),
+)
+_FLOODS = (errors.FloodWaitError, errors.FloodPremiumWaitError, errors.PhoneNumberFloodError,
+           errors.PhonePasswordFloodError, errors.FloodError)
+
+
+def login_error(exc: BaseException) -> LoginError | None:
+    """The LoginError for an exception raised during login (None: not a login error)."""
+    if isinstance(exc, LoginError):
+        return exc
+    if isinstance(exc, _FLOODS):
+        seconds = getattr(exc, "seconds", None)
+        wait = f"in {seconds} seconds" if seconds else "later"
+        return LoginError("flood", f"Too many attempts. Telegram asks to try again {wait}.",
+                          retry_after_seconds=seconds)
+    for classes, code, message in _LOGIN_ERRORS:
+        if isinstance(exc, classes):
+            return LoginError(code, message)
+    if isinstance(exc, errors.RPCError):
+        return LoginError("telegram_error", f"Telegram refused the login ({error_name(exc)}).")
+    return None
+
+
+def validate_string_session(session: str) -> str:
+    """The stripped StringSession if it is well formed and has an auth key (no network)."""
+    session = (session or "").strip()
+    try:
+        parsed = StringSession(session)
+    except (ValueError, struct.error):
+        parsed = None
+    if parsed is None or parsed.auth_key is None:
+        raise LoginError("session_malformed",
+                         "This is not a Telethon StringSession (it should start with 1).")
+    return session
+
+
+def _digits_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    if not 7 <= len(digits) <= 15:
+        raise LoginError("invalid_phone", INVALID_PHONE_MESSAGE)
+    return "+" + digits
+
+
+class TelegramLogin:
+    """Interactive login for one phone; `client_factory(session_string)` returns an
+    unconnected client (default: a real TelegramClient with `client_kwargs(proxy)`)."""
+
+    def __init__(self, api_id: int, api_hash: str, *, proxy: ProxyConfig | None = None,
+                 client_factory: Callable[[str], Any] | None = None,
+                 runner: LoopRunner | None = None, timeout: float = 60.0) -> None:
+        self._factory = client_factory or (lambda s: TelegramClient(
+            StringSession(s), api_id, api_hash, **client_kwargs(proxy)))
+        self._owns_runner = runner is None
+        self._runner = runner or LoopRunner(name="telegram-login")
+        self.timeout = timeout
+        self._client: Any = None
+        self._phone = ""
+        self._code_hash = ""
+        self._state: LoginStepKind | None = None
+
+    def _run(self, coro: Any) -> Any:
+        try:
+            return self._runner.run(coro, timeout=self.timeout)
+        except Exception as exc:
+            mapped = login_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    def start(self, phone: str) -> LoginStep:
+        """Ask Telegram to send a login code to `phone` (international format)."""
+        self._phone = _digits_phone(phone)
+        return self._run(self._start())
+
+    def submit_code(self, code: str) -> LoginStep:
+        """The code the operator received; PASSWORD_NEEDED when 2FA is on, else DONE."""
+        if self._state is not LoginStepKind.CODE_SENT:
+            raise LoginError("out_of_order", "Request a code first.")
+        return self._run(self._submit_code(re.sub(r"[\s-]", "", code or "")))
+
+    def submit_password(self, password: str) -> LoginStep:
+        """The two-step verification password; DONE on success."""
+        if self._state is not LoginStepKind.PASSWORD_NEEDED:
+            raise LoginError("out_of_order", "No password was asked for.")
+        return self._run(self._submit_password(password))
+
+    def import_string_session(self, session: str) -> LoginStep:
+        """Check a StringSession made elsewhere: well formed and still logged in."""
+        session = validate_string_session(session)
+        return self._run(self._import(session))
+
+    def close(self) -> None:
+        """Disconnect the login client and stop the loop thread if owned."""
+        if self._client is not None and self._runner.running:
+            with contextlib.suppress(OSError, RuntimeError):
+                self._runner.run(self._disconnect(), timeout=10)
+        if self._owns_runner:
+            self._runner.stop()
+
+    # -- coroutines (on the loop) -------------------------------------------
+
+    async def _connect(self, session: str) -> Any:
+        await self._disconnect()
+        self._client = self._factory(session)
+        self._client.flood_sleep_threshold = 0
+        await self._client.connect()
+        return self._client
+
+    async def _disconnect(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            result = client.disconnect()
+            if hasattr(result, "__await__"):
+                await result
+
+    async def _start(self) -> LoginStep:
+        client = await self._connect("")
+        sent = await client.send_code_request(self._phone)
+        self._code_hash = sent.phone_code_hash
+        self._state = LoginStepKind.CODE_SENT
+        delivery = type(getattr(sent, "type", None)).__name__.removeprefix("SentCodeType").lower()
+        return LoginStep(LoginStepKind.CODE_SENT, phone=self._phone, code_delivery=delivery)
+
+    async def _submit_code(self, code: str) -> LoginStep:
+        try:
+            user = await self._client.sign_in(
+                phone=self._phone, code=code, phone_code_hash=self._code_hash)
+        except errors.SessionPasswordNeededError:
+            self._state = LoginStepKind.PASSWORD_NEEDED
+            return LoginStep(LoginStepKind.PASSWORD_NEEDED, phone=self._phone)
+        except (errors.PhoneCodeExpiredError, errors.PhoneCodeHashEmptyError):
+            self._state = None  # a new code must be requested
+            raise
+        return await self._finish(user)
+
+    async def _submit_password(self, password: str) -> LoginStep:
+        user = await self._client.sign_in(password=password)
+        return await self._finish(user)
+
+    async def _import(self, session: str) -> LoginStep:
+        client = await self._connect(session)
+        users = await client(functions.users.GetUsersRequest([types.InputUserSelf()]))
+        if not users or not isinstance(users[0], types.User):
+            raise LoginError("session_revoked", SESSION_REVOKED_MESSAGE)
+        return await self._finish(users[0], session)
+
+    async def _finish(self, user: Any, session: str | None = None) -> LoginStep:
+        if session is None:
+            session = StringSession.save(self._client.session)
+        await self._disconnect()
+        self._state = LoginStepKind.DONE
+        name = " ".join(p for p in (getattr(user, "first_name", None),
+                                    getattr(user, "last_name", None)) if p)
+        phone = getattr(user, "phone", None)
+        return LoginStep(LoginStepKind.DONE, phone=f"+{phone}" if phone else self._phone,
+                         user_id=getattr(user, "id", None), username=getattr(user, "username", None),
+                         display_name=name, session_string=session)
