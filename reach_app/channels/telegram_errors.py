@@ -11,7 +11,6 @@ UnauthorizedError). Exceptions that are neither Telegram nor transport errors
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -137,7 +136,8 @@ _RULES: tuple[tuple[tuple[type[BaseException], ...], Rule], ...] = (
      _account(AccountProblem.DISCONNECTED, "the session is not authorized; log in again")),
     ((errors.ServerError, errors.TimedOutError), _transient),
     ((errors.FloodError,), _unknown_flood),
-    ((ConnectionError, asyncio.TimeoutError, TimeoutError, OSError), _transient),
+    # asyncio.TimeoutError is the builtin TimeoutError since Python 3.11
+    ((ConnectionError, TimeoutError, OSError), _transient),
 )
 
 
