@@ -5,8 +5,8 @@ channel runs every client call on one `LoopRunner` thread
 (`asyncio.run_coroutine_threadsafe`) and blocks the calling worker thread for
 the result, up to `timeout` seconds. The client is either given (already
 connected on that runner's loop) or built lazily on the loop by an async
-`client_factory` (see `telethon_client_factory`). Live reply handlers run on
-the same loop.
+`client_factory` (see telegram_client.telethon_client_factory). Live reply
+handlers run on the same loop.
 
 Exactly once (SPEC R-6): messages go out as raw SendMessageRequest /
 SendMediaRequest carrying `OutboundMessage.random_id`, never
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telethon import TelegramClient, errors, utils
-from telethon.sessions import StringSession
+from telethon import errors, utils
 from telethon.tl import functions, types
 
 from reach_app.channels.base import (
@@ -39,6 +38,12 @@ from reach_app.channels.base import (
     SendResult,
     Sent,
 )
+from reach_app.channels.telegram_client import (
+    ClientFactory,
+    ProxyConfig,
+    ProxyUnsupportedError,
+    telethon_client_factory,
+)
 from reach_app.channels.telegram_errors import health_from_error, map_error
 from reach_app.channels.telegram_inbound import (
     InboundCallback,
@@ -46,7 +51,6 @@ from reach_app.channels.telegram_inbound import (
     catch_up,
     register_live_handlers,
 )
-from reach_app.channels.telegram_login import ProxyConfig, client_kwargs
 from reach_app.channels.telegram_loop import LoopRunner
 from reach_app.channels.telegram_resolve import (
     HandleUnusable,
@@ -66,24 +70,6 @@ IMPORT_LIMIT_RETRY_SECONDS = 3600
 _PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _STALE_PEER = (errors.PeerIdInvalidError, errors.UserIdInvalidError, errors.ChannelInvalidError,
                errors.ChatIdInvalidError)
-
-ClientFactory = Callable[[], Awaitable[Any]]
-
-
-def telethon_client_factory(
-    session_string: str, api_id: int, api_hash: str, proxy: ProxyConfig | None = None
-) -> ClientFactory:
-    """An async factory that builds and connects a real TelegramClient from a
-    (decrypted) StringSession; the channel calls it on its own loop."""
-
-    async def connect() -> TelegramClient:
-        client = TelegramClient(StringSession(session_string), api_id, api_hash,
-                                **client_kwargs(proxy))
-        await client.connect()
-        return client
-
-    return connect
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -117,6 +103,12 @@ def _too_long(message: OutboundMessage) -> Failed | None:
     if not message.text.strip() and not message.media_url:
         return Failed(reason="empty text: nothing to send")
     return None
+
+
+__all__ = [
+    "InMemoryPeerCache", "LoopRunner", "PeerCache", "ProxyConfig", "TelegramChannel",
+    "telethon_client_factory",
+]
 
 
 class TelegramChannel:
@@ -188,6 +180,8 @@ class TelegramChannel:
     def check_health(self) -> HealthReport:
         try:
             return self._run(self._health())
+        except ProxyUnsupportedError as exc:
+            return HealthReport(connected=False, detail=str(exc))
         except Exception as exc:
             report = health_from_error(exc, now=self._clock())
             if report is None:

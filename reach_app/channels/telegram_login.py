@@ -11,8 +11,8 @@ The final `LoginStep` carries the StringSession string, a credential: encrypt
 it (reach_app.crypto) before storing; it is kept out of reprs and logs.
 Every failure is a `LoginError` with a machine `code` and a human `message`.
 
-`client_kwargs(proxy)` is the single place where TelegramClient options are
-chosen (also used by telegram.telethon_client_factory).
+Proxy settings (`ProxyConfig`, `client_kwargs`) live in telegram_client and
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,72 +23,25 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from telethon import TelegramClient, errors
-from telethon.network import (
-    ConnectionTcpMTProxyIntermediate,
-    ConnectionTcpMTProxyRandomizedIntermediate,
-    TcpMTProxy,
-)
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
+from reach_app.channels.telegram_client import (
+    ProxyConfig,
+    ProxyUnsupportedError,
+    client_kwargs,
+    require_proxy_support,
+)
 from reach_app.channels.telegram_errors import error_name
 from reach_app.channels.telegram_loop import LoopRunner
 
-ProxyKind = Literal["socks5", "socks4", "http", "mtproxy"]
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyConfig:
-    """A proxy for one account. socks5/socks4/http need `python-socks`
-    installed; mtproxy needs `secret` (32 hex chars, or dd + 32 hex)."""
-
-    kind: ProxyKind
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    secret: str | None = field(default=None, repr=False)
-    rdns: bool = True  # resolve Telegram's hostnames on the proxy
-
-
-def client_kwargs(proxy: ProxyConfig | None) -> dict[str, Any]:
-    """TelegramClient keyword arguments for our use (pure; raises ValueError on a bad proxy).
-
-    flood_sleep_threshold=0: Telethon never sleeps on a FloodWait, it raises
-    and we reschedule. raise_last_call_error=True: after its internal retries
-    Telethon raises the real error instead of a bare ValueError.
-    """
-    kwargs: dict[str, Any] = {
-        "flood_sleep_threshold": 0, "raise_last_call_error": True, "request_retries": 3,
-    }
-    if proxy is None:
-        return kwargs
-    if not proxy.host or not 0 < proxy.port < 65536:
-        raise ValueError(f"proxy host/port invalid: {proxy.host!r}:{proxy.port}")
-    if proxy.kind == "mtproxy":
-        secret = (proxy.secret or "").strip()
-        if secret[:2].lower() == "ee":
-            raise ValueError("fake-TLS (ee…) MTProxy secrets are not supported by Telethon")
-        try:
-            valid = len(TcpMTProxy.normalize_secret(secret)) == 16
-        except ValueError:
-            valid = False
-        if not valid:
-            raise ValueError("MTProxy secret must be 32 hex characters (optionally dd-prefixed)")
-        randomized = secret[:2].lower() == "dd"
-        kwargs["connection"] = (ConnectionTcpMTProxyRandomizedIntermediate if randomized
-                                else ConnectionTcpMTProxyIntermediate)
-        kwargs["proxy"] = (proxy.host, proxy.port, secret)
-        return kwargs
-    if proxy.kind not in ("socks5", "socks4", "http"):
-        raise ValueError(f"unknown proxy kind {proxy.kind!r}")
-    # Telethon's python-socks tuple: (type, addr, port, rdns, username, password)
-    kwargs["proxy"] = (proxy.kind, proxy.host, proxy.port, proxy.rdns,
-                       proxy.username, proxy.password)
-    return kwargs
+__all__ = [
+    "LoginError", "LoginStep", "LoginStepKind", "ProxyConfig", "TelegramLogin", "client_kwargs",
+    "login_error", "validate_string_session",
+]
 
 
 class LoginStepKind(StrEnum):
@@ -159,6 +112,8 @@ def login_error(exc: BaseException) -> LoginError | None:
         wait = f"in {seconds} seconds" if seconds else "later"
         return LoginError("flood", f"Too many attempts. Telegram asks to try again {wait}.",
                           retry_after_seconds=seconds)
+    if isinstance(exc, ProxyUnsupportedError):
+        return LoginError("proxy_unsupported", str(exc))
     for classes, code, message in _LOGIN_ERRORS:
         if isinstance(exc, classes):
             return LoginError(code, message)
@@ -194,8 +149,11 @@ class TelegramLogin:
     def __init__(self, api_id: int, api_hash: str, *, proxy: ProxyConfig | None = None,
                  client_factory: Callable[[str], Any] | None = None,
                  runner: LoopRunner | None = None, timeout: float = 60.0) -> None:
-        self._factory = client_factory or (lambda s: TelegramClient(
-            StringSession(s), api_id, api_hash, **client_kwargs(proxy)))
+        def real_client(session: str) -> TelegramClient:
+            require_proxy_support(proxy)
+            return TelegramClient(StringSession(session), api_id, api_hash, **client_kwargs(proxy))
+
+        self._factory = client_factory or real_client
         self._owns_runner = runner is None
         self._runner = runner or LoopRunner(name="telegram-login")
         self.timeout = timeout
