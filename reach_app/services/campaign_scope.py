@@ -12,9 +12,9 @@ from typing import Any
 from sqlmodel import Session, and_, col, select
 
 from reach_app.db.tables import CampaignFlow
-from reach_app.domain.permissions import resolve_view_mode
+from reach_app.domain.permissions import Action, can, resolve_view_mode
 from reach_app.services.actor import Actor
-from reach_app.services.errors import NotFound
+from reach_app.services.errors import Forbidden, NotFound
 
 
 def effective_view_mode(actor: Actor, requested: str) -> str:
@@ -48,4 +48,26 @@ def visible_campaign(
     ).first()
     if campaign is None:
         raise NotFound("Campaign not found")
+    return campaign
+
+
+def require_permission(actor: Actor, campaign: CampaignFlow, action: Action) -> None:
+    """Raise Forbidden when the actor may see the campaign but not do `action`."""
+    allowed = can(
+        actor.role,
+        campaign.created_by == actor.user_id,
+        actor.admin_view_enabled,
+        actor.org_mode,
+        action,
+    )
+    if not allowed:
+        raise Forbidden(f"You may not {action.value.replace('_', ' ')} this campaign")
+
+
+def campaign_for_action(
+    session: Session, actor: Actor, campaign_id: int, action: Action
+) -> CampaignFlow:
+    """Load a visible campaign and check the actor may perform `action` on it."""
+    campaign = visible_campaign(session, actor, campaign_id)
+    require_permission(actor, campaign, action)
     return campaign

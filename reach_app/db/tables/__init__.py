@@ -1,7 +1,12 @@
 """Every SQLModel table of Reach (SPEC R-1). Import from here so that
 `SQLModel.metadata` always holds the whole model (Alembic relies on it)."""
 
-from reach_app.db.tables.accounts import BalanceTransaction, ChannelAccount, ChannelPrice, PeerCacheEntry
+from reach_app.db.tables.accounts import (
+    BalanceTransaction,
+    ChannelAccount,
+    ChannelPrice,
+    PeerCacheEntry,
+)
 from reach_app.db.tables.campaigns import (
     CampaignAccount,
     CampaignFlow,
@@ -18,6 +23,7 @@ from reach_app.db.tables.executions import (
     Message,
 )
 from reach_app.db.tables.identity import ApiKey, Membership, Organization, User
+from reach_app.db.tables.sandbox import SandboxCall, SandboxMessage
 
 __all__ = [
     "ApiKey",
@@ -38,6 +44,8 @@ __all__ = [
     "Message",
     "Organization",
     "PeerCacheEntry",
+    "SandboxCall",
+    "SandboxMessage",
     "Segment",
     "SegmentMember",
     "Template",

@@ -1,0 +1,226 @@
+"""The `sandbox` provider: a simulated Telegram with replies, flood waits and
+failures, deterministic by seed, whose server state lives in SQL.
+
+Per-account simulation settings live in `ChannelAccount.settings["sandbox"]`
+(see `SandboxSettings`). Decisions are a stable hash of (seed, idempotency
+key, attempt), so a run is reproducible and a retried send can meet a
+different outcome. Like Telegram, a repeated `random_id` to the same account
+is not delivered twice: the first message's id is returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from reach_app.channels.base import (
+    AccountProblem,
+    Failed,
+    HealthReport,
+    InboundMessage,
+    OutboundMessage,
+    PollResult,
+    ReadReceipt,
+    Recipient,
+    RetryLater,
+    SendResult,
+    Sent,
+)
+from reach_app.db.tables import SandboxCall, SandboxMessage
+from reach_app.db.types import utcnow
+
+Clock = Callable[[], datetime]
+SessionFactory = Callable[[], Session]
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    seed: int = 0
+    reply_probability: float = 0.0
+    reply_delay_seconds: tuple[float, float] = (5.0, 60.0)
+    reply_texts: tuple[str, ...] = ("Thanks, tell me more", "Not interested", "Who is this?")
+    flood_wait_probability: float = 0.0
+    flood_wait_seconds: int = 30
+    transient_failure_probability: float = 0.0
+    privacy_prefix: str = "private_"
+    blocked_prefix: str = "blocked_"
+    read_receipt_delay_seconds: tuple[float, float] | None = (2.0, 30.0)
+    session_revoked: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_account_settings(cls, settings: dict[str, object] | None) -> SandboxSettings:
+        raw = dict((settings or {}).get("sandbox") or {})  # type: ignore[call-overload]
+        known = {k: raw.pop(k) for k in list(raw) if k in cls.__dataclass_fields__}
+        for pair in ("reply_delay_seconds", "read_receipt_delay_seconds"):
+            if known.get(pair) is not None:
+                known[pair] = tuple(known[pair])  # type: ignore[arg-type]
+        if "reply_texts" in known:
+            known["reply_texts"] = tuple(known["reply_texts"]) or cls.reply_texts  # type: ignore[arg-type]
+        return cls(**known, extra=raw)  # type: ignore[arg-type]
+
+
+def _unit(*parts: object) -> float:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class SandboxChannel:
+    """`Channel` implementation for one sandbox account."""
+
+    def __init__(
+        self,
+        account_id: int,
+        settings: SandboxSettings,
+        session_factory: SessionFactory,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.account_id = account_id
+        self.settings = settings
+        self._session = session_factory
+        self._now = clock
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        now = self._now()
+        with self._session() as session:
+            attempt = self._attempts(session, message.idempotency_key)
+            result, outcome = self._decide(session, message, attempt, now)
+            session.add(
+                SandboxCall(
+                    account_id=self.account_id,
+                    idempotency_key=message.idempotency_key,
+                    outcome=outcome,
+                    called_at=now,
+                )
+            )
+            session.commit()
+            return result
+
+    def _attempts(self, session: Session, key: str) -> int:
+        return session.exec(
+            select(func.count()).select_from(SandboxCall).where(SandboxCall.idempotency_key == key)
+        ).one()
+
+    def _decide(
+        self, session: Session, message: OutboundMessage, attempt: int, now: datetime
+    ) -> tuple[SendResult, str]:
+        s = self.settings
+        if s.session_revoked:
+            return Failed("session revoked", account_problem=AccountProblem.DISCONNECTED), "revoked"
+        existing = session.exec(
+            select(SandboxMessage).where(
+                SandboxMessage.account_id == self.account_id,
+                SandboxMessage.random_id == message.random_id,
+            )
+        ).first()
+        if existing is not None:  # Telegram drops a repeated random_id
+            return Sent(str(existing.id), existing.recipient.split(":", 1)[0]), "duplicate"
+        key = (s.seed, message.idempotency_key, attempt)
+        if _unit(*key, "flood") < s.flood_wait_probability:
+            retry = now + timedelta(seconds=s.flood_wait_seconds)
+            return RetryLater(retry, f"FloodWait {s.flood_wait_seconds} s", True), "flood_wait"
+        if _unit(*key, "transient") < s.transient_failure_probability:
+            return RetryLater(now + timedelta(seconds=5), "network timeout"), "transient"
+        handle, notes, failure = self._resolve(message.recipient)
+        if failure is not None:
+            return failure, "failed"
+        row = self._accept(message, handle, now)
+        session.add(row)
+        session.flush()
+        return Sent(str(row.id), handle.split(":", 1)[0], notes), "sent"
+
+    def _resolve(self, r: Recipient) -> tuple[str, tuple[str, ...], Failed | None]:
+        s = self.settings
+        if r.username and r.username.startswith(s.privacy_prefix):
+            return "", (), Failed("UserPrivacyRestricted: the user's privacy settings forbid it")
+        if r.username and r.username.startswith(s.blocked_prefix):
+            return "", (), Failed("UserIsBlocked: the user blocked this account")
+        candidates = [
+            ("chat_id", r.chat_id),
+            ("telegram_user_id", r.telegram_user_id),
+            ("phone_number", r.phone_number),
+            ("username", r.username),
+        ]
+        notes = []
+        for kind, value in candidates:
+            if value in (None, ""):
+                notes.append(f"{kind}: not set")
+                continue
+            return f"{kind}:{value}", tuple(notes), None
+        reason = "no handle to reach the lead (" + "; ".join(notes) + ")"
+        return "", tuple(notes), Failed(reason, notes=tuple(notes))
+
+    def _accept(self, message: OutboundMessage, handle: str, now: datetime) -> SandboxMessage:
+        s = self.settings
+        row = SandboxMessage(
+            account_id=self.account_id,
+            random_id=message.random_id,
+            idempotency_key=message.idempotency_key,
+            recipient=handle,
+            contact_id=message.recipient.contact_id,
+            text=message.text,
+            accepted_at=now,
+        )
+        seed = (s.seed, message.recipient.contact_id)
+        if _unit(*seed, message.idempotency_key, "reply") < s.reply_probability:
+            low, high = s.reply_delay_seconds
+            delay = low + (high - low) * _unit(*seed, "delay", message.idempotency_key)
+            row.reply_due_at = now + timedelta(seconds=delay)
+            row.reply_text = s.reply_texts[int(_unit(*seed, "text") * len(s.reply_texts))]
+        if s.read_receipt_delay_seconds is not None:
+            low, high = s.read_receipt_delay_seconds
+            row.read_due_at = now + timedelta(seconds=low + (high - low) * _unit(*seed, "read"))
+        return row
+
+    def poll(self, since: datetime, peers: Sequence[Recipient] = ()) -> PollResult:
+        """Replies and read receipts that have come due (each reported once)."""
+        now = self._now()
+        result = PollResult()
+        with self._session() as session:
+            for row in self._due(session, SandboxMessage.reply_due_at, now, replied=False):
+                row.replied = True
+                session.add(row)
+                result.inbound.append(self._inbound(row))
+            for row in self._due(session, SandboxMessage.read_due_at, now, read_reported=False):
+                row.read_reported = True
+                session.add(row)
+                result.receipts.append(self._receipt(row))
+            session.commit()
+        return result
+
+    def _due(self, session: Session, column, now: datetime, **flags: bool) -> list[SandboxMessage]:  # type: ignore[no-untyped-def]
+        query = select(SandboxMessage).where(
+            SandboxMessage.account_id == self.account_id,
+            col(column).is_not(None),
+            column <= now,
+            *(getattr(SandboxMessage, k) == v for k, v in flags.items()),
+        )
+        return list(session.exec(query.order_by(column).limit(5000)).all())
+
+    def _inbound(self, row: SandboxMessage) -> InboundMessage:
+        assert row.reply_due_at is not None
+        return InboundMessage(
+            account_id=self.account_id,
+            sender=Recipient(contact_id=row.contact_id or 0),
+            text=row.reply_text or "",
+            received_at=row.reply_due_at,
+            provider_message_id=f"in-{row.id}",
+        )
+
+    def _receipt(self, row: SandboxMessage) -> ReadReceipt:
+        assert row.read_due_at is not None
+        return ReadReceipt(
+            account_id=self.account_id,
+            peer=Recipient(contact_id=row.contact_id or 0),
+            max_provider_message_id=str(row.id),
+            read_at=row.read_due_at,
+        )
+
+    def check_health(self) -> HealthReport:
+        if self.settings.session_revoked:
+            return HealthReport(False, AccountProblem.DISCONNECTED, "session revoked")
+        return HealthReport(True, None, "sandbox account is simulated and always reachable")

@@ -1,0 +1,178 @@
+"""`reach`: the operator's command line (migrate, up, worker, scheduler, users,
+API keys, demo data, benchmark). Every command has --help; a bad argument
+prints one line and exits with code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from reach_app.settings import PROJECT_ROOT, SettingsError, get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Reach: campaign automation. Configuration comes from REFLEX_DB_URL,
+    REACH_REDIS_URL, REACH_SECRET_KEY and the other REACH_* variables (README)."""
+
+
+@cli.command()
+@click.option("--revision", default="head", show_default=True, help="Target Alembic revision.")
+def migrate(revision: str) -> None:
+    """Upgrade the database schema (creates the SQLite file when missing)."""
+    from reach_app.db.migrations import upgrade
+
+    upgrade(revision)
+    click.echo(f"Database at {get_settings().db_url.split('@')[-1]} is at {revision}.")
+
+
+@cli.command()
+@click.option("--backend-only", is_flag=True, help="Serve API + UI backend, do not build the frontend.")
+@click.option("--prod", is_flag=True, help="Run Reflex in production mode (compiled frontend).")
+def up(backend_only: bool, prod: bool) -> None:
+    """Migrate, then run workers and the web app (embedded workers by default)."""
+    from reach_app.db.migrations import upgrade
+
+    settings = get_settings()
+    upgrade("head")
+    helpers: list[subprocess.Popen[bytes]] = []
+    if not settings.embedded:
+        helpers = [_spawn_self("worker"), _spawn_self("scheduler")]
+    mode = "embedded (SQLite/in-process workers)" if settings.embedded else "Redis workers"
+    click.echo(f"Reach is starting in {mode} mode.")
+    click.echo(f"Open http://localhost:{settings.frontend_port} when the build finishes.")
+    args = ["reflex", "run", "--env", "prod" if prod else "dev"]
+    args += ["--frontend-port", str(settings.frontend_port)]
+    args += ["--backend-port", str(settings.backend_port)]
+    if backend_only:
+        args.append("--backend-only")
+    try:
+        code = subprocess.call(args, cwd=PROJECT_ROOT)
+    finally:
+        for process in helpers:
+            process.terminate()
+    sys.exit(code)
+
+
+def _spawn_self(command: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "reach_app.cli", command], cwd=PROJECT_ROOT)
+
+
+@cli.command()
+@click.option("--processes", type=click.IntRange(1, 64), default=None, help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Threads per process.")
+def worker(processes: int | None, threads: int | None) -> None:
+    """Run Dramatiq worker processes on Redis (REACH_REDIS_URL must be set)."""
+    settings = get_settings()
+    if settings.embedded:
+        raise click.UsageError("REACH_REDIS_URL is not set: embedded mode runs workers inside `reach up`")
+    args = [sys.executable, "-m", "dramatiq", "tasks.actors"]
+    args += ["--processes", str(processes or settings.worker_processes)]
+    args += ["--threads", str(threads or settings.worker_threads)]
+    os.execv(sys.executable, args)
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the scheduler loop: claims due executions and starts campaigns on time."""
+    from reach_app.runtime import run_scheduler_forever
+
+    run_scheduler_forever()
+
+
+@cli.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--name", default="")
+def user_create(email: str, password: str, name: str) -> None:
+    """Create a user who can sign in to the web UI."""
+    from reach_app.db.engine import session_scope
+    from reach_app.services.identity import create_user
+
+    with session_scope() as session:
+        created = create_user(session, email=email, password=password, name=name)
+        click.echo(f"Created user {created.id} <{created.email}>.")
+
+
+@cli.group("api-key")
+def api_key() -> None:
+    """Manage API keys."""
+
+
+@api_key.command("create")
+@click.option("--email", required=True, help="The key's owner.")
+@click.option("--name", default="cli")
+@click.option("--organization-id", type=int, default=None, help="Limit the key to one organization.")
+def api_key_create(email: str, name: str, organization_id: int | None) -> None:
+    """Create an API key and print it (it is shown only this once)."""
+    from sqlmodel import select
+
+    from reach_app.db.engine import session_scope
+    from reach_app.db.tables import User
+    from reach_app.services.errors import NotFound
+    from reach_app.services.identity import create_api_key, normalise_email
+
+    with session_scope() as session:
+        owner = session.exec(select(User).where(User.email == normalise_email(email))).first()
+        if owner is None:
+            raise NotFound(f"No user with email {email}")
+        issued = create_api_key(session, user_id=owner.id, name=name, organization_id=organization_id)
+        click.echo(issued.plaintext)
+
+
+@cli.command()
+@click.option("--contacts", type=click.IntRange(1, 100_000), default=200, show_default=True)
+def demo(contacts: int) -> None:
+    """Create (idempotently) a demo user, organization, sandbox account, contacts
+    and two campaigns: a draft and one already run."""
+    from reach_app.demo import create_demo
+
+    summary = create_demo(contacts=contacts)
+    for line in summary:
+        click.echo(line)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors, exit code 2 for bad usage or bad input."""
+    from reach_app.services.errors import ServiceError
+
+    try:
+        cli.main(args=argv, prog_name="reach", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message())  # a group called without a command: its help
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"reach: {exc.format_message().splitlines()[0]}", err=True)
+        sys.exit(2)
+    except (ServiceError, SettingsError) as exc:
+        message = getattr(exc, "message", str(exc)).splitlines()[0]
+        click.echo(f"reach: {message}", err=True)
+        sys.exit(2)
+
+
+def _register_bench() -> None:
+    bench_module = Path(__file__).with_name("bench.py")
+    if bench_module.exists():
+        from reach_app.bench import bench
+
+        cli.add_command(bench)
+
+
+_register_bench()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Running the engine: the scheduler loop (`reach scheduler`) and the embedded
+runtime (StubBroker + in-process Dramatiq worker + scheduler thread) that the
+web app starts when REACH_REDIS_URL is unset."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reach_app.db.types import utcnow
+from reach_app.services.scheduler import tick
+from reach_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def scheduler_owner() -> str:
+    return f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class SchedulerLoop:
+    """Ticks every `interval` seconds; polls replies every `poll_every` seconds."""
+
+    interval: float
+    poll_every: float
+    enqueue_batch: Callable[[list[int], str], None]
+    enqueue_poll: Callable[[int], None]
+    owner: str = field(default_factory=scheduler_owner)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    _last_poll: float = 0.0
+
+    def run_once(self) -> None:
+        settings = get_settings()
+        tick(utcnow(), self.owner, settings, self.enqueue_batch)
+        if time.monotonic() - self._last_poll >= self.poll_every:
+            from reach_app.services.polling import polling_account_ids
+
+            self._last_poll = time.monotonic()
+            for account_id in polling_account_ids():
+                self.enqueue_poll(account_id)
+
+    def run_forever(self) -> None:
+        while not self.stop_event.is_set():
+            started = time.monotonic()
+            try:
+                self.run_once()
+            except Exception:  # keep ticking: one bad tick must not stop the engine
+                log.exception("scheduler tick failed")
+            self.stop_event.wait(max(0.0, self.interval - (time.monotonic() - started)))
+
+
+def _loop_with_actors() -> SchedulerLoop:
+    from tasks.actors import poll_replies, process_executions
+
+    settings = get_settings()
+    return SchedulerLoop(
+        interval=settings.scheduler_interval_seconds,
+        poll_every=settings.response_check_seconds,
+        enqueue_batch=lambda ids, owner: process_executions.send(ids, owner),
+        enqueue_poll=lambda account_id: poll_replies.send(account_id),
+    )
+
+
+def run_scheduler_forever() -> None:
+    logging.basicConfig(level=logging.INFO)
+    loop = _loop_with_actors()
+    log.info("scheduler %s started", loop.owner)
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        loop.stop_event.set()
+
+
+@dataclass
+class EmbeddedRuntime:
+    worker: object
+    loop: SchedulerLoop
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.loop.stop_event.set()
+        self.thread.join(timeout=10)
+        self.worker.stop()  # type: ignore[attr-defined]
+
+
+def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime:
+    """In-process worker on the StubBroker plus a scheduler thread."""
+    from dramatiq import Worker
+
+    from tasks.broker import broker
+
+    settings = get_settings()
+    loop = _loop_with_actors()
+    worker = Worker(broker, worker_threads=worker_threads or settings.worker_threads, worker_timeout=100)
+    worker.start()
+    thread = threading.Thread(target=loop.run_forever, name="reach-scheduler", daemon=True)
+    thread.start()
+    return EmbeddedRuntime(worker, loop, thread)

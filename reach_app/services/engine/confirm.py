@@ -1,0 +1,201 @@
+"""Phase 3 of a send: record what the provider answered and move on."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from reach_app.channels.base import Failed, RetryLater, Sent, SendResult
+from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
+from reach_app.domain.engine import advance
+from reach_app.domain.execution import SendFailed, SendSucceeded
+from reach_app.domain.hashing import stable_int
+from reach_app.services.engine.billing import debit_send
+from reach_app.services.engine.breaker import count_failure, mark_account_problem
+from reach_app.services.engine.loader import load_batch, load_leased
+from reach_app.services.engine.planning import PlannedSend
+from reach_app.services.engine.state import SENDS_DONE, apply_step, options_of, state_of
+from reach_app.services.engine.writes import WriteSet
+from reach_app.services.inbound import STOP_AFTER_NODE
+
+
+def confirm_sends(
+    session: Session, results: Sequence[tuple[PlannedSend, SendResult]], owner: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Apply provider results; returns webhook calls to enqueue."""
+    ids = [plan.execution_id for plan, _ in results]
+    executions = {e.id: e for e in load_leased(session, ids, owner)}
+    batch = load_batch(session, list(executions.values()), now=now)
+    writes = WriteSet(now)
+    for plan, result in results:
+        message = session.get(Message, plan.message_id)
+        account = session.get(ChannelAccount, plan.account_id)
+        assert message is not None and account is not None
+        execution = executions.get(plan.execution_id)
+        match result:
+            case Sent():
+                _sent(session, writes, message, account, result, plan, batch)
+                if execution is not None:
+                    _advance_after(writes, execution, batch, SendSucceeded(plan.node_id), sent=True)
+            case RetryLater():
+                _retry(session, writes, message, account, result)
+                if execution is not None:
+                    _hold(writes, execution, status="pending", next_execution_at=result.retry_at)
+            case Failed():
+                _failed(session, writes, message, account, result, plan, execution, batch)
+    writes.flush(session)
+    return writes.webhooks
+
+
+def _sent(session, writes, message, account, result: Sent, plan, batch) -> None:  # type: ignore[no-untyped-def]
+    if message.status not in ("sent", "delivered"):
+        message.status = "sent"
+        message.provider_message_id = result.provider_message_id
+        message.sent_at = message.sent_at or writes.now
+    session.add(message)
+    account.consecutive_failures = 0
+    if account.health == "flood_wait" and (account.flood_until or writes.now) <= writes.now:
+        account.health = "connected"
+    session.add(account)
+    campaign = batch.campaigns.get(plan.campaign_id) or session.get(CampaignFlow, plan.campaign_id)
+    if campaign is not None:
+        debit_send(session, campaign, account.provider, plan.message_id)
+    writes.logs.append(
+        _log(
+            plan,
+            "sendMessage",
+            "completed",
+            writes.now,
+            output={
+                "message_id": plan.message_id,
+                "handle": result.handle_used,
+                "text": message.text,
+                "notes": list(result.notes),
+            },
+            contact_id=message.contact_id,
+        )
+    )
+
+
+def _advance_after(writes: WriteSet, execution: FlowExecution, batch, event, *, sent: bool) -> None:  # type: ignore[no-untyped-def]
+    state = state_of(execution)
+    if sent:
+        execution.context = {
+            **(execution.context or {}),
+            SENDS_DONE: int((execution.context or {}).get(SENDS_DONE, 0)) + 1,
+        }
+    if execution.status != "running":  # paused/responded/cancelled meanwhile: hold there
+        writes.update_execution(
+            execution,
+            context=execution.context,
+            awaiting=None if sent else execution.awaiting,
+            current_node_id=execution.current_node_id,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        return
+    campaign = batch.campaigns[execution.campaign_id]
+    contact = batch.contacts.get(execution.contact_id)
+    if contact is None:
+        _hold(writes, execution, status="failed", error_message="Contact was deleted")
+        return
+    step = advance(
+        batch.flow_for(execution),
+        state,
+        event,
+        contact=contact,
+        now=writes.now,
+        rng=random.Random(stable_int(execution.id, "after", writes.now.isoformat())),
+        options=options_of(campaign),
+    )
+    follow_up = apply_step(writes, execution, step, account_id=execution.account_id)
+    values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+    if (execution.context or {}).get(STOP_AFTER_NODE) and execution.status in ("running", "waiting"):
+        writes.update_execution(execution, status="responded", completed_at=writes.now, **values)
+        return
+    if follow_up is not None or execution.status == "running":
+        values.update(status="pending", next_execution_at=writes.now)  # next send: next tick
+    writes.update_execution(execution, **values)
+
+
+def _retry(session, writes, message, account, result: RetryLater) -> None:  # type: ignore[no-untyped-def]
+    message.status = "pending"
+    message.sent_at = None
+    message.error = result.reason
+    session.add(message)
+    if result.account_rest:
+        account.flood_until = max(result.retry_at, account.flood_until or result.retry_at)
+        account.health = "flood_wait"
+        account.last_error = result.reason
+        session.add(account)
+
+
+def _failed(session, writes, message, account, result: Failed, plan, execution, batch) -> None:  # type: ignore[no-untyped-def]
+    message.status = "failed"
+    message.error = result.reason[:2000]
+    session.add(message)
+    writes.logs.append(
+        _log(
+            plan,
+            "sendMessage",
+            "failed",
+            writes.now,
+            error=result.reason,
+            output={"notes": list(result.notes)},
+            contact_id=message.contact_id,
+        )
+    )
+    if result.account_problem is not None:
+        mark_account_problem(session, writes, account, result.account_problem, result.reason)
+        if execution is not None:  # the lead is not at fault: it waits for a usable account
+            _hold(
+                writes, execution, status="pending", next_execution_at=writes.now, account_id=None
+            )
+        return
+    if not result.permanent:
+        count_failure(session, writes, account, result.reason)
+        if execution is not None:
+            _hold(writes, execution, status="pending", next_execution_at=writes.now)
+        return
+    if execution is not None:
+        _advance_after(
+            writes, execution, batch, SendFailed(plan.node_id, result.reason), sent=False
+        )
+
+
+def _hold(writes: WriteSet, execution: FlowExecution, **values: Any) -> None:
+    if execution.status != "running":
+        values.pop("status", None)
+    writes.update_execution(execution, lease_owner=None, lease_expires_at=None, **values)
+
+
+def _log(
+    plan: PlannedSend,
+    log_type: str,
+    status: str,
+    now: datetime,
+    *,
+    output=None,
+    error=None,
+    contact_id=None,
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "execution_id": plan.execution_id,
+        "campaign_id": plan.campaign_id,
+        "contact_id": contact_id,
+        "node_id": plan.node_id,
+        "node_type": "SEND_MESSAGE",
+        "log_type": log_type,
+        "status": status,
+        "executed_at": now,
+        "input_data": {
+            "account_id": plan.account_id,
+            "idempotency_key": plan.outbound.idempotency_key,
+        },
+        "output_data": output or {},
+        "error_message": error,
+    }

@@ -1,0 +1,134 @@
+"""Load everything one batch needs in a handful of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from reach_app.db.tables import (
+    CampaignFlow,
+    CampaignVariation,
+    Contact,
+    ContactEvent,
+    ContactTag,
+    FlowExecution,
+)
+from reach_app.domain.contact import ContactEventView, ContactSnapshot
+from reach_app.domain.flow import Flow, parse_flow
+
+EVENT_LOOKBACK = timedelta(days=365)
+
+_FLOW_CACHE: dict[tuple[int, int, str | None], Flow] = {}
+
+
+@dataclass
+class Batch:
+    executions: list[FlowExecution]
+    campaigns: dict[int, CampaignFlow]
+    contacts: dict[int, ContactSnapshot]
+    contact_rows: dict[int, Contact]
+    variations: dict[int, dict[str, CampaignVariation]] = field(default_factory=dict)
+
+    def flow_for(self, execution: FlowExecution) -> Flow:
+        campaign = self.campaigns[execution.campaign_id]
+        variation = self.variations.get(campaign.id or 0, {}).get(execution.variation or "")
+        key = (campaign.id or 0, campaign.flow_version, variation.key if variation else None)
+        flow = _FLOW_CACHE.get(key)
+        if flow is None:
+            source = variation if variation is not None and variation.nodes else campaign
+            flow, _problems = parse_flow(source.nodes, source.edges)
+            if len(_FLOW_CACHE) > 2000:
+                _FLOW_CACHE.clear()
+            _FLOW_CACHE[key] = flow
+        return flow
+
+
+def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecution]:
+    """The executions of `ids` still leased by `owner`, locked for this transaction."""
+    query = select(FlowExecution).where(
+        col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == owner
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.exec(query.order_by(FlowExecution.id)).all())
+
+
+def load_batch(session: Session, executions: list[FlowExecution], *, now: datetime) -> Batch:
+    campaign_ids = {e.campaign_id for e in executions}
+    campaigns = {
+        c.id: c
+        for c in session.exec(select(CampaignFlow).where(col(CampaignFlow.id).in_(campaign_ids)))
+        if c.id is not None
+    }
+    variations: dict[int, dict[str, CampaignVariation]] = defaultdict(dict)
+    for v in session.exec(
+        select(CampaignVariation).where(col(CampaignVariation.campaign_id).in_(campaign_ids))
+    ):
+        variations[v.campaign_id][v.key] = v
+    contact_ids = [e.contact_id for e in executions]
+    rows = {c.id: c for c in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))}
+    tags = _tags(session, contact_ids)
+    events = _events(session, contact_ids, now) if _needs_events(campaigns.values()) else {}
+    snapshots = {
+        cid: snapshot_of(row, tags.get(cid, ()), events.get(cid, ()))
+        for cid, row in rows.items()
+        if cid is not None
+    }
+    return Batch(executions, campaigns, snapshots, rows, dict(variations))  # type: ignore[arg-type]
+
+
+def snapshot_of(
+    row: Contact, tags: Iterable[str], events: Iterable[ContactEventView] = ()
+) -> ContactSnapshot:
+    assert row.id is not None
+    return ContactSnapshot(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        username=row.username,
+        phone_number=row.phone_number,
+        group_name=row.group_name,
+        email=row.email,
+        timezone=row.timezone,
+        custom_fields=dict(row.custom_fields or {}),
+        tags=frozenset(tags),
+        score=row.score,
+        consent=dict(row.consent or {}),
+        events=tuple(events),
+    )
+
+
+def _tags(session: Session, contact_ids: list[int]) -> Mapping[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    query = select(ContactTag.contact_id, ContactTag.tag).where(
+        col(ContactTag.contact_id).in_(contact_ids)
+    )
+    for contact_id, tag in session.exec(query):
+        grouped[contact_id].append(tag)
+    return grouped
+
+
+def _needs_events(campaigns: Iterable[CampaignFlow]) -> bool:
+    return any(
+        node.get("type") == "CONDITION" and (node.get("data") or {}).get("kind") == "event"
+        for c in campaigns
+        for node in (c.nodes or [])
+        if isinstance(node, dict)
+    )
+
+
+def _events(
+    session: Session, contact_ids: list[int], now: datetime
+) -> Mapping[int, list[ContactEventView]]:
+    grouped: dict[int, list[ContactEventView]] = defaultdict(list)
+    query = select(ContactEvent.contact_id, ContactEvent.type, ContactEvent.occurred_at).where(
+        col(ContactEvent.contact_id).in_(contact_ids),
+        ContactEvent.occurred_at >= now - EVENT_LOOKBACK,
+    )
+    for contact_id, event_type, occurred_at in session.exec(query):
+        grouped[contact_id].append(ContactEventView(event_type, occurred_at))
+    return grouped

@@ -1,0 +1,186 @@
+"""Per-account pacing inside a batch (SPEC R-6): pick the sender, decide when
+it may send, and reserve the slot before the provider is called.
+
+The account rows are locked for the batch's first transaction (FOR UPDATE on
+PostgreSQL, BEGIN IMMEDIATE on SQLite), so two workers can never both take
+the same slot: limits hold across all workers. Decisions come from
+`domain.pacing`; this module only gathers the inputs.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from reach_app.db.tables import (
+    CampaignAccount,
+    CampaignFlow,
+    ChannelAccount,
+    FlowExecution,
+    Message,
+)
+from reach_app.domain.contact import ContactSnapshot
+from reach_app.domain.pacing import (
+    QuietHours,
+    RateLimits,
+    draw_cooldown,
+    earliest_send_time,
+    limits_for,
+)
+
+WINDOW = timedelta(hours=24)
+MAX_SEND_HISTORY = 2000
+USABLE_HEALTH = ("connected", "flood_wait")
+SENT_STATUSES = ("sending", "sent", "delivered")
+
+
+class PacingGate:
+    def __init__(self, session: Session, now: datetime, rng: random.Random) -> None:
+        self.session = session
+        self.now = now
+        self.rng = rng
+        self._accounts: dict[int, ChannelAccount] = {}
+        self._history: dict[int, list[datetime]] = {}
+        self._pools: dict[int, list[int]] = {}
+        self._contact_sends: dict[int, list[datetime]] = defaultdict(list)
+        self.deferrals: dict[int, int] = {}
+
+    def preload_contacts(self, contact_ids: list[int]) -> None:
+        """Recent sends to these contacts across all campaigns (frequency cap)."""
+        rows = self.session.exec(
+            select(Message.contact_id, Message.sent_at).where(
+                col(Message.contact_id).in_(contact_ids),
+                Message.direction == "out",
+                col(Message.status).in_(SENT_STATUSES),
+                col(Message.sent_at) >= self.now - WINDOW,
+            )
+        )
+        for contact_id, sent_at in rows:
+            if contact_id is not None and sent_at is not None:
+                self._contact_sends[contact_id].append(sent_at)
+
+    def account(self, account_id: int) -> ChannelAccount | None:
+        if account_id not in self._accounts:
+            query = select(ChannelAccount).where(ChannelAccount.id == account_id)
+            if self.session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = self.session.exec(query).first()
+            if row is None:
+                return None
+            self._accounts[account_id] = row
+        return self._accounts[account_id]
+
+    def pool(self, campaign: CampaignFlow) -> list[int]:
+        assert campaign.id is not None
+        if campaign.id not in self._pools:
+            ids = list(
+                self.session.exec(
+                    select(CampaignAccount.account_id)
+                    .where(CampaignAccount.campaign_id == campaign.id)
+                    .order_by(CampaignAccount.position, CampaignAccount.id)
+                )
+            )
+            if not ids and campaign.account_id is not None:
+                ids = [campaign.account_id]
+            self._pools[campaign.id] = ids
+        return self._pools[campaign.id]
+
+    def choose_account(
+        self, execution: FlowExecution, campaign: CampaignFlow
+    ) -> ChannelAccount | None:
+        """The lead's sticky account, else the usable pool account with the most
+        free daily capacity (SPEC R-6, account pools)."""
+        if execution.account_id is not None:
+            sticky = self.account(execution.account_id)
+            if sticky is not None and sticky.deleted_at is None:
+                return sticky
+        best: tuple[float, ChannelAccount] | None = None
+        for account_id in self.pool(campaign):
+            candidate = self.account(account_id)
+            if candidate is None or candidate.deleted_at is not None:
+                continue
+            if candidate.health not in USABLE_HEALTH:
+                continue
+            free = self.limits(candidate).daily_limit - len(self.history(candidate))
+            if self._resting(candidate):
+                free -= 1_000_000_000  # usable, but only after its rest
+            if best is None or free > best[0]:
+                best = (free, candidate)
+        return best[1] if best else None
+
+    def _resting(self, account: ChannelAccount) -> bool:
+        return bool(account.flood_until and account.flood_until > self.now)
+
+    def limits(self, account: ChannelAccount) -> RateLimits:
+        return limits_for(
+            account.rate_profile,
+            cooldown_min_seconds=account.cooldown_min_seconds,
+            cooldown_max_seconds=account.cooldown_max_seconds,
+            hourly_limit=account.hourly_limit,
+            daily_limit=account.daily_limit,
+        )
+
+    def history(self, account: ChannelAccount) -> list[datetime]:
+        assert account.id is not None
+        if account.id not in self._history:
+            limit = min(MAX_SEND_HISTORY, max(self.limits(account).daily_limit, 1))
+            rows = self.session.exec(
+                select(Message.sent_at)
+                .where(
+                    Message.account_id == account.id,
+                    Message.direction == "out",
+                    col(Message.status).in_(SENT_STATUSES),
+                    col(Message.sent_at) >= self.now - WINDOW,
+                )
+                .order_by(col(Message.sent_at).desc())
+                .limit(limit)
+            )
+            self._history[account.id] = sorted(t for t in rows if t is not None)
+        return self._history[account.id]
+
+    def earliest(
+        self, account: ChannelAccount, campaign: CampaignFlow, contact: ContactSnapshot
+    ) -> datetime:
+        settings: dict[str, Any] = campaign.settings or {}
+        cap = settings.get("frequency_cap")
+        return earliest_send_time(
+            now=self.now,
+            limits=self.limits(account),
+            account_sends=self.history(account),
+            next_send_at=account.next_send_at,
+            flood_until=account.flood_until,
+            quiet_hours=quiet_hours_of(settings),
+            tz=contact.timezone or campaign.timezone or "UTC",
+            contact_sends_24h=self._contact_sends.get(contact.id, ()),
+            frequency_cap=int(cap) if isinstance(cap, int | float) and cap > 0 else None,
+        )
+
+    def reserve(self, account: ChannelAccount, contact_id: int) -> None:
+        """Take the slot now: record the send time and start the next cooldown."""
+        self.history(account).append(self.now)
+        self._contact_sends[contact_id].append(self.now)
+        account.next_send_at = self.now + draw_cooldown(self.limits(account), self.rng)
+        account.updated_at = self.now
+        self.session.add(account)
+
+    def sends_in_window(self, account: ChannelAccount) -> int:
+        return len(self.history(account))
+
+
+def quiet_hours_of(settings: dict[str, Any]) -> QuietHours | None:
+    raw = settings.get("quiet_hours")
+    if not isinstance(raw, dict) or not raw.get("start") or not raw.get("end"):
+        return None
+    try:
+        return QuietHours(
+            time.fromisoformat(str(raw["start"])), time.fromisoformat(str(raw["end"]))
+        )
+    except ValueError:
+        return None
+
+
+__all__ = ["PacingGate", "quiet_hours_of"]

@@ -1,0 +1,140 @@
+"""Phase 1 of a send: choose the account, respect pacing and balance, and
+write the message row (idempotency key, status `sending`) before any call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
+from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
+from reach_app.domain.execution import SendMessage
+from reach_app.services.engine.billing import can_pay
+from reach_app.services.engine.breaker import trip_campaign
+from reach_app.services.engine.loader import Batch
+from reach_app.services.engine.pacing_gate import PacingGate
+from reach_app.services.engine.state import idempotency_key
+from reach_app.services.engine.writes import WriteSet
+
+SPREAD = timedelta(milliseconds=250)  # stagger deferred leads of one account
+
+
+@dataclass
+class PlannedSend:
+    execution_id: int
+    campaign_id: int
+    account_id: int
+    provider: str
+    account_settings: dict[str, Any]
+    node_id: str
+    message: Message
+    outbound: OutboundMessage
+    already_sent: bool = False
+    message_id: int = field(default=0)
+
+    def bind_message_id(self) -> None:
+        assert self.message.id is not None
+        self.message_id = self.message.id
+
+
+def plan_send(
+    session: Session,
+    gate: PacingGate,
+    writes: WriteSet,
+    execution: FlowExecution,
+    batch: Batch,
+    send: SendMessage,
+) -> PlannedSend | None:
+    now = writes.now
+    campaign = batch.campaigns[execution.campaign_id]
+    contact = batch.contacts[execution.contact_id]
+    account = gate.choose_account(execution, campaign)
+    if account is None:
+        trip_campaign(session, writes, campaign, "No healthy sender account is available")
+        return _defer(writes, execution, now, status="paused")
+    assert account.id is not None
+    key = idempotency_key(execution)
+    message = session.exec(select(Message).where(Message.idempotency_key == key)).first()
+    if message is not None and message.status in ("sent", "delivered"):
+        return _planned(execution, campaign, account, send, message, batch, already_sent=True)
+    allowed_at = gate.earliest(account, campaign, contact)
+    if allowed_at > now:
+        deferred = gate.deferrals.get(account.id, 0)
+        gate.deferrals[account.id] = deferred + 1
+        return _defer(writes, execution, allowed_at + SPREAD * deferred)
+    if not can_pay(session, campaign, account.provider):
+        trip_campaign(
+            session, writes, campaign, "Balance too low for the next send", "paused_balance"
+        )
+        return _defer(writes, execution, now, status="paused")
+    gate.reserve(account, contact.id)
+    message = message or Message(direction="out", idempotency_key=key, random_id=random_id_for(key))
+    _fill(message, execution, campaign, account.id, account.provider, send)
+    message.sent_at = now
+    session.add(message)
+    writes.update_execution(execution, account_id=account.id)
+    return _planned(execution, campaign, account, send, message, batch)
+
+
+def _fill(
+    message: Message,
+    execution: FlowExecution,
+    campaign: CampaignFlow,
+    account_id: int,
+    provider: str,
+    send: SendMessage,
+) -> None:
+    message.execution_id = execution.id
+    message.campaign_id = campaign.id
+    message.contact_id = execution.contact_id
+    message.account_id = account_id
+    message.node_id = send.node_id
+    message.variation = execution.variation
+    message.channel = provider
+    message.text = send.text
+    message.media_url = send.media_url
+    message.status = "sending"
+    message.attempts += 1
+    message.error = None
+
+
+def _planned(
+    execution, campaign, account, send, message, batch: Batch, *, already_sent: bool = False
+) -> PlannedSend:  # type: ignore[no-untyped-def]
+    row: Contact = batch.contact_rows[execution.contact_id]
+    recipient = Recipient(
+        contact_id=execution.contact_id,
+        chat_id=row.chat_id,
+        telegram_user_id=row.telegram_user_id,
+        phone_number=row.phone_number,
+        username=row.username,
+        email=row.email,
+    )
+    outbound = OutboundMessage(
+        account_id=account.id,
+        idempotency_key=message.idempotency_key,
+        recipient=recipient,
+        text=send.text,
+        media_url=send.media_url,
+    )
+    return PlannedSend(
+        execution_id=execution.id,
+        campaign_id=campaign.id,
+        account_id=account.id,
+        provider=account.provider,
+        account_settings=dict(account.settings or {}),
+        node_id=send.node_id,
+        message=message,
+        outbound=outbound,
+        already_sent=already_sent,
+    )
+
+
+def _defer(writes: WriteSet, execution: FlowExecution, at, *, status: str = "pending") -> None:  # type: ignore[no-untyped-def]
+    writes.update_execution(
+        execution, status=status, next_execution_at=at, lease_owner=None, lease_expires_at=None
+    )
+    return None

@@ -1,0 +1,147 @@
+"""Process one claimed batch of executions (the engine's hot path).
+
+Three phases, so that a message is never sent twice:
+1. prepare (one transaction): advance every execution through its instant
+   nodes; for each send, check pacing, reserve the account slot and write the
+   message row with its idempotency key, status `sending`.
+2. call the providers, outside any transaction.
+3. confirm (one transaction): mark messages sent/failed, advance past the
+   send, release the leases.
+A crash between 1 and 3 leaves `sending` rows; the sweeper returns the
+execution and phase 1 finds the row by its key and re-sends with the same
+random_id, which the provider recognises (reconciliation, not repetition).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from reach_app.channels.base import OutboundMessage, SendResult
+from reach_app.db.engine import session_scope
+from reach_app.db.tables import FlowExecution
+from reach_app.db.types import utcnow
+from reach_app.domain.engine import advance
+from reach_app.domain.execution import Event, ReplyReceived, Tick
+from reach_app.domain.hashing import stable_int
+from reach_app.services.engine.confirm import confirm_sends
+from reach_app.services.engine.loader import load_batch, load_leased
+from reach_app.services.engine.pacing_gate import PacingGate
+from reach_app.services.engine.planning import PlannedSend, plan_send
+from reach_app.services.engine.state import apply_step, options_of, state_of
+from reach_app.services.engine.writes import WriteSet
+from reach_app.services.inbound import PENDING_REPLY
+
+Clock = Callable[[], datetime]
+ProviderCall = Callable[[list[PlannedSend]], list[tuple[PlannedSend, SendResult]]]
+PAUSED_CAMPAIGN = ("paused", "paused_error", "paused_balance", "scheduled", "draft")
+
+
+@dataclass
+class BatchReport:
+    steps: int = 0
+    sends: int = 0
+    released: int = 0
+    webhooks: list[dict[str, object]] = field(default_factory=list)
+
+
+def process_batch(
+    ids: list[int], owner: str, *, call_providers: ProviderCall, clock: Clock = utcnow
+) -> BatchReport:
+    report = BatchReport()
+    with session_scope() as session:
+        planned = _prepare(session, ids, owner, clock(), report)
+    results = call_providers(planned) if planned else []
+    if results:
+        with session_scope() as session:
+            report.webhooks += confirm_sends(session, results, owner, clock())
+    report.sends = sum(1 for _ in results)
+    return report
+
+
+def _prepare(
+    session: Session, ids: list[int], owner: str, now: datetime, report: BatchReport
+) -> list[PlannedSend]:
+    executions = load_leased(session, ids, owner)
+    if not executions:
+        return []
+    batch = load_batch(session, executions, now=now)
+    writes = WriteSet(now)
+    gate = PacingGate(session, now, random.Random(stable_int(owner, now.isoformat())))
+    gate.preload_contacts([e.contact_id for e in executions])
+    planned: list[PlannedSend] = []
+    for execution in executions:
+        send = _step(execution, batch, writes, now, report)
+        if send is None:
+            continue
+        plan = plan_send(session, gate, writes, execution, batch, send)
+        if plan is not None:
+            planned.append(plan)
+    writes.flush(session)
+    session.flush()
+    for plan in planned:
+        plan.bind_message_id()
+    report.webhooks += writes.webhooks
+    return planned
+
+
+def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, report: BatchReport):  # type: ignore[no-untyped-def]
+    campaign = batch.campaigns[execution.campaign_id]
+    if execution.status != "running":
+        writes.update_execution(execution, lease_owner=None, lease_expires_at=None)
+        return None
+    if campaign.deleted_at is not None or not campaign.enabled or campaign.status == "cancelled":
+        return _release(
+            writes, execution, report, status="cancelled", error_message="Campaign stopped"
+        )
+    if campaign.status in PAUSED_CAMPAIGN:
+        return _release(writes, execution, report, status="paused")
+    if campaign.end_at is not None and now >= campaign.end_at:
+        return _release(
+            writes, execution, report, status="cancelled", error_message="campaign ended"
+        )
+    contact = batch.contacts.get(execution.contact_id)
+    if contact is None:
+        return _release(
+            writes, execution, report, status="failed", error_message="Contact was deleted"
+        )
+    event = _event_for(execution)  # first: it consumes a pending reply from the context
+    step = advance(
+        batch.flow_for(execution),
+        state_of(execution),
+        event,
+        contact=contact,
+        now=now,
+        rng=random.Random(stable_int(execution.id, now.isoformat())),
+        options=options_of(campaign),
+    )
+    report.steps += 1
+    send = apply_step(writes, execution, step, account_id=execution.account_id)
+    if send is None:
+        _release(writes, execution, report)
+    return send
+
+
+def _event_for(execution: FlowExecution) -> Event:
+    """A reply waiting to be consumed by a WAIT-for-reply node, else a timer tick."""
+    context = dict(execution.context or {})
+    reply = context.pop(PENDING_REPLY, None)
+    if isinstance(reply, dict):
+        execution.context = context
+        return ReplyReceived(str(reply.get("text", "")), datetime.fromisoformat(str(reply["at"])))
+    return Tick()
+
+
+def _release(
+    writes: WriteSet, execution: FlowExecution, report: BatchReport, **values: object
+) -> None:
+    if "status" not in values and execution.status == "running":
+        values["status"] = "pending"
+    writes.update_execution(execution, lease_owner=None, lease_expires_at=None, **values)
+    report.released += 1
+    return None
+

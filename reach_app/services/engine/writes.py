@@ -1,0 +1,124 @@
+"""Effects of one batch, gathered and written in bulk (a few statements per batch)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from reach_app.db.tables import (
+    CampaignFlow,
+    Contact,
+    ContactTag,
+    FlowExecution,
+    FlowExecutionLog,
+    InboxThread,
+)
+from reach_app.domain.contact import STANDARD_FIELDS
+
+
+@dataclass
+class WriteSet:
+    """Everything a batch changes, flushed with bulk statements."""
+
+    now: datetime
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    executions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    field_changes: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    score_deltas: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    tags_added: set[tuple[int, str]] = field(default_factory=set)
+    tags_removed: set[tuple[int, str]] = field(default_factory=set)
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
+
+    def log(self, execution: FlowExecution, **values: Any) -> None:
+        values.setdefault("executed_at", self.now)
+        values.setdefault("input_data", {})
+        values.setdefault("output_data", {})
+        values.setdefault("status", "completed")
+        self.logs.append(
+            {
+                "execution_id": execution.id,
+                "campaign_id": execution.campaign_id,
+                "contact_id": execution.contact_id,
+                "node_id": None,
+                "node_type": None,
+                "error_message": None,
+                **values,
+            }
+        )
+
+    def update_execution(self, execution: FlowExecution, **values: Any) -> None:
+        assert execution.id is not None
+        entry = self.executions.setdefault(execution.id, {"id": execution.id})
+        entry.update(values, updated_at=self.now)
+        for key, value in values.items():
+            setattr(execution, key, value)
+
+    def flush(self, session: Session) -> None:
+        if self.executions:
+            session.execute(update(FlowExecution), list(self.executions.values()))
+        if self.logs:
+            session.execute(insert(FlowExecutionLog), self.logs)
+        self._flush_contacts(session)
+        self._flush_tags(session)
+        self._flush_inbox(session)
+
+    def _flush_contacts(self, session: Session) -> None:
+        ids = set(self.field_changes) | set(self.score_deltas)
+        if not ids:
+            return
+        for contact in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
+            assert contact.id is not None
+            custom = dict(contact.custom_fields or {})
+            for name, value in self.field_changes.get(contact.id, {}).items():
+                if name in STANDARD_FIELDS:
+                    setattr(contact, STANDARD_FIELDS[name], None if value is None else str(value))
+                else:
+                    custom[name.removeprefix("cf-").removeprefix("custom_fields.")] = value
+            contact.custom_fields = custom
+            contact.score += self.score_deltas.get(contact.id, 0)
+            contact.updated_at = self.now
+            session.add(contact)
+
+    def _flush_tags(self, session: Session) -> None:
+        for contact_id, tag in self.tags_removed:
+            session.execute(
+                delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag == tag)
+            )
+        if self.tags_added:
+            rows = [{"contact_id": c, "tag": t} for c, t in sorted(self.tags_added)]
+            factory = (
+                pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            )
+            session.execute(factory(ContactTag).on_conflict_do_nothing(), rows)
+
+    def _flush_inbox(self, session: Session) -> None:
+        for item in self.inbox:
+            campaign = session.get(CampaignFlow, item["campaign_id"])
+            if campaign is None or item.get("account_id") is None:
+                continue  # no sender account yet: nothing to attach a thread to
+            thread = session.exec(
+                select(InboxThread).where(
+                    InboxThread.account_id == item["account_id"],
+                    InboxThread.contact_id == item["contact_id"],
+                )
+            ).first()
+            if thread is None:
+                thread = InboxThread(
+                    user_id=campaign.created_by,
+                    organization_id=campaign.organization_id,
+                    account_id=item["account_id"],
+                    contact_id=item["contact_id"],
+                )
+            thread.status = "open"
+            thread.note = item.get("note") or thread.note
+            thread.campaign_id = item.get("campaign_id") or thread.campaign_id
+            thread.last_message_at = self.now
+            session.add(thread)

@@ -1,0 +1,32 @@
+"""Dramatiq actors: thin wrappers that take ids and call services."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from reach_app.channels.registry import call_providers
+from reach_app.db.types import utcnow
+from reach_app.services.engine.runner import process_batch
+from reach_app.services.polling import poll_account
+from reach_app.services.webhooks import deliver_webhook
+from tasks.broker import QUEUE_ENGINE, QUEUE_MAINTENANCE
+
+
+@dramatiq.actor(queue_name=QUEUE_ENGINE, max_retries=5)
+def process_executions(ids: list[int], owner: str) -> None:
+    """Advance a claimed batch of executions (ids leased by `owner`)."""
+    report = process_batch(ids, owner, call_providers=call_providers)
+    for payload in report.webhooks:
+        call_webhook.send(payload)
+
+
+@dramatiq.actor(queue_name=QUEUE_MAINTENANCE, max_retries=3)
+def poll_replies(account_id: int) -> None:
+    """Response check of one polling account (replies, read receipts)."""
+    poll_account(account_id, now=utcnow())
+
+
+@dramatiq.actor(queue_name=QUEUE_MAINTENANCE, max_retries=3)
+def call_webhook(payload: dict) -> None:  # type: ignore[type-arg]
+    """A WEBHOOK node's call (SSRF-checked), logged on the execution."""
+    deliver_webhook(payload, now=utcnow())
