@@ -1,0 +1,219 @@
+"""The flow engine: ``advance(flow, state, event, ...) -> Step`` (pure, bounded, no I/O).
+
+A SEND node is two-phase. Reaching it yields ``SendMessage`` and the state parks with
+``awaiting="send"``; the caller performs the send (pacing, idempotency) and calls ``advance``
+again with ``SendSucceeded`` (the flow moves on through any instant nodes) or ``SendFailed``
+(the execution fails). A ``Tick`` while awaiting a send re-emits the same ``SendMessage``
+(deterministic text), e.g. after a rate-limit deferral.
+
+Replies: in a WAIT-for-reply a ``ReplyReceived`` continues along the flow (its text is kept
+as the variable ``reply_text``). Anywhere else it yields ``MarkResponded`` and the execution
+stops (R-7). With ``pause_on_response=False`` and a send in flight, the state keeps
+``awaiting="send"`` so the caller may let that send finish and report it; the execution then
+ends as responded without moving further. The caller decides whether to finish the send.
+
+Each call visits at most ``len(flow.nodes) + 1`` nodes, so it always terminates.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime
+from typing import assert_never
+
+from reach_app.domain.contact import ContactSnapshot
+from reach_app.domain.execution import (
+    REPLY_DEADLINE,
+    RESPONDED_AT,
+    VARIABLES,
+    WAIT_UNTIL,
+    Complete,
+    EngineOptions,
+    Event,
+    ExecutionState,
+    Fail,
+    MarkResponded,
+    ReplyReceived,
+    ScheduleAt,
+    SendFailed,
+    SendSucceeded,
+    Step,
+    Tick,
+    WriteLog,
+)
+from reach_app.domain.graph import Flow
+from reach_app.domain.jsonvalues import iso, to_utc
+from reach_app.domain.nodes import Node, SendMessageData
+from reach_app.domain.node_steps import (
+    Stop,
+    Walk,
+    context_moment,
+    context_object,
+    send_effect,
+    visit,
+    with_context,
+)
+
+LOOP_FAILURE = "loop without WAIT"
+
+
+def advance(
+    flow: Flow,
+    state: ExecutionState,
+    event: Event,
+    *,
+    contact: ContactSnapshot,
+    now: datetime,
+    rng: random.Random,
+    options: EngineOptions = EngineOptions(),
+) -> Step:
+    """The execution's next state and the effects to perform, for one event at ``now`` (UTC).
+
+    ``rng`` is accepted for node behaviour that may need chance; today every choice
+    (spintax, A/B) is a stable hash so that replays give the same result.
+    """
+    walk = Walk(flow, contact, to_utc(now), options)
+    match event:
+        case Tick():
+            return _on_tick(walk, state)
+        case SendSucceeded():
+            return _on_send_result(walk, state, event.node_id, None)
+        case SendFailed():
+            return _on_send_result(walk, state, event.node_id, event.reason)
+        case ReplyReceived():
+            return _on_reply(walk, state, event)
+        case _:  # pragma: no cover - exhaustiveness is checked by mypy
+            assert_never(event)
+
+
+def _run(walk: Walk, state: ExecutionState, node_id: str | None) -> Step:
+    """Visit nodes from ``node_id`` until one parks the execution or the flow ends."""
+    last: Node | None = walk.flow.node(state.current_node_id) if state.current_node_id else None
+    target = node_id
+    for _visit in range(len(walk.flow.nodes) + 1):
+        if target is None:
+            walk.log(last, "end", "completed", output={"reason": "past the last step"})
+            walk.emit(Complete())
+            return walk.step(replace(state, awaiting=None, outcome="completed"))
+        node = walk.flow.node(target)
+        if node is None:
+            return _fail(walk, state, last, f"Step '{target}' is not in the flow.")
+        outcome = visit(walk, replace(state, current_node_id=node.id), node)
+        if isinstance(outcome, Stop):
+            return walk.step(outcome.state)
+        state, target, last = outcome.state, outcome.next_node_id, node
+    return _fail(walk, state, last, LOOP_FAILURE)
+
+
+def _fail(walk: Walk, state: ExecutionState, node: Node | None, reason: str) -> Step:
+    walk.log(node, "error", "failed", error=reason)
+    walk.emit(Fail(reason))
+    return walk.step(replace(state, awaiting=None, outcome="failed"))
+
+
+def _next(walk: Walk, state: ExecutionState) -> str | None:
+    current = state.current_node_id
+    return None if current is None else walk.flow.next_node_id(current)
+
+
+def _on_tick(walk: Walk, state: ExecutionState) -> Step:
+    if state.outcome is not None:
+        return walk.step(state)
+    match state.awaiting:
+        case None:
+            first = state.current_node_id or walk.flow.start_node_id
+            if first is None and walk.flow.nodes:
+                first = walk.flow.nodes[0].id
+            return _run(walk, state, first)
+        case "send":
+            node = walk.flow.node(state.current_node_id or "")
+            if node is not None and isinstance(node.data, SendMessageData):
+                walk.emit(send_effect(walk, node, node.data))
+                return walk.step(state)
+            return _run(walk, replace(state, awaiting=None), state.current_node_id)
+        case "wait":
+            until = context_moment(state, WAIT_UNTIL)
+            if until is not None and walk.now < until:
+                walk.emit(ScheduleAt(until))
+                return walk.step(state)
+            return _run(walk, with_context(replace(state, awaiting=None), {}, [WAIT_UNTIL]), _next(walk, state))
+        case "reply":
+            return _on_reply_deadline(walk, state)
+        case _:  # pragma: no cover - exhaustiveness is checked by mypy
+            assert_never(state.awaiting)
+
+
+def _on_reply_deadline(walk: Walk, state: ExecutionState) -> Step:
+    """A Tick during a WAIT-for-reply: continue once the deadline has passed."""
+    deadline = context_moment(state, REPLY_DEADLINE)
+    if deadline is None:
+        return walk.step(state)  # no timeout: wait for a reply indefinitely
+    if walk.now < deadline:
+        walk.emit(ScheduleAt(deadline))
+        return walk.step(state)
+    node = walk.flow.node(state.current_node_id or "")
+    walk.log(node, "wait", "completed", output={"timed_out": True, "deadline": iso(deadline)})
+    moved = with_context(replace(state, awaiting=None), {}, [REPLY_DEADLINE])
+    return _run(walk, moved, _next(walk, state))
+
+
+def _on_send_result(walk: Walk, state: ExecutionState, node_id: str, reason: str | None) -> Step:
+    if state.outcome is not None or state.awaiting != "send" or state.current_node_id != node_id:
+        return walk.step(state)  # stale or repeated report: nothing to do
+    node = walk.flow.node(node_id)
+    responded = RESPONDED_AT in state.context
+    if reason is None:
+        sent = send_effect(walk, node, node.data) if node and isinstance(node.data, SendMessageData) else None
+        details = {} if sent is None else {"text": sent.text, "channel": sent.channel}
+        walk.log(node, "sendMessage", "completed", output=details)
+        if responded:
+            return walk.step(replace(state, awaiting=None, outcome="responded"))
+        return _run(walk, replace(state, awaiting=None), walk.flow.next_node_id(node_id))
+    walk.log(node, "sendMessage", "failed", error=reason)
+    if responded:
+        return walk.step(replace(state, awaiting=None, outcome="responded"))
+    walk.emit(Fail(reason))
+    return walk.step(replace(state, awaiting=None, outcome="failed"))
+
+
+def _on_reply(walk: Walk, state: ExecutionState, event: ReplyReceived) -> Step:
+    text, at = event.text[:500], to_utc(event.at)
+    node = walk.flow.node(state.current_node_id or "")
+    if state.outcome is None and state.awaiting == "reply":
+        walk.log(node, "response_detection", "completed", output={"text": text, "at": iso(at), "continued": True})
+        variables = {**context_object(state, VARIABLES), "reply_text": text}
+        moved = with_context(replace(state, awaiting=None, replied=True), {VARIABLES: variables}, [REPLY_DEADLINE])
+        return _run(walk, moved, _next(walk, state))
+    if state.outcome == "responded" or RESPONDED_AT in state.context:
+        return walk.step(state)  # already responded: later replies change nothing here
+    walk.log(node, "response_detection", "completed", output={"text": text, "at": iso(at)})
+    walk.emit(MarkResponded(text, at))
+    marked = with_context(replace(state, replied=True), {RESPONDED_AT: iso(at), "reply_text": text})
+    if state.outcome is None and state.awaiting == "send" and not walk.options.pause_on_response:
+        return walk.step(marked)  # the send in flight may finish; its result ends the execution
+    return walk.step(replace(marked, awaiting=None, outcome="responded"))
+
+
+def relocate_after_edit(old: Flow, new: Flow, state: ExecutionState) -> Step:
+    """R-3: after a paused flow is edited, move an execution whose node was removed.
+
+    It resumes at the nearest node that followed in the old flow and still exists (processed
+    on the next Tick), or completes when none does; the log says which.
+    """
+    current = state.current_node_id
+    if state.outcome is not None or current is None or new.node(current) is not None:
+        return Step(state, ())
+    seen = {current}
+    candidate = old.next_node_id(current)
+    while candidate is not None and new.node(candidate) is None and candidate not in seen:
+        seen.add(candidate)
+        candidate = old.next_node_id(candidate)
+    if candidate is not None and new.node(candidate) is None:
+        candidate = None
+    cleared = with_context(replace(state, awaiting=None), {}, [WAIT_UNTIL, REPLY_DEADLINE])
+    details: dict[str, object] = {"removed_node_id": current, "continues_at": candidate}
+    log = WriteLog(current, None, "flow_edit", "completed", output_data=details)
+    if candidate is None:
+        return Step(replace(cleared, outcome="completed"), (log, Complete()))
+    return Step(replace(cleared, current_node_id=candidate), (log,))

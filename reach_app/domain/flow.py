@@ -1,0 +1,95 @@
+"""Flow graph and validation (SPEC R-4): the one place these rules live.
+
+``parse_flow`` turns builder JSON into typed objects; ``find_problems`` lists every reason a
+flow cannot launch, at once, each naming its step or connection. Neither ever raises.
+"""
+
+from __future__ import annotations
+
+from reach_app.domain.flow_checks import (
+    branch_problems,
+    cycle_problems,
+    message_problems,
+    reachability_problems,
+    start_problems,
+    template_problems,
+)
+from reach_app.domain.graph import Flow, parse_graph
+from reach_app.domain.nodes import (
+    AbSplitData,
+    AbVariant,
+    ConditionData,
+    ConditionKind,
+    Edge,
+    EndData,
+    Node,
+    NodeData,
+    NodeType,
+    NotifyInboxData,
+    Operator,
+    SendMessageData,
+    SetFieldData,
+    StartData,
+    TagData,
+    UpdateScoreData,
+    WaitData,
+    WebhookData,
+)
+from reach_app.domain.problems import Problem
+
+__all__ = [
+    "AbSplitData",
+    "AbVariant",
+    "ConditionData",
+    "ConditionKind",
+    "Edge",
+    "EndData",
+    "Flow",
+    "Node",
+    "NodeData",
+    "NodeType",
+    "NotifyInboxData",
+    "Operator",
+    "Problem",
+    "SendMessageData",
+    "SetFieldData",
+    "StartData",
+    "TagData",
+    "UpdateScoreData",
+    "WaitData",
+    "WebhookData",
+    "find_problems",
+    "parse_flow",
+]
+
+
+def parse_flow(nodes: object, edges: object) -> tuple[Flow, list[Problem]]:
+    """Typed flow from nodes/edges JSON (lists or JSON text) plus the problems met parsing.
+
+    Nodes that cannot take part (not an object, no id, duplicate id, unknown type) are left
+    out of the flow; edges are kept only between nodes that are in it. Graph rules (START,
+    branches, loops, reachability, messages) are checked by ``find_problems``.
+    """
+    return parse_graph(nodes, edges)
+
+
+def find_problems(
+    nodes: object,
+    edges: object,
+    *,
+    published_template_ids: frozenset[int] | None = None,
+    known_template_ids: frozenset[int] | None = None,
+) -> list[Problem]:
+    """Every problem that blocks a launch (R-4); empty when the flow is valid.
+
+    Template references are checked only when a set of template ids is given: a template
+    id that is unknown, or known but not PUBLISHED, is a problem.
+    """
+    flow, problems = parse_graph(nodes, edges)
+    problems.extend(start_problems(flow))
+    problems.extend(branch_problems(flow))
+    problems.extend(cycle_problems(flow))
+    problems.extend(reachability_problems(flow))
+    problems.extend(message_problems(flow))
+    problems.extend(template_problems(flow, published_template_ids, known_template_ids))
+    return problems

@@ -1,0 +1,64 @@
+"""Permissions (SPEC R-11): who may see and do what with a campaign, as pure predicates.
+
+Status rules (R-3) come on top and apply to everyone; see ``lifecycle``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A member's role in an organization."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class Action(StrEnum):
+    """What a user may try to do."""
+
+    VIEW = "view"
+    EDIT_FLOW = "edit_flow"
+    EDIT_METADATA = "edit_metadata"
+    DELETE = "delete"
+    DUPLICATE = "duplicate"
+    LAUNCH = "launch"
+    PAUSE = "pause"
+    STOP = "stop"
+    MANAGE_CONTACTS = "manage_contacts"
+    MANAGE_MEMBERS = "manage_members"
+
+
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+# Only the campaign's creator runs it: nobody launches, pauses or stops another's campaign.
+CREATOR_ONLY = frozenset({Action.LAUNCH, Action.PAUSE, Action.STOP})
+
+
+def can(user_role: Role | None, actor_is_creator: bool, admin_view_enabled: bool, org_mode: bool, action: Action) -> bool:
+    """Whether the user may do ``action`` on a campaign (or, for MANAGE_MEMBERS, in the org).
+
+    Personal mode: only the creator, on everything but members (there are none). In an
+    organization (``user_role`` None: not a member, nothing allowed): creators act on their
+    own campaigns; owners and admins view others' campaigns only with admin view enabled,
+    and then may edit, delete, duplicate and manage contacts too; only they manage members.
+    """
+    action = Action(action)
+    if not org_mode:
+        return actor_is_creator and action is not Action.MANAGE_MEMBERS
+    if user_role is None:
+        return False
+    manager = Role(user_role) in MANAGERS
+    if action is Action.MANAGE_MEMBERS:
+        return manager
+    if actor_is_creator:
+        return True
+    return manager and admin_view_enabled and action not in CREATOR_ONLY
+
+
+def resolve_view_mode(requested: str, role: Role | None, admin_view_enabled: bool, org_mode: bool) -> str:
+    """"all" only for an owner/admin in an organization with admin view enabled; else "own"."""
+    wants_all = requested == "all"
+    allowed = org_mode and role is not None and Role(role) in MANAGERS and admin_view_enabled
+    return "all" if wants_all and allowed else "own"

@@ -1,0 +1,78 @@
+"""Campaign and execution statuses, actions, and the error a refused action raises (R-2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    """Where a campaign stands."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    PAUSED_ERROR = "paused_error"
+    PAUSED_BALANCE = "paused_balance"
+    COMPLETED = "completed"
+    COMPLETED_PARTIAL = "completed_partial"
+    CANCELLED = "cancelled"
+
+
+class ExecutionStatus(StrEnum):
+    """Where one contact's execution stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    RESPONDED = "responded"
+    FAILED = "failed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class CampaignAction(StrEnum):
+    """What people (and the system, for the automatic ones) do to a campaign."""
+
+    LAUNCH = "launch"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    DUPLICATE = "duplicate"
+    DELETE = "delete"
+    RESTORE = "restore"
+    ADD_CONTACTS = "add_contacts"
+    AUTO_COMPLETE = "auto_complete"
+    SCHEDULE_REACHED = "schedule_reached"
+    END_REACHED = "end_reached"
+    CIRCUIT_BREAKER = "circuit_breaker"
+    BALANCE = "balance"
+
+
+class DomainError(Exception):
+    """A refused action; ``message`` is for the user, ``code`` for programs."""
+
+    def __init__(self, message: str, code: str = "invalid_action") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+ACTIVE_EXECUTION_STATUSES = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING})
+TERMINAL_EXECUTION_STATUSES = frozenset(
+    {
+        ExecutionStatus.COMPLETED,
+        ExecutionStatus.RESPONDED,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.CANCELLED,
+        ExecutionStatus.SKIPPED,
+    }
+)
+FLOW_EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED})
+PAUSED_STATUSES = frozenset({CampaignStatus.PAUSED, CampaignStatus.PAUSED_ERROR, CampaignStatus.PAUSED_BALANCE})
+FINISHED_STATUSES = frozenset({CampaignStatus.COMPLETED, CampaignStatus.COMPLETED_PARTIAL})
+RUNNING_STATUSES = frozenset({CampaignStatus.ACTIVE, CampaignStatus.SCHEDULED}) | PAUSED_STATUSES
