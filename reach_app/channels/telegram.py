@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,55 +61,30 @@ from reach_app.channels.telegram_resolve import (
     recipient_handles,
     resolve_handle,
 )
+from reach_app.channels.telegram_send import check_length, send_request, sent_message_id
 
-TEXT_LIMIT = 4096
-"""Maximum message length, in characters."""
-CAPTION_LIMIT = 1024
-"""Maximum media caption length, in characters."""
 IMPORT_LIMIT_RETRY_SECONDS = 3600
 """Retry delay when Telegram's contact-import quota blocks the only usable handle, in s."""
-_PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _STALE_PEER = (errors.PeerIdInvalidError, errors.UserIdInvalidError, errors.ChannelInvalidError,
                errors.ChatIdInvalidError)
 
+__all__ = [
+    "InMemoryPeerCache", "LoopRunner", "PeerCache", "PollFailed", "ProxyConfig",
+    "TelegramChannel", "telethon_client_factory",
+]
+
+
+class PollFailed(Exception):
+    """poll() could not reach Telegram; `outcome` says what to do (from the error table):
+    RetryLater, or Failed with `account_problem` for the circuit breaker (SPEC R-2)."""
+
+    def __init__(self, outcome: RetryLater | Failed) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _message_id(result: Any, random_id: int) -> int | None:
-    """The new message's id from SendMessage/SendMedia's Updates result."""
-    if isinstance(result, types.UpdateShortSentMessage):
-        return int(result.id)
-    updates = getattr(result, "updates", None) or []
-    for update in updates:
-        if isinstance(update, types.UpdateMessageID) and update.random_id == random_id:
-            return int(update.id)
-    for update in updates:
-        if isinstance(update, (types.UpdateNewMessage, types.UpdateNewChannelMessage)):
-            return int(update.message.id)
-    return None
-
-
-def _media_for(url: str) -> Any:
-    path = url.split("?", 1)[0].lower()
-    if path.endswith(_PHOTO_SUFFIXES):
-        return types.InputMediaPhotoExternal(url=url)
-    return types.InputMediaDocumentExternal(url=url)
-
-
-def _too_long(message: OutboundMessage) -> Failed | None:
-    limit, what = (CAPTION_LIMIT, "caption") if message.media_url else (TEXT_LIMIT, "text")
-    if len(message.text) > limit:
-        return Failed(reason=f"{what} too long: {len(message.text)} > {limit} characters")
-    if not message.text.strip() and not message.media_url:
-        return Failed(reason="empty text: nothing to send")
-    return None
-
-
-__all__ = [
-    "InMemoryPeerCache", "LoopRunner", "PeerCache", "ProxyConfig", "TelegramChannel",
-    "telethon_client_factory",
-]
 
 
 class TelegramChannel:
@@ -139,16 +115,14 @@ class TelegramChannel:
         self._runner = runner or LoopRunner(name=f"telegram-{account_id}")
         self._clock = clock
         if client is not None:
-            client.flood_sleep_threshold = 0
+            _adopt(client)
 
     # -- plumbing ------------------------------------------------------------
 
     async def _get_client(self) -> Any:
         if self._client is None:
             assert self._factory is not None
-            client = await self._factory()
-            client.flood_sleep_threshold = 0  # never sleep inside a call; we reschedule
-            self._client = client
+            self._client = _adopt(await self._factory())
         return self._client
 
     def _run(self, coro: Any) -> Any:
@@ -158,7 +132,7 @@ class TelegramChannel:
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Send one message; never raises for Telegram or network errors."""
-        invalid = _too_long(message)
+        invalid = check_length(message)
         if invalid is not None:
             return invalid
         notes: list[str] = []
@@ -174,8 +148,14 @@ class TelegramChannel:
 
     def poll(self, since: datetime, peers: Sequence[Recipient]) -> PollResult:
         """Replies newer than `since` (aware) and read receipts, from recent dialogs.
-        Raises on Telegram/network errors (map them with telegram_errors.map_error)."""
-        return self._run(self._poll(since, peers))
+        Raises PollFailed (with the mapped outcome) on Telegram or network errors."""
+        try:
+            return self._run(self._poll(since, peers))
+        except Exception as exc:
+            outcome = map_error(exc, now=self._clock())
+            if outcome is None:
+                raise
+            raise PollFailed(outcome) from exc
 
     def check_health(self) -> HealthReport:
         try:
@@ -202,10 +182,8 @@ class TelegramChannel:
     def close(self) -> None:
         """Disconnect the client and stop the loop thread if this channel owns it."""
         if self._client is not None and self._runner.running:
-            disconnect = getattr(self._client, "disconnect", None)
-            if disconnect is not None:
-                with contextlib.suppress(OSError, TimeoutError, RuntimeError):
-                    self._run(_maybe_await(disconnect()))
+            with contextlib.suppress(OSError, TimeoutError, RuntimeError):
+                self._run(_disconnect(self._client))
         if self._owns_runner:
             self._runner.stop()
 
@@ -226,14 +204,14 @@ class TelegramChannel:
                 deferred = str(exc)
                 continue
             try:
-                result = await client(self._request(message, peer))
+                result = await client(send_request(message, peer, link_preview=self.link_preview))
             except _STALE_PEER as exc:
                 notes.append(f"{handle}: {type(exc).__name__} (stale peer)")
                 self._forget(peer)
                 continue
             except errors.RandomIdDuplicateError:
                 return await self._already_sent(client, message, peer, handle, notes)
-            msg_id = _message_id(result, message.random_id)
+            msg_id = sent_message_id(result, message.random_id)
             if msg_id is None:
                 notes.append("Telegram accepted the message but returned no message id")
             return Sent(provider_message_id=str(msg_id or ""), handle_used=handle,
@@ -244,17 +222,6 @@ class TelegramChannel:
         reason = "; ".join(notes) if notes else "the recipient has no Telegram handle"
         return Failed(reason=f"no usable Telegram handle: {reason}", permanent=True,
                       notes=tuple(notes))
-
-    def _request(self, message: OutboundMessage, peer: Any) -> Any:
-        if message.media_url:
-            return functions.messages.SendMediaRequest(
-                peer=peer, media=_media_for(message.media_url), message=message.text,
-                random_id=message.random_id,
-            )
-        return functions.messages.SendMessageRequest(
-            peer=peer, message=message.text, random_id=message.random_id,
-            no_webpage=not self.link_preview,
-        )
 
     def _forget(self, peer: Any) -> None:
         with contextlib.suppress(TypeError, ValueError):
@@ -290,7 +257,19 @@ class TelegramChannel:
         return HealthReport(connected=True, detail=f"logged in as {name}")
 
 
-async def _maybe_await(value: Any) -> Any:
-    if hasattr(value, "__await__"):
-        return await value
-    return value
+def _adopt(client: Any) -> Any:
+    """Make a client fit for the engine: never sleep on a FloodWait (we reschedule), and
+    raise the real error after Telethon's internal retries (RANDOM_ID_DUPLICATE is a 500)
+    instead of a bare ValueError. The second is a private Telethon 1.x attribute, also
+    set through client_kwargs(); set here too for clients built elsewhere."""
+    client.flood_sleep_threshold = 0
+    if hasattr(client, "_raise_last_call_error"):
+        client._raise_last_call_error = True
+    return client
+
+
+async def _disconnect(client: Any) -> None:
+    """Disconnect on the loop thread (Telethon's disconnect() looks at the running loop)."""
+    result = client.disconnect() if hasattr(client, "disconnect") else None
+    if inspect.isawaitable(result):
+        await result

@@ -120,16 +120,9 @@ async def _peer_for_user(client: Any, cache: PeerCache, account_id: int, user_id
     access_hash = cache.get_access_hash(account_id, user_id)
     if access_hash is not None:
         return types.InputPeerUser(user_id, access_hash)
-    get_input_entity = getattr(client, "get_input_entity", None)
-    if get_input_entity is not None:  # Telethon's in-memory entity cache
-        try:
-            peer = await get_input_entity(types.PeerUser(user_id))
-        except (ValueError, TypeError, KeyError):
-            peer = None
-        if isinstance(peer, types.InputPeerUser):
-            cache.put_access_hash(account_id, user_id, peer.access_hash)
-            return peer
-    try:  # access_hash 0 works for users the server lets this account see
+    # access_hash 0 works for users the server lets this account see (contacts, people
+    # who wrote to it); this is also Telethon's own last resort in get_input_entity.
+    try:
         users = await client(functions.users.GetUsersRequest([types.InputUser(user_id, 0)]))
     except (errors.UserIdInvalidError, errors.PeerIdInvalidError) as exc:
         raise HandleUnusable(f"user {user_id} is unknown to this account ({type(exc).__name__})") from None

@@ -13,13 +13,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from telethon import TelegramClient, events
+from telethon import TelegramClient, errors, events
 from telethon.sessions import StringSession
 from telethon.tl import types
-from telethon.tl.functions.messages import GetHistoryRequest
+from telethon.tl.functions.messages import GetDialogsRequest, GetHistoryRequest
 
-from reach_app.channels.base import InboundMessage, ReadReceipt, Recipient
-from reach_app.channels.telegram import TelegramChannel
+from reach_app.channels.base import (
+    AccountProblem,
+    Failed,
+    InboundMessage,
+    ReadReceipt,
+    Recipient,
+    RetryLater,
+)
+from reach_app.channels.telegram import PollFailed, TelegramChannel
 from reach_app.channels.telegram_inbound import register_live_handlers
 from reach_app.channels.telegram_resolve import InMemoryPeerCache
 from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
@@ -209,3 +216,20 @@ def test_catch_up_caches_the_access_hashes_it_sees(
     channel.poll(since=T0, peers=[])
     assert cache.get_access_hash(7, 555) == 9001
     assert cache.get_access_hash(7, 556) == 9002
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [(errors.AuthKeyUnregisteredError(request=None), Failed),
+     (errors.FloodWaitError(request=None, capture=50), RetryLater),
+     (ConnectionError("down"), RetryLater)],
+)
+def test_a_poll_that_cannot_reach_telegram_raises_the_mapped_outcome(
+    channel: TelegramChannel, fake: FakeTelegram, error: Exception, kind: type
+) -> None:
+    fake.script(GetDialogsRequest, error)
+    with pytest.raises(PollFailed) as info:
+        channel.poll(since=T0, peers=[])
+    assert isinstance(info.value.outcome, kind)
+    if isinstance(info.value.outcome, Failed):
+        assert info.value.outcome.account_problem is AccountProblem.DISCONNECTED

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from telethon import errors
+from telethon import TelegramClient, errors
+from telethon.sessions import StringSession
 from telethon.tl import types
 from telethon.tl.functions.messages import SendMediaRequest, SendMessageRequest
 
@@ -216,3 +217,26 @@ def test_a_lazily_built_client_is_created_on_the_loop_and_reused(
 def test_exactly_one_of_client_or_factory_is_required() -> None:
     with pytest.raises(ValueError):
         TelegramChannel(7)
+
+
+def test_the_message_id_falls_back_to_the_new_message_update(
+    channel: TelegramChannel, fake: FakeTelegram
+) -> None:
+    new = types.UpdateNewMessage(message=types.Message(id=77, peer_id=types.PeerUser(555),
+                                                       date=T0, message="x", out=True),
+                                 pts=1, pts_count=1)
+    fake.script(SendMessageRequest, types.Updates(updates=[new], users=[], chats=[], date=T0, seq=0),
+                types.Updates(updates=[], users=[], chats=[], date=T0, seq=0))
+    assert channel.send(message(key="a")) == Sent("77", "telegram_user_id")
+    odd = channel.send(message(key="b"))
+    assert isinstance(odd, Sent) and odd.provider_message_id == ""
+    assert "no message id" in odd.notes[0]
+
+
+def test_a_real_telegram_client_is_adopted_and_closed_on_the_loop_thread(runner: LoopRunner) -> None:
+    client = TelegramClient(StringSession(), 12345, "0123456789abcdef0123456789abcdef")
+    channel = TelegramChannel(7, client=client, runner=runner)
+    assert client.flood_sleep_threshold == 0
+    assert client._raise_last_call_error is True
+    channel.close()  # Telethon's disconnect() must run on the client's loop
+    assert runner.running
