@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telethon import errors, utils
 from telethon.tl import functions, types
@@ -62,6 +62,8 @@ from reach_app.channels.telegram_resolve import (
     resolve_handle,
 )
 from reach_app.channels.telegram_send import check_length, send_request, sent_message_id
+
+T = TypeVar("T")
 
 IMPORT_LIMIT_RETRY_SECONDS = 3600
 """Retry delay when Telegram's contact-import quota blocks the only usable handle, in s."""
@@ -125,7 +127,7 @@ class TelegramChannel:
             self._client = _adopt(await self._factory())
         return self._client
 
-    def _run(self, coro: Any) -> Any:
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._runner.run(coro, timeout=self.timeout)
 
     # -- Channel -------------------------------------------------------------

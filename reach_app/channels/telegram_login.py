@@ -20,10 +20,10 @@ from __future__ import annotations
 import contextlib
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from telethon import TelegramClient, errors
 from telethon.sessions import StringSession
@@ -70,6 +70,8 @@ class LoginError(Exception):
         self.message = message
         self.retry_after_seconds = retry_after_seconds
 
+
+T = TypeVar("T")
 
 INVALID_PHONE_MESSAGE = (
     "The phone number is not valid. Enter it in international format, e.g. +491701234567.")
@@ -162,7 +164,7 @@ class TelegramLogin:
         self._code_hash = ""
         self._state: LoginStepKind | None = None
 
-    def _run(self, coro: Any) -> Any:
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         try:
             return self._runner.run(coro, timeout=self.timeout)
         except Exception as exc:

@@ -90,7 +90,7 @@ class FakeTelegram:
             user = self.users.get(peer.user_id)
             if user is None or user.access_hash != peer.access_hash:
                 raise errors.PeerIdInvalidError(request=request)
-            return user.id
+            return int(user.id)
         raise errors.PeerIdInvalidError(request=request)
 
     def _deliver(self, request: Any, text: str) -> types.Updates:

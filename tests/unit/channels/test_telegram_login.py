@@ -50,10 +50,10 @@ def password_info() -> types.account.Password:
                                   srp_B=srp_b, srp_id=1, hint="pet")
 
 
-class OfflineClient(TelegramClient):
+class OfflineClient(TelegramClient):  # type: ignore[misc]
     """A TelegramClient whose server is scripted per request type."""
 
-    def __init__(self, session: str, script: dict[type, list[Any]], log: list[Any]) -> None:
+    def __init__(self, session: str, script: dict[Any, Any], log: list[Any]) -> None:
         super().__init__(StringSession(session), 12345, API_HASH, receive_updates=False)
         self.script, self.log, self.authorized = script, log, bool(session)
 

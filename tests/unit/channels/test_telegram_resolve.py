@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from telethon import errors
@@ -13,6 +14,7 @@ from telethon.tl.functions.users import GetUsersRequest
 
 from reach_app.channels.base import Failed, OutboundMessage, Recipient, RetryLater, Sent
 from reach_app.channels.telegram import TelegramChannel
+from reach_app.channels.telegram_loop import LoopRunner
 from reach_app.channels.telegram_resolve import (
     InMemoryPeerCache,
     normalise_phone,
@@ -24,7 +26,7 @@ from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
 LEAD = make_user(555, access_hash=9001, username="Lead_User", phone="491701234567")
 
 
-def send_to(channel: TelegramChannel, key: str = "k1", **handles: object) -> object:
+def send_to(channel: TelegramChannel, key: str = "k1", **handles: Any) -> object:
     recipient = Recipient(contact_id=1, **handles)
     return channel.send(OutboundMessage(account_id=7, idempotency_key=key,
                                         recipient=recipient, text="hi"))
@@ -100,7 +102,9 @@ def test_a_second_send_to_the_same_username_does_not_resolve_it_again(
     assert cache.get_username(7, "lead_user") == (555, 9001)
 
 
-def test_the_cache_is_per_account(fake: FakeTelegram, cache: InMemoryPeerCache, runner) -> None:
+def test_the_cache_is_per_account(
+    fake: FakeTelegram, cache: InMemoryPeerCache, runner: LoopRunner
+) -> None:
     fake.add_user(LEAD)
     cache.put_username(8, "lead_user", 555, 1234)  # another account's hash
     channel = TelegramChannel(7, client=fake, peer_cache=cache, runner=runner)

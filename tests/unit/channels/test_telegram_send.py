@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from telethon import TelegramClient, errors
@@ -27,7 +28,7 @@ from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
 LEAD = make_user(555, access_hash=9001, username="lead_user", phone="491701234567")
 
 
-def message(text: str = "Hello {firstName}", key: str = "exec-1:node-2", **handles: object) -> OutboundMessage:
+def message(text: str = "Hello {firstName}", key: str = "exec-1:node-2", **handles: Any) -> OutboundMessage:
     recipient = Recipient(contact_id=1, **handles) if handles else Recipient(
         contact_id=1, telegram_user_id=555)
     return OutboundMessage(account_id=7, idempotency_key=key, recipient=recipient, text=text)
@@ -144,13 +145,14 @@ def test_an_empty_text_without_media_fails_permanently(channel: TelegramChannel)
      ("https://cdn.example.com/brochure.pdf", types.InputMediaDocumentExternal)],
 )
 def test_media_goes_out_as_send_media_by_url_with_the_same_random_id(
-    channel: TelegramChannel, fake: FakeTelegram, url: str, media_type: type
+    channel: TelegramChannel, fake: FakeTelegram, url: str, media_type: Any
 ) -> None:
     msg = OutboundMessage(account_id=7, idempotency_key="m", text="caption",
                           recipient=Recipient(contact_id=1, telegram_user_id=555), media_url=url)
     assert isinstance(channel.send(msg), Sent)
     [request] = fake.of_type(SendMediaRequest)
-    assert isinstance(request.media, media_type) and request.media.url == url
+    media: Any = request.media
+    assert isinstance(media, media_type) and media.url == url
     assert request.random_id == msg.random_id and request.message == "caption"
 
 
