@@ -1,9 +1,8 @@
-"""Fixtures for the Telegram channel tests: one loop thread shared by the module."""
+"""Fixtures for the Telegram channel tests: one loop thread shared by the whole session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 
@@ -34,8 +33,3 @@ def cache() -> InMemoryPeerCache:
 def channel(fake: FakeTelegram, cache: InMemoryPeerCache, runner: LoopRunner) -> TelegramChannel:
     return TelegramChannel(7, client=fake, peer_cache=cache, runner=runner, timeout=5,
                            clock=lambda: T0)
-
-
-@pytest.fixture
-def now() -> datetime:
-    return T0
