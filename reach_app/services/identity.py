@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import ApiKey, User
 from reach_app.db.types import utcnow
-from reach_app.services.errors import Conflict, Invalid, Unauthorized
+from reach_app.services.errors import Conflict, Invalid, NotFound, Unauthorized
 
 _HASHER = PasswordHasher()
 API_KEY_PREFIX = "rk_"
@@ -103,3 +103,25 @@ def user_for_api_key(session: Session, plaintext: str) -> tuple[User, ApiKey]:
     key.last_used_at = utcnow()
     session.add(key)
     return user, key
+
+
+def list_api_keys(
+    session: Session, *, user_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[ApiKey], int]:
+    """One page of the user's working keys, newest first, and how many there are."""
+    where = (ApiKey.user_id == user_id, col(ApiKey.revoked_at).is_(None))
+    total = session.exec(select(func.count()).select_from(ApiKey).where(*where)).one()
+    rows = session.exec(
+        select(ApiKey).where(*where).order_by(col(ApiKey.id).desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+def revoke_api_key(session: Session, *, user_id: int, key_id: int) -> ApiKey:
+    """Revoke one of the user's keys; another user's key is NotFound."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.user_id != user_id or key.revoked_at is not None:
+        raise NotFound("API key not found")
+    key.revoked_at = utcnow()
+    session.add(key)
+    return key

@@ -1,0 +1,1 @@
+"""One router module per resource; each endpoint validates, calls a service, shapes the answer."""
