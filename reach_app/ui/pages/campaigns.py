@@ -1,0 +1,259 @@
+"""Campaign list: My / All organization campaigns, search, status filter, pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import reflex as rx
+
+from reach_app.services.campaign_queries import CampaignRow, list_campaigns
+from reach_app.ui import routes
+from reach_app.ui.components.common import (
+    CAMPAIGN_STATUS_COLORS,
+    empty_state,
+    loading_block,
+    page_header,
+    pager,
+    status_badge,
+)
+from reach_app.ui.components.layout import shell
+from reach_app.ui.state import AppState, NotSignedIn, error_toast
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 20
+ALL_STATUSES = "all"
+
+
+@dataclasses.dataclass
+class CampaignItem:
+    """One list row as the browser sees it (plain values, no ORM objects)."""
+
+    id: int
+    name: str
+    status: str
+    enabled: bool
+    creator: str
+    contacts: int
+    sent: int
+    responded: int
+    created: str
+
+
+def to_item(row: CampaignRow) -> CampaignItem:
+    return CampaignItem(
+        id=row.id,
+        name=row.name,
+        status=row.status,
+        enabled=row.enabled,
+        creator=row.creator_name,
+        contacts=row.contacts,
+        sent=row.sent,
+        responded=row.responded,
+        created=row.created_at.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+class CampaignListState(AppState):
+    view_mode: str = "own"
+    status_filter: str = ALL_STATUSES
+    search: str = ""
+    page: int = 1
+    total: int = 0
+    rows: list[CampaignItem] = []
+    loading: bool = True
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @rx.event
+    def load(self):
+        return self._fetch()
+
+    def _fetch(self):
+        self.loading = True
+        try:
+            with self.actor_session() as (session, actor):
+                view_mode = self.view_mode if self.may_view_all else "own"
+                result = list_campaigns(
+                    session,
+                    actor,
+                    view_mode=view_mode,
+                    status=None if self.status_filter == ALL_STATUSES else self.status_filter,
+                    search=self.search or None,
+                    limit=PAGE_SIZE,
+                    offset=(self.page - 1) * PAGE_SIZE,
+                )
+                self.total = result.total
+                self.rows = [to_item(r) for r in result.rows]
+        except NotSignedIn:
+            return rx.redirect(routes.SIGN_IN)
+        except Exception as exc:
+            log.exception("campaign list failed")
+            return error_toast(exc)
+        finally:
+            self.loading = False
+        return None
+
+    @rx.event
+    def set_view_mode(self, value: str | list[str]):
+        self.view_mode = "all" if value == "all" else "own"
+        self.page = 1
+        return self._fetch()
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        self.status_filter, self.page = value, 1
+        return self._fetch()
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search, self.page = value.strip()[:200], 1
+        return self._fetch()
+
+    @rx.event
+    def next_page(self):
+        self.page = min(self.page + 1, self.pages)
+        return self._fetch()
+
+    @rx.event
+    def previous_page(self):
+        self.page = max(1, self.page - 1)
+        return self._fetch()
+
+
+def _filters() -> rx.Component:
+    statuses = [ALL_STATUSES, *CAMPAIGN_STATUS_COLORS]
+    return rx.flex(
+        rx.cond(
+            CampaignListState.may_view_all,
+            rx.segmented_control.root(
+                rx.segmented_control.item("My campaigns", value="own"),
+                rx.segmented_control.item("All organization campaigns", value="all"),
+                value=CampaignListState.view_mode,
+                on_change=CampaignListState.set_view_mode,
+                data_testid="view-mode",
+            ),
+        ),
+        rx.debounce_input(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=14)),
+                placeholder="Search campaigns",
+                value=CampaignListState.search,
+                on_change=CampaignListState.set_search,
+                width="100%",
+                max_width="320px",
+                data_testid="campaign-search",
+            ),
+            debounce_timeout=350,
+        ),
+        rx.select(
+            statuses,
+            value=CampaignListState.status_filter,
+            on_change=CampaignListState.set_status_filter,
+            data_testid="status-filter",
+        ),
+        gap="10px",
+        wrap="wrap",
+        align="center",
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+def _cell_hidden_on_phone(*children, **props) -> rx.Component:
+    return rx.table.cell(*children, display=["none", "none", "table-cell"], **props)
+
+
+def _row(item: CampaignItem) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(item.name, href="/campaigns/" + item.id.to(str), weight="medium"),
+            rx.cond(~item.enabled, rx.badge("disabled", color_scheme="gray", margin_left="6px")),
+        ),
+        rx.table.cell(status_badge(item.status)),
+        rx.cond(CampaignListState.org_mode, _cell_hidden_on_phone(item.creator)),
+        rx.table.cell(item.contacts, data_testid="count-contacts"),
+        rx.table.cell(item.sent, data_testid="count-sent"),
+        rx.table.cell(item.responded, data_testid="count-responded"),
+        _cell_hidden_on_phone(item.created),
+        rx.table.cell(
+            rx.link(
+                rx.button("Open", size="1", variant="soft"), href="/campaigns/" + item.id.to(str)
+            )
+        ),
+        data_testid="campaign-row",
+        align="center",
+    )
+
+
+def _table() -> rx.Component:
+    header = rx.table.header(
+        rx.table.row(
+            rx.table.column_header_cell("Name"),
+            rx.table.column_header_cell("Status"),
+            rx.cond(
+                CampaignListState.org_mode,
+                rx.table.column_header_cell("Creator", display=["none", "none", "table-cell"]),
+            ),
+            rx.table.column_header_cell("Contacts"),
+            rx.table.column_header_cell("Sent"),
+            rx.table.column_header_cell("Responded"),
+            rx.table.column_header_cell("Created (UTC)", display=["none", "none", "table-cell"]),
+            rx.table.column_header_cell(""),
+        )
+    )
+    return rx.box(
+        rx.table.root(
+            header,
+            rx.table.body(rx.foreach(CampaignListState.rows, _row)),
+            variant="surface",
+            size="2",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _body() -> rx.Component:
+    return rx.cond(
+        CampaignListState.loading & (CampaignListState.rows.length() == 0),
+        loading_block(),
+        rx.cond(
+            CampaignListState.total == 0,
+            empty_state(
+                "megaphone",
+                "No campaigns here yet",
+                "Create a campaign, build its flow, add contacts and launch it.",
+                rx.link(rx.button("New campaign"), href=routes.NEW_CAMPAIGN),
+            ),
+            rx.fragment(
+                _table(),
+                pager(
+                    CampaignListState.page,
+                    CampaignListState.pages,
+                    CampaignListState.total,
+                    CampaignListState.previous_page,
+                    CampaignListState.next_page,
+                ),
+            ),
+        ),
+    )
+
+
+def campaigns_page() -> rx.Component:
+    return shell(
+        page_header(
+            "Campaigns",
+            rx.link(
+                rx.button(rx.icon("plus", size=16), "New campaign"),
+                href=routes.NEW_CAMPAIGN,
+            ),
+            subtitle=CampaignListState.workspace_name,
+        ),
+        _filters(),
+        _body(),
+        on_workspace_change=CampaignListState.load,
+    )

@@ -1,0 +1,37 @@
+"""Registers every page of the UI on the app, with its route, title and on_load."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from reach_app.ui import routes
+from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
+from reach_app.ui.pages.sign_in import sign_in_page
+from reach_app.ui.pages.sign_up import sign_up_page
+from reach_app.ui.state import AppState
+
+
+def _index() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), min_height="100vh")
+
+
+def register_pages(app: rx.App) -> None:
+    app.add_page(_index, route="/", title="Reach", on_load=AppState.go_home)
+    app.add_page(
+        sign_in_page,
+        route=routes.SIGN_IN,
+        title="Sign in · Reach",
+        on_load=AppState.redirect_if_signed_in,
+    )
+    app.add_page(
+        sign_up_page,
+        route=routes.SIGN_UP,
+        title="Create account · Reach",
+        on_load=AppState.redirect_if_signed_in,
+    )
+    app.add_page(
+        campaigns_page,
+        route=routes.CAMPAIGNS,
+        title="Campaigns · Reach",
+        on_load=[AppState.require_sign_in, CampaignListState.load],
+    )

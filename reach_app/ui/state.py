@@ -1,0 +1,169 @@
+"""The shared application state: who is signed in, and in which workspace.
+
+Every page state is a substate of `AppState`. The browser only holds a signed
+session token (cookie) and the chosen workspace (local storage); the user id
+lives in a backend-only var and is re-derived from the token whenever the
+backend state is fresh. Every service call builds an `Actor` through
+`actor_for`, which re-checks organization membership, so a forged workspace
+value can never reach another tenant's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import reflex as rx
+from sqlmodel import Session
+
+from reach_app.db.engine import session_scope
+from reach_app.services.actor import Actor, actor_for
+from reach_app.services.errors import ServiceError
+from reach_app.services.organizations import organizations_of
+from reach_app.services.web_sessions import SESSION_TTL_SECONDS, user_for_session
+from reach_app.ui import routes
+
+PERSONAL = "personal"
+
+
+class NotSignedIn(Exception):
+    """The browser has no valid session; the page redirects to sign-in."""
+
+
+class AppState(rx.State):
+    """Session, user and workspace; shared by every page."""
+
+    session_token: str = rx.Cookie(
+        "", name="reach_session", max_age=SESSION_TTL_SECONDS, same_site="strict"
+    )
+    workspace: str = rx.LocalStorage(PERSONAL, name="reach_workspace")
+
+    _user_id: int = 0
+    user_email: str = ""
+    user_name: str = ""
+    organizations: list[dict[str, str]] = []
+    workspace_name: str = "Personal"
+    role: str = ""
+    admin_view_enabled: bool = False
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.user_email)
+
+    @rx.var
+    def org_mode(self) -> bool:
+        return self.workspace != PERSONAL and bool(self.role)
+
+    @rx.var
+    def may_view_all(self) -> bool:
+        """Owner/admin with admin_view_enabled may list every org campaign (R-11)."""
+        return self.org_mode and self.admin_view_enabled and self.role in ("owner", "admin")
+
+    # ---- helpers for page states (not events) -------------------------------
+
+    def organization_id(self) -> int | None:
+        """The selected organization's id, or None in personal mode."""
+        if self.workspace == PERSONAL or not self.workspace.isdigit():
+            return None
+        return int(self.workspace)
+
+    def user_id(self) -> int:
+        """The signed-in user's id; raises NotSignedIn when there is none."""
+        if self._user_id:
+            return self._user_id
+        with session_scope() as session:
+            user = user_for_session(session, self.session_token)
+            if user is None or user.id is None:
+                raise NotSignedIn()
+            self._remember_user(session, user.id, user.email, user.name)
+        return self._user_id
+
+    @contextmanager
+    def actor_session(self) -> Iterator[tuple[Session, Actor]]:
+        """One transaction and the acting user in the current workspace."""
+        user_id = self.user_id()
+        with session_scope() as session:
+            yield session, actor_for(session, user_id, self.organization_id())
+
+    def _remember_user(self, session: Session, user_id: int, email: str, name: str) -> None:
+        self._user_id = user_id
+        self.user_email = email
+        self.user_name = name or email
+        self._load_workspaces(session)
+
+    def _load_workspaces(self, session: Session) -> None:
+        memberships = organizations_of(session, self._user_id)
+        self.organizations = [
+            {"id": str(org.id), "name": org.name, "role": role} for org, role in memberships
+        ]
+        selected = next((o for o, _ in memberships if str(o.id) == self.workspace), None)
+        if selected is None:
+            self.workspace = PERSONAL
+            self.workspace_name, self.role, self.admin_view_enabled = "Personal", "", False
+            return
+        role = next(r for o, r in memberships if o.id == selected.id)
+        self.workspace_name, self.role = selected.name, role
+        self.admin_view_enabled = selected.admin_view_enabled
+
+    # ---- events -------------------------------------------------------------
+
+    @rx.event
+    def require_sign_in(self):
+        """on_load guard of every signed-in page: refresh the user or go to sign-in."""
+        self._user_id = 0
+        try:
+            self.user_id()
+        except NotSignedIn:
+            self.user_email = ""
+            return rx.redirect(routes.SIGN_IN)
+
+    @rx.event
+    def go_home(self):
+        """The bare "/" URL: campaigns when signed in, else sign-in."""
+        return rx.redirect(routes.HOME if self.session_token else routes.SIGN_IN)
+
+    @rx.event
+    def redirect_if_signed_in(self):
+        """on_load of the sign-in/sign-up pages: skip them when already signed in."""
+        if not self.session_token:
+            return None
+        self._user_id = 0
+        try:
+            self.user_id()
+        except NotSignedIn:
+            return None
+        return rx.redirect(routes.HOME)
+
+    @rx.event
+    def switch_workspace(self, value: str):
+        """Select personal mode or one of the user's organizations."""
+        self.workspace = value if value == PERSONAL or value.isdigit() else PERSONAL
+        try:
+            with session_scope() as session:
+                self._user_id = self.user_id()
+                self._load_workspaces(session)
+        except NotSignedIn:
+            return rx.redirect(routes.SIGN_IN)
+        return None
+
+    @rx.event
+    def refresh_workspace(self):
+        """Re-read the current organization's settings (after they changed)."""
+        with session_scope() as session:
+            self._load_workspaces(session)
+
+    @rx.event
+    def sign_out(self):
+        self.reset()
+        self.session_token = ""
+        self.workspace = PERSONAL
+        return [rx.remove_cookie("reach_session"), rx.redirect(routes.SIGN_IN)]
+
+
+def error_toast(exc: Exception):
+    """A toast describing a failed action (service errors carry a safe message)."""
+    if isinstance(exc, ServiceError):
+        return rx.toast.error(exc.message)
+    if isinstance(exc, NotSignedIn):
+        return rx.redirect(routes.SIGN_IN)
+    return rx.toast.error("Something went wrong; the error was logged.")
