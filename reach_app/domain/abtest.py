@@ -39,13 +39,17 @@ def _usable(weight: float) -> float:
     return weight if math.isfinite(weight) and weight > 0 else 0.0
 
 
-def assign_variation(contact_id: int, variations: Sequence[Variation], *, salt: str = "") -> str | None:
+def assign_variation(
+    contact_id: int, variations: Sequence[Variation], *, salt: str = ""
+) -> str | None:
     """The variation for a contact: stable per (salt, contact id), shares follow the weights.
 
     Disabled variations and non-positive weights are excluded; None when nothing is eligible.
     Use the AB_SPLIT node id (or the campaign id) as ``salt`` so splits are independent.
     """
-    eligible = [(variation.key, _usable(variation.weight)) for variation in variations if variation.enabled]
+    eligible = [
+        (variation.key, _usable(variation.weight)) for variation in variations if variation.enabled
+    ]
     eligible = [(key, weight) for key, weight in eligible if weight > 0]
     if not eligible:
         return None
@@ -55,7 +59,7 @@ def assign_variation(contact_id: int, variations: Sequence[Variation], *, salt: 
         cumulative += weight
         if point < cumulative:
             return key
-    return eligible[-1][0]  # float rounding at the very top of the range
+    return eligible[-1][0]  # pragma: no cover - float rounding at the very top of the range
 
 
 def optimise_weights(
@@ -77,7 +81,11 @@ def optimise_weights(
     result = {key: _usable(weight) for key, weight in weights.items()}
     total = sum(result.values())
     enough = max(min_sample, 1)
-    rates = {item.key: item.response_rate for item in counts if item.key in result and item.sent >= enough}
+    rates = {
+        item.key: item.response_rate
+        for item in counts
+        if item.key in result and item.sent >= enough
+    }
     if total <= 0 or len(rates) < 2:
         return result
     shares = {key: weight / total for key, weight in result.items()}

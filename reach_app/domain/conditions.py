@@ -11,7 +11,9 @@ from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.jsonvalues import as_number, parse_moment, shift, to_utc
 from reach_app.domain.nodes import ConditionData, ConditionKind, Operator
 
-MAX_WITHIN_DAYS = 36500.0  # a century; larger windows are clamped so date arithmetic never overflows
+MAX_WITHIN_DAYS = (
+    36500.0  # a century; larger windows are clamped so date arithmetic never overflows
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,9 @@ def evaluate_condition(data: ConditionData, inputs: ConditionInputs) -> bool:
         case ConditionKind.TAG:
             return isinstance(data.value, str) and inputs.contact.has_tag(data.value.strip())
         case ConditionKind.EVENT:
-            return _event_happened(inputs.contact, data.event_type or "", data.within_days, inputs.now)
+            return _event_happened(
+                inputs.contact, data.event_type or "", data.within_days, inputs.now
+            )
         case ConditionKind.VARIABLE:
             return compare(inputs.variables.get(data.field or ""), data.operator, data.value)
         case ConditionKind.REPLIED:
@@ -126,13 +130,16 @@ def _order(actual: object, expected: object) -> int | None:
     return None
 
 
-def _event_happened(contact: ContactSnapshot, event_type: str, within_days: float | None, now: datetime) -> bool:
+def _event_happened(
+    contact: ContactSnapshot, event_type: str, within_days: float | None, now: datetime
+) -> bool:
     wanted = event_type.strip().casefold()
     since = None
     if within_days is not None:
         since = shift(to_utc(now), -timedelta(days=min(within_days, MAX_WITHIN_DAYS)))
     return any(
-        event.type.strip().casefold() == wanted and (since is None or to_utc(event.occurred_at) >= since)
+        event.type.strip().casefold() == wanted
+        and (since is None or to_utc(event.occurred_at) >= since)
         for event in contact.events
     )
 

@@ -74,7 +74,9 @@ class ContactSnapshot:
     def with_field(self, name: str, value: object) -> ContactSnapshot:
         """A copy with one field set; unknown names land in custom_fields."""
         if name in STANDARD_FIELDS:
-            changes: dict[str, object] = {STANDARD_FIELDS[name]: None if value is None else str(value)}
+            changes: dict[str, object] = {
+                STANDARD_FIELDS[name]: None if value is None else str(value)
+            }
             return replace(self, **changes)  # type: ignore[arg-type]
         if name == "score" and isinstance(value, int) and not isinstance(value, bool):
             return replace(self, score=value)

@@ -44,16 +44,9 @@ from reach_app.domain.execution import (
 )
 from reach_app.domain.graph import Flow
 from reach_app.domain.jsonvalues import iso, to_utc
+from reach_app.domain.node_steps import send_effect, visit
 from reach_app.domain.nodes import Node, SendMessageData
-from reach_app.domain.node_steps import (
-    Stop,
-    Walk,
-    context_moment,
-    context_object,
-    send_effect,
-    visit,
-    with_context,
-)
+from reach_app.domain.walk import Stop, Walk, context_moment, context_object, with_context
 
 LOOP_FAILURE = "loop without WAIT"
 
@@ -93,7 +86,7 @@ def _run(walk: Walk, state: ExecutionState, node_id: str | None) -> Step:
     target = node_id
     for _visit in range(len(walk.flow.nodes) + 1):
         if target is None:
-            walk.log(last, "end", "completed", output={"reason": "past the last step"})
+            walk.log(last, "end", "completed", outputs={"reason": "past the last step"})
             walk.emit(Complete())
             return walk.step(replace(state, awaiting=None, outcome="completed"))
         node = walk.flow.node(target)
@@ -137,7 +130,11 @@ def _on_tick(walk: Walk, state: ExecutionState) -> Step:
             if until is not None and walk.now < until:
                 walk.emit(ScheduleAt(until))
                 return walk.step(state)
-            return _run(walk, with_context(replace(state, awaiting=None), {}, [WAIT_UNTIL]), _next(walk, state))
+            return _run(
+                walk,
+                with_context(replace(state, awaiting=None), {}, [WAIT_UNTIL]),
+                _next(walk, state),
+            )
         case "reply":
             return _on_reply_deadline(walk, state)
         case _:  # pragma: no cover - exhaustiveness is checked by mypy
@@ -153,7 +150,7 @@ def _on_reply_deadline(walk: Walk, state: ExecutionState) -> Step:
         walk.emit(ScheduleAt(deadline))
         return walk.step(state)
     node = walk.flow.node(state.current_node_id or "")
-    walk.log(node, "wait", "completed", output={"timed_out": True, "deadline": iso(deadline)})
+    walk.log(node, "wait", "completed", outputs={"timed_out": True, "deadline": iso(deadline)})
     moved = with_context(replace(state, awaiting=None), {}, [REPLY_DEADLINE])
     return _run(walk, moved, _next(walk, state))
 
@@ -164,9 +161,13 @@ def _on_send_result(walk: Walk, state: ExecutionState, node_id: str, reason: str
     node = walk.flow.node(node_id)
     responded = RESPONDED_AT in state.context
     if reason is None:
-        sent = send_effect(walk, node, node.data) if node and isinstance(node.data, SendMessageData) else None
+        sent = (
+            send_effect(walk, node, node.data)
+            if node and isinstance(node.data, SendMessageData)
+            else None
+        )
         details = {} if sent is None else {"text": sent.text, "channel": sent.channel}
-        walk.log(node, "sendMessage", "completed", output=details)
+        walk.log(node, "sendMessage", "completed", outputs=details)
         if responded:
             return walk.step(replace(state, awaiting=None, outcome="responded"))
         return _run(walk, replace(state, awaiting=None), walk.flow.next_node_id(node_id))
@@ -181,13 +182,20 @@ def _on_reply(walk: Walk, state: ExecutionState, event: ReplyReceived) -> Step:
     text, at = event.text[:500], to_utc(event.at)
     node = walk.flow.node(state.current_node_id or "")
     if state.outcome is None and state.awaiting == "reply":
-        walk.log(node, "response_detection", "completed", output={"text": text, "at": iso(at), "continued": True})
+        walk.log(
+            node,
+            "response_detection",
+            "completed",
+            outputs={"text": text, "at": iso(at), "continued": True},
+        )
         variables = {**context_object(state, VARIABLES), "reply_text": text}
-        moved = with_context(replace(state, awaiting=None, replied=True), {VARIABLES: variables}, [REPLY_DEADLINE])
+        moved = with_context(
+            replace(state, awaiting=None, replied=True), {VARIABLES: variables}, [REPLY_DEADLINE]
+        )
         return _run(walk, moved, _next(walk, state))
     if state.outcome == "responded" or RESPONDED_AT in state.context:
         return walk.step(state)  # already responded: later replies change nothing here
-    walk.log(node, "response_detection", "completed", output={"text": text, "at": iso(at)})
+    walk.log(node, "response_detection", "completed", outputs={"text": text, "at": iso(at)})
     walk.emit(MarkResponded(text, at))
     marked = with_context(replace(state, replied=True), {RESPONDED_AT: iso(at), "reply_text": text})
     if state.outcome is None and state.awaiting == "send" and not walk.options.pause_on_response:

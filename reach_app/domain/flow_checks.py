@@ -20,7 +20,11 @@ def start_problems(flow: Flow) -> list[Problem]:
     if not starts:
         return [Problem("start_missing", "The flow needs a START step.")]
     return [
-        Problem("start_multiple", f"{_label(node)}: a flow has exactly one START; remove this one.", node_id=node.id)
+        Problem(
+            "start_multiple",
+            f"{_label(node)}: a flow has exactly one START; remove this one.",
+            node_id=node.id,
+        )
         for node in starts[1:]
     ]
 
@@ -37,7 +41,11 @@ def branch_problems(flow: Flow) -> list[Problem]:
             continue
         present = {edge.condition for edge in flow.outgoing(node.id)}
         problems.extend(
-            Problem("branch_missing", f"{_label(node)}: the '{branch}' branch is not connected.", node_id=node.id)
+            Problem(
+                "branch_missing",
+                f"{_label(node)}: the '{branch}' branch is not connected.",
+                node_id=node.id,
+            )
             for branch in wanted
             if branch not in present
         )
@@ -115,14 +123,21 @@ def reachability_problems(flow: Flow) -> list[Problem]:
                 seen.add(target)
                 frontier.append(target)
     return [
-        Problem("unreachable_node", f"{_label(node)}: no path from START reaches this step.", node_id=node.id)
+        Problem(
+            "unreachable_node",
+            f"{_label(node)}: no path from START reaches this step.",
+            node_id=node.id,
+        )
         for node in flow.nodes
         if node.id not in seen
     ]
 
 
 def _text_problems(node: Node, text: str) -> list[Problem]:
-    return [Problem("unbalanced_braces", f"{_label(node)}: {sentence}", node_id=node.id) for sentence in brace_problems(text)]
+    return [
+        Problem("unbalanced_braces", f"{_label(node)}: {sentence}", node_id=node.id)
+        for sentence in brace_problems(text)
+    ]
 
 
 def message_problems(flow: Flow) -> list[Problem]:
@@ -135,16 +150,28 @@ def message_problems(flow: Flow) -> list[Problem]:
             continue
         text = node.data.text
         if not text.strip() and node.data.template_id is None:
-            problems.append(Problem("send_text_empty", f"{_label(node)}: the message text is empty.", node_id=node.id))
+            problems.append(
+                Problem(
+                    "send_text_empty",
+                    f"{_label(node)}: the message text is empty.",
+                    node_id=node.id,
+                )
+            )
         length = worst_case_length(text)
         if length > MAX_MESSAGE_LENGTH:
-            sentence = f"the message can reach {length} characters; the limit is {MAX_MESSAGE_LENGTH}."
-            problems.append(Problem("send_text_too_long", f"{_label(node)}: {sentence}", node_id=node.id))
+            sentence = (
+                f"the message can reach {length} characters; the limit is {MAX_MESSAGE_LENGTH}."
+            )
+            problems.append(
+                Problem("send_text_too_long", f"{_label(node)}: {sentence}", node_id=node.id)
+            )
         problems.extend(_text_problems(node, text))
     return problems
 
 
-def template_problems(flow: Flow, published: frozenset[int] | None, known: frozenset[int] | None) -> list[Problem]:
+def template_problems(
+    flow: Flow, published: frozenset[int] | None, known: frozenset[int] | None
+) -> list[Problem]:
     """A referenced template must exist (when ``known`` is given) and be PUBLISHED."""
     if published is None and known is None:
         return []
@@ -153,10 +180,18 @@ def template_problems(flow: Flow, published: frozenset[int] | None, known: froze
         template_id = node.data.template_id if isinstance(node.data, SendMessageData) else None
         if template_id is None:
             continue
-        if known is not None and template_id not in known and template_id not in (published or frozenset()):
+        if (
+            known is not None
+            and template_id not in known
+            and template_id not in (published or frozenset())
+        ):
             sentence = f"template {template_id} does not exist."
-            problems.append(Problem("template_unknown", f"{_label(node)}: {sentence}", node_id=node.id))
+            problems.append(
+                Problem("template_unknown", f"{_label(node)}: {sentence}", node_id=node.id)
+            )
         elif published is not None and template_id not in published:
             sentence = f"template {template_id} is not PUBLISHED; publish it or pick another."
-            problems.append(Problem("template_not_published", f"{_label(node)}: {sentence}", node_id=node.id))
+            problems.append(
+                Problem("template_not_published", f"{_label(node)}: {sentence}", node_id=node.id)
+            )
     return problems

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from reach_app.domain.jsonvalues import as_number, as_object
 from reach_app.domain.node_parsing import parse_node_data
-from reach_app.domain.nodes import AbSplitData, Edge, Node, NodeType
+from reach_app.domain.nodes import AbSplitData, Edge, Node, NodeData, NodeType
 from reach_app.domain.problems import Problem
 
 TYPE_ALIASES: Mapping[str, NodeType] = {"SEND": NodeType.SEND_MESSAGE, "AB_TEST": NodeType.AB_SPLIT}
@@ -139,41 +139,67 @@ def _parse_node(raw: object, index: int, seen: set[str], problems: list[Problem]
         problems.append(Problem("node_id_missing", f"Step number {index + 1} has no id."))
         return None
     if node_id in seen:
-        problems.append(Problem("duplicate_node_id", f"Two steps share the id '{node_id}'.", node_id=node_id))
+        problems.append(
+            Problem("duplicate_node_id", f"Two steps share the id '{node_id}'.", node_id=node_id)
+        )
         return None
     seen.add(node_id)
     node_type = _node_type(obj.get("type"))
     if node_type is None:
-        shown = str(obj.get("type"))[:40]
-        problems.append(Problem("unknown_node_type", f"Step '{node_id}' has an unknown type '{shown}'.", node_id=node_id))
+        raw_type = obj.get("type")
+        shown = raw_type[:40] if isinstance(raw_type, str) else type(raw_type).__name__
+        sentence = f"Step '{node_id}' has an unknown type '{shown}'."
+        problems.append(Problem("unknown_node_type", sentence, node_id=node_id))
         return None
-    raw_data = obj.get("data")
-    data_obj = {} if raw_data is None else as_object(raw_data)
-    if data_obj is None:
-        problems.append(Problem("malformed_node_data", f"Step '{node_id}': 'data' must be a JSON object.", node_id=node_id))
-        data_obj = {}
-    data, data_problems = parse_node_data(node_type, data_obj, node_id)
-    problems.extend(data_problems)
+    data = _node_data(obj.get("data"), node_id, node_type, problems)
     return Node(node_id, node_type, data, _position(obj.get("position")))
 
 
-def _parse_edge(raw: object, index: int, ids: tuple[set[str], set[str]], problems: list[Problem]) -> Edge | None:
+def _node_data(raw: object, node_id: str, node_type: NodeType, problems: list[Problem]) -> NodeData:
+    """Typed data of one node; a non-object ``data`` counts as empty, with a problem."""
+    data_obj = {} if raw is None else as_object(raw)
+    if data_obj is None:
+        sentence = f"Step '{node_id}': 'data' must be a JSON object."
+        problems.append(Problem("malformed_node_data", sentence, node_id=node_id))
+        data_obj = {}
+    data, data_problems = parse_node_data(node_type, data_obj, node_id)
+    problems.extend(data_problems)
+    return data
+
+
+def _parse_edge(
+    raw: object, index: int, ids: tuple[set[str], set[str]], problems: list[Problem]
+) -> Edge | None:
     """One edge between existing nodes, or None (problems say why, except for dropped nodes)."""
     all_ids, kept_ids = ids
     obj = as_object(raw)
     if obj is None:
-        problems.append(Problem("malformed_edge", f"Connection number {index + 1} is not a JSON object."))
+        problems.append(
+            Problem("malformed_edge", f"Connection number {index + 1} is not a JSON object.")
+        )
         return None
     edge_id = _ident(obj.get("id")) or f"edge-{index + 1}"
     condition = obj.get("condition")
     if condition is not None and not isinstance(condition, str):
-        problems.append(Problem("malformed_edge", f"Connection '{edge_id}': 'condition' must be text.", edge_id=edge_id))
+        problems.append(
+            Problem(
+                "malformed_edge",
+                f"Connection '{edge_id}': 'condition' must be text.",
+                edge_id=edge_id,
+            )
+        )
         condition = None
     ends = {"source": _ident(obj.get("source")), "target": _ident(obj.get("target"))}
     for role, end in ends.items():
         if end is None or end not in all_ids:
             named = f"a missing step '{end}'" if end else f"no {role}"
-            problems.append(Problem("edge_missing_node", f"Connection '{edge_id}' has {named} as its {role}.", edge_id=edge_id))
+            problems.append(
+                Problem(
+                    "edge_missing_node",
+                    f"Connection '{edge_id}' has {named} as its {role}.",
+                    edge_id=edge_id,
+                )
+            )
     source, target = ends["source"], ends["target"]
     if source not in kept_ids or target not in kept_ids or source is None or target is None:
         return None
@@ -194,7 +220,13 @@ def parse_graph(nodes: object, edges: object) -> tuple[Flow, list[Problem]]:
     for index, raw in enumerate(raw_edges):
         edge = _parse_edge(raw, index, (seen, kept_ids), problems)
         if edge is not None and edge.id in edge_ids:
-            problems.append(Problem("duplicate_edge_id", f"Two connections share the id '{edge.id}'.", edge_id=edge.id))
+            problems.append(
+                Problem(
+                    "duplicate_edge_id",
+                    f"Two connections share the id '{edge.id}'.",
+                    edge_id=edge.id,
+                )
+            )
         elif edge is not None:
             edge_ids.add(edge.id)
             kept_edges.append(edge)

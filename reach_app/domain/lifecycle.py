@@ -59,14 +59,19 @@ def execution_status_after(
     """
     action, status = CampaignAction(action), ExecutionStatus(status)
     if action in (CampaignAction.LAUNCH, CampaignAction.RESUME):
-        if status is ExecutionStatus.PAUSED or (status is ExecutionStatus.COMPLETED and rerun_completed):
+        if status is ExecutionStatus.PAUSED or (
+            status is ExecutionStatus.COMPLETED and rerun_completed
+        ):
             return ExecutionStatus.PENDING
         return status
     if action is CampaignAction.PAUSE and status in ACTIVE_EXECUTION_STATUSES:
         return ExecutionStatus.PAUSED
     if action in _CANCELLING and status in _UNFINISHED:
         return ExecutionStatus.CANCELLED
-    if action in (CampaignAction.CIRCUIT_BREAKER, CampaignAction.BALANCE) and status is ExecutionStatus.RUNNING:
+    if (
+        action in (CampaignAction.CIRCUIT_BREAKER, CampaignAction.BALANCE)
+        and status is ExecutionStatus.RUNNING
+    ):
         return ExecutionStatus.PENDING
     return status
 

@@ -84,14 +84,20 @@ class _Reader:
 
 
 def _start(reader: _Reader) -> NodeData:
-    start_type = reader.choice("start_type", ("immediate", "scheduled"), "immediate", "start_type_invalid")
+    start_type = reader.choice(
+        "start_type", ("immediate", "scheduled"), "immediate", "start_type_invalid"
+    )
     scheduled = reader.optional_text("scheduled_start_at", "start_schedule_invalid")
     zone = reader.optional_text("timezone", "timezone_invalid")
     if zone is not None and not is_valid_zone(zone):
         reader.problem("timezone_invalid", f"'{zone}' is not a known time zone.")
     if start_type == "scheduled" and parse_moment(scheduled) is None:
-        reader.problem("start_schedule_invalid", "a scheduled start needs a valid scheduled_start_at.")
-    kind: Literal["immediate", "scheduled"] = "scheduled" if start_type == "scheduled" else "immediate"
+        reader.problem(
+            "start_schedule_invalid", "a scheduled start needs a valid scheduled_start_at."
+        )
+    kind: Literal["immediate", "scheduled"] = (
+        "scheduled" if start_type == "scheduled" else "immediate"
+    )
     return StartData(kind, scheduled, zone)
 
 
@@ -103,7 +109,9 @@ def _send(reader: _Reader) -> NodeData:
         reader.problem("template_id_invalid", "'template_id' must be a whole number.")
     media = reader.optional_text("media_url", "media_url_invalid")
     channel = reader.optional_text("channel", "channel_invalid")
-    return SendMessageData(text=text, media_url=media or None, template_id=template_id, channel=channel or None)
+    return SendMessageData(
+        text=text, media_url=media or None, template_id=template_id, channel=channel or None
+    )
 
 
 def _wait(reader: _Reader) -> NodeData:
@@ -131,7 +139,9 @@ def _condition(reader: _Reader) -> NodeData:
     kinds = tuple(kind.value for kind in ConditionKind)
     kind = ConditionKind(reader.choice("kind", kinds, "field", "condition_kind_invalid"))
     operators = tuple(op.value for op in Operator)
-    operator = Operator(reader.choice("operator", operators, "equals", "condition_operator_invalid"))
+    operator = Operator(
+        reader.choice("operator", operators, "equals", "condition_operator_invalid")
+    )
     field = reader.optional_text("field", "condition_field_missing")
     value = reader.raw.get("value")
     event_type = reader.optional_text("event_type", "condition_event_missing")
@@ -197,11 +207,16 @@ def _webhook(reader: _Reader) -> NodeData:
         reader.problem("webhook_url_invalid", "the URL must start with http:// or https://.")
     method = (reader.optional_text("method", "webhook_method_invalid") or "POST").upper()
     if method not in WEBHOOK_METHODS:
-        reader.problem("webhook_method_invalid", f"'method' must be one of {', '.join(sorted(WEBHOOK_METHODS))}.")
+        reader.problem(
+            "webhook_method_invalid",
+            f"'method' must be one of {', '.join(sorted(WEBHOOK_METHODS))}.",
+        )
         method = "POST"
     raw_headers = reader.raw.get("headers")
     headers = as_object(raw_headers)
-    if raw_headers is not None and (headers is None or not all(isinstance(v, str) for v in headers.values())):
+    if raw_headers is not None and (
+        headers is None or not all(isinstance(v, str) for v in headers.values())
+    ):
         reader.problem("webhook_headers_invalid", "'headers' must map names to text values.")
         headers = None
     clean = {key: str(value) for key, value in (headers or {}).items()}
@@ -231,7 +246,9 @@ _PARSERS: Mapping[NodeType, Callable[[_Reader], NodeData]] = {
 }
 
 
-def parse_node_data(node_type: NodeType, raw: Mapping[str, object], node_id: str) -> tuple[NodeData, list[Problem]]:
+def parse_node_data(
+    node_type: NodeType, raw: Mapping[str, object], node_id: str
+) -> tuple[NodeData, list[Problem]]:
     """Typed data for one node plus every problem in its fields."""
     reader = _Reader(raw, node_id, node_type)
     data = _PARSERS[node_type](reader)

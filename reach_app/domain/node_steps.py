@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import assert_never
 
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.domain.conditions import ConditionInputs, evaluate_condition
-from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.execution import (
     AB_CHOICES,
     REPLY_DEADLINE,
@@ -19,21 +17,15 @@ from reach_app.domain.execution import (
     CallWebhook,
     ChangeScore,
     Complete,
-    Effect,
-    EngineOptions,
     ExecutionState,
-    LogStatus,
     NotifyInbox,
     RemoveTag,
     ScheduleAt,
     SendMessage,
     SetField,
     Skip,
-    Step,
-    WriteLog,
 )
-from reach_app.domain.graph import Flow
-from reach_app.domain.jsonvalues import as_object, iso, parse_moment, shift
+from reach_app.domain.jsonvalues import iso, parse_moment, shift
 from reach_app.domain.nodes import (
     MAX_WAIT_SECONDS,
     AbSplitData,
@@ -50,76 +42,8 @@ from reach_app.domain.nodes import (
     WebhookData,
 )
 from reach_app.domain.rendering import render
+from reach_app.domain.walk import Continue, Stop, Visit, Walk, context_object, with_context
 from reach_app.domain.zones import zone_or_utc
-
-
-@dataclass
-class Walk:
-    """The run of one ``advance`` call: inputs, the working contact and the effects so far."""
-
-    flow: Flow
-    contact: ContactSnapshot
-    now: datetime
-    options: EngineOptions
-    effects: list[Effect] = field(default_factory=list)
-
-    def emit(self, effect: Effect) -> None:
-        """Queue an effect for the caller."""
-        self.effects.append(effect)
-
-    def log(self, node: Node | None, log_type: str, status: LogStatus, **data: object) -> None:
-        """Queue a WriteLog; keyword ``input``/``output`` are dicts, ``error`` a string."""
-        inputs, outputs, error = data.get("input"), data.get("output"), data.get("error")
-        self.emit(
-            WriteLog(
-                node_id=None if node is None else node.id,
-                node_type=None if node is None else node.type.value,
-                log_type=log_type,
-                status=status,
-                input_data=dict(inputs) if isinstance(inputs, dict) else {},
-                output_data=dict(outputs) if isinstance(outputs, dict) else {},
-                error=error if isinstance(error, str) else None,
-            )
-        )
-
-    def step(self, state: ExecutionState) -> Step:
-        """The Step to hand back."""
-        return Step(state, tuple(self.effects))
-
-
-@dataclass(frozen=True)
-class Continue:
-    """Go on to ``next_node_id`` in this same call (None: past the end of the flow)."""
-
-    state: ExecutionState
-    next_node_id: str | None
-
-
-@dataclass(frozen=True)
-class Stop:
-    """Stop here and hand the state back (waiting, sending or finished)."""
-
-    state: ExecutionState
-
-
-Visit = Continue | Stop
-
-
-def with_context(state: ExecutionState, values: Mapping[str, object], drop: Iterable[str] = ()) -> ExecutionState:
-    """A copy of the state with context keys set and others removed."""
-    context = {key: value for key, value in state.context.items() if key not in set(drop)}
-    context.update(values)
-    return replace(state, context=context)
-
-
-def context_moment(state: ExecutionState, key: str) -> datetime | None:
-    """A moment stored in the context as ISO text."""
-    return parse_moment(state.context.get(key))
-
-
-def context_object(state: ExecutionState, key: str) -> dict[str, object]:
-    """A JSON object stored in the context (empty when absent or malformed)."""
-    return dict(as_object(state.context.get(key)) or {})
 
 
 def visit(walk: Walk, state: ExecutionState, node: Node) -> Visit:
@@ -165,7 +89,7 @@ def _start(walk: Walk, state: ExecutionState, node: Node, data: StartData) -> Vi
     scheduled = None
     if data.start_type == "scheduled":
         scheduled = parse_moment(data.scheduled_start_at, assume=zone_or_utc(data.timezone))
-    walk.log(node, "start", "completed", output={"scheduled_for": iso(scheduled)})
+    walk.log(node, "start", "completed", outputs={"scheduled_for": iso(scheduled)})
     if scheduled is not None and scheduled > walk.now:
         return _waiting(walk, state, node, scheduled)
     return Continue(state, walk.flow.next_node_id(node.id))
@@ -176,7 +100,13 @@ def _send(walk: Walk, state: ExecutionState, node: Node, data: SendMessageData) 
     consent = walk.contact.consent_for(channel)
     if consent == "denied" or (walk.options.require_consent and consent != "granted"):
         reason = f"No consent to message this contact on {channel} (consent {consent})."
-        walk.log(node, "sendMessage", "skipped", input={"channel": channel, "consent": consent}, error=reason)
+        walk.log(
+            node,
+            "sendMessage",
+            "skipped",
+            inputs={"channel": channel, "consent": consent},
+            error=reason,
+        )
         walk.emit(Skip(reason))
         return Stop(replace(state, current_node_id=node.id, awaiting=None, outcome="skipped"))
     walk.emit(send_effect(walk, node, data))
@@ -193,14 +123,30 @@ def send_effect(walk: Walk, node: Node, data: SendMessageData) -> SendMessage:
 def _wait(walk: Walk, state: ExecutionState, node: Node, data: WaitData) -> Visit:
     if data.mode == "duration":
         until = shift(walk.now, data.duration)
-        walk.log(node, "wait", "completed", input={"mode": "duration", "seconds": data.duration.total_seconds()}, output={"until": iso(until)})
+        walk.log(
+            node,
+            "wait",
+            "completed",
+            inputs={"mode": "duration", "seconds": data.duration.total_seconds()},
+            outputs={"until": iso(until)},
+        )
         return _waiting(walk, state, node, until)
-    hours = data.timeout_hours if data.timeout_hours is not None else walk.options.response_timeout_hours
+    hours = (
+        data.timeout_hours
+        if data.timeout_hours is not None
+        else walk.options.response_timeout_hours
+    )
     deadline = None
     if hours is not None and hours > 0:
         deadline = shift(walk.now, timedelta(seconds=min(hours * 3600, MAX_WAIT_SECONDS)))
         walk.emit(ScheduleAt(deadline))
-    walk.log(node, "wait", "completed", input={"mode": "reply", "timeout_hours": hours}, output={"deadline": iso(deadline)})
+    walk.log(
+        node,
+        "wait",
+        "completed",
+        inputs={"mode": "reply", "timeout_hours": hours},
+        outputs={"deadline": iso(deadline)},
+    )
     parked = with_context(state, {REPLY_DEADLINE: iso(deadline)})
     return Stop(replace(parked, current_node_id=node.id, awaiting="reply"))
 
@@ -218,8 +164,19 @@ def _condition(walk: Walk, state: ExecutionState, node: Node, data: ConditionDat
     result = evaluate_condition(data, inputs)
     branch = "yes" if result else "no"
     target = walk.flow.next_node_id(node.id, branch)
-    described = {"kind": data.kind.value, "field": data.field, "operator": data.operator.value, "value": data.value}
-    walk.log(node, "condition", "completed", input=described, output={"result": result, "branch": branch, "next_node_id": target})
+    described = {
+        "kind": data.kind.value,
+        "field": data.field,
+        "operator": data.operator.value,
+        "value": data.value,
+    }
+    walk.log(
+        node,
+        "condition",
+        "completed",
+        inputs=described,
+        outputs={"result": result, "branch": branch, "next_node_id": target},
+    )
     return Continue(state, target)
 
 
@@ -227,13 +184,17 @@ def _ab_split(walk: Walk, state: ExecutionState, node: Node, data: AbSplitData) 
     choices = context_object(state, AB_CHOICES)
     known = choices.get(node.id)
     variants = [Variation(variant.key, variant.weight) for variant in data.variants]
-    key = known if isinstance(known, str) else assign_variation(walk.contact.id, variants, salt=node.id)
+    key = (
+        known
+        if isinstance(known, str)
+        else assign_variation(walk.contact.id, variants, salt=node.id)
+    )
     if key is None:
         walk.log(node, "ab_split", "skipped", error="No variant has a positive weight.")
         return Continue(state, walk.flow.next_node_id(node.id))
     chosen = with_context(state, {AB_CHOICES: {**choices, node.id: key}})
     chosen = replace(chosen, variation=chosen.variation or key)
-    walk.log(node, "ab_split", "completed", output={"variant": key})
+    walk.log(node, "ab_split", "completed", outputs={"variant": key})
     return Continue(chosen, walk.flow.next_node_id(node.id, key))
 
 
@@ -241,32 +202,38 @@ def _tag(walk: Walk, state: ExecutionState, node: Node, data: TagData) -> Visit:
     adding = data.action == "add"
     walk.contact = walk.contact.with_tag(data.tag, present=adding)
     walk.emit(AddTag(data.tag) if adding else RemoveTag(data.tag))
-    walk.log(node, "tag", "completed", input={"action": data.action, "tag": data.tag})
+    walk.log(node, "tag", "completed", inputs={"action": data.action, "tag": data.tag})
     return Continue(state, walk.flow.next_node_id(node.id))
 
 
 def _set_field(walk: Walk, state: ExecutionState, node: Node, data: SetFieldData) -> Visit:
     walk.contact = walk.contact.with_field(data.field, data.value)
     walk.emit(SetField(data.field, data.value))
-    walk.log(node, "set_field", "completed", input={"field": data.field, "value": data.value})
+    walk.log(node, "set_field", "completed", inputs={"field": data.field, "value": data.value})
     return Continue(state, walk.flow.next_node_id(node.id))
 
 
 def _update_score(walk: Walk, state: ExecutionState, node: Node, data: UpdateScoreData) -> Visit:
     walk.contact = walk.contact.with_score_delta(data.delta)
     walk.emit(ChangeScore(data.delta))
-    walk.log(node, "update_score", "completed", input={"delta": data.delta}, output={"score": walk.contact.score})
+    walk.log(
+        node,
+        "update_score",
+        "completed",
+        inputs={"delta": data.delta},
+        outputs={"score": walk.contact.score},
+    )
     return Continue(state, walk.flow.next_node_id(node.id))
 
 
 def _webhook(walk: Walk, state: ExecutionState, node: Node, data: WebhookData) -> Visit:
     walk.emit(CallWebhook(node.id, data.url, data.method, dict(data.headers), data.body))
-    walk.log(node, "webhook", "completed", input={"url": data.url, "method": data.method})
+    walk.log(node, "webhook", "completed", inputs={"url": data.url, "method": data.method})
     return Continue(state, walk.flow.next_node_id(node.id))
 
 
 def _notify_inbox(walk: Walk, state: ExecutionState, node: Node, data: NotifyInboxData) -> Visit:
     note = render(data.note or "", walk.contact, node_id=node.id)
     walk.emit(NotifyInbox(node.id, note))
-    walk.log(node, "notify_inbox", "completed", output={"note": note})
+    walk.log(node, "notify_inbox", "completed", outputs={"note": note})
     return Continue(state, walk.flow.next_node_id(node.id))

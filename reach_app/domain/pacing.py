@@ -54,8 +54,13 @@ def limits_for(
     Cooldowns are clamped to >= 0 and max >= min; 0 cooldown is meant for sandbox accounts.
     """
     base = PROFILES.get(profile, PROFILES[DEFAULT_PROFILE])
-    low = max(0.0, float(base.cooldown_min_seconds if cooldown_min_seconds is None else cooldown_min_seconds))
-    high = float(base.cooldown_max_seconds if cooldown_max_seconds is None else cooldown_max_seconds)
+    low = max(
+        0.0,
+        float(base.cooldown_min_seconds if cooldown_min_seconds is None else cooldown_min_seconds),
+    )
+    high = float(
+        base.cooldown_max_seconds if cooldown_max_seconds is None else cooldown_max_seconds
+    )
     return RateLimits(
         cooldown_min_seconds=low,
         cooldown_max_seconds=max(low, high),
@@ -104,7 +109,9 @@ class QuietHours:
             return None
 
 
-def _cap_release(sends: Sequence[datetime], moment: datetime, window: timedelta, limit: int | None) -> datetime:
+def _cap_release(
+    sends: Sequence[datetime], moment: datetime, window: timedelta, limit: int | None
+) -> datetime:
     """The earliest time >= moment at which fewer than ``limit`` sends lie in the window."""
     if limit is None or limit <= 0:
         return moment
@@ -125,7 +132,9 @@ def _next_offset_change(start: datetime, zone: tzinfo, offset: timedelta) -> dat
         if _offset(later, zone) != offset:
             while later - earlier > timedelta(microseconds=1):
                 middle = earlier + (later - earlier) / 2
-                earlier, later = (middle, later) if _offset(middle, zone) == offset else (earlier, middle)
+                earlier, later = (
+                    (middle, later) if _offset(middle, zone) == offset else (earlier, middle)
+                )
             return later
         earlier = later
     return None

@@ -36,7 +36,13 @@ MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 CREATOR_ONLY = frozenset({Action.LAUNCH, Action.PAUSE, Action.STOP})
 
 
-def can(user_role: Role | None, actor_is_creator: bool, admin_view_enabled: bool, org_mode: bool, action: Action) -> bool:
+def can(
+    user_role: Role | None,
+    actor_is_creator: bool,
+    admin_view_enabled: bool,
+    org_mode: bool,
+    action: Action,
+) -> bool:
     """Whether the user may do ``action`` on a campaign (or, for MANAGE_MEMBERS, in the org).
 
     Personal mode: only the creator, on everything but members (there are none). In an
@@ -57,8 +63,10 @@ def can(user_role: Role | None, actor_is_creator: bool, admin_view_enabled: bool
     return manager and admin_view_enabled and action not in CREATOR_ONLY
 
 
-def resolve_view_mode(requested: str, role: Role | None, admin_view_enabled: bool, org_mode: bool) -> str:
-    """"all" only for an owner/admin in an organization with admin view enabled; else "own"."""
+def resolve_view_mode(
+    requested: str, role: Role | None, admin_view_enabled: bool, org_mode: bool
+) -> str:
+    """ "all" only for an owner/admin in an organization with admin view enabled; else "own"."""
     wants_all = requested == "all"
     allowed = org_mode and role is not None and Role(role) in MANAGERS and admin_view_enabled
     return "all" if wants_all and allowed else "own"

@@ -139,7 +139,9 @@ def message_problems(data: SendMessageData) -> list[str]:
         problems.insert(0, "The message text is empty.")
     length = worst_case_length(data.text)
     if length > MAX_MESSAGE_LENGTH:
-        problems.append(f"The message can reach {length} characters; the limit is {MAX_MESSAGE_LENGTH}.")
+        problems.append(
+            f"The message can reach {length} characters; the limit is {MAX_MESSAGE_LENGTH}."
+        )
     return problems
 
 
@@ -152,6 +154,8 @@ def preview(flow: Flow, contact: ContactSnapshot) -> list[RenderedMessage]:
         text = render(node.data.text, contact, node_id=node.id)
         problems = message_problems(node.data)
         if len(text) > MAX_MESSAGE_LENGTH:
-            problems.append(f"For this contact the message is {len(text)} characters; the limit is {MAX_MESSAGE_LENGTH}.")
+            problems.append(
+                f"For this contact the message is {len(text)} characters; the limit is {MAX_MESSAGE_LENGTH}."
+            )
         rendered.append(RenderedMessage(node.id, text, len(text), tuple(problems)))
     return rendered

@@ -62,7 +62,9 @@ class DomainError(Exception):
         self.code = code
 
 
-ACTIVE_EXECUTION_STATUSES = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING})
+ACTIVE_EXECUTION_STATUSES = frozenset(
+    {ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING}
+)
 TERMINAL_EXECUTION_STATUSES = frozenset(
     {
         ExecutionStatus.COMPLETED,
@@ -73,6 +75,8 @@ TERMINAL_EXECUTION_STATUSES = frozenset(
     }
 )
 FLOW_EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED})
-PAUSED_STATUSES = frozenset({CampaignStatus.PAUSED, CampaignStatus.PAUSED_ERROR, CampaignStatus.PAUSED_BALANCE})
+PAUSED_STATUSES = frozenset(
+    {CampaignStatus.PAUSED, CampaignStatus.PAUSED_ERROR, CampaignStatus.PAUSED_BALANCE}
+)
 FINISHED_STATUSES = frozenset({CampaignStatus.COMPLETED, CampaignStatus.COMPLETED_PARTIAL})
 RUNNING_STATUSES = frozenset({CampaignStatus.ACTIVE, CampaignStatus.SCHEDULED}) | PAUSED_STATUSES

@@ -54,9 +54,13 @@ def _ensure_ready(facts: _Facts, verb: str) -> None:
     if not facts.enabled:
         raise DomainError(f"Enable the campaign before {verb} it.", "disabled")
     if not facts.account_ready:
-        raise DomainError(f"Connect a healthy account to the campaign before {verb} it.", "account_not_ready")
+        raise DomainError(
+            f"Connect a healthy account to the campaign before {verb} it.", "account_not_ready"
+        )
     if not facts.flow_valid:
-        raise DomainError(f"Fix the problems in the flow before {verb} the campaign.", "flow_invalid")
+        raise DomainError(
+            f"Fix the problems in the flow before {verb} the campaign.", "flow_invalid"
+        )
     if not facts.has_contacts:
         raise DomainError(f"Add at least one contact before {verb} the campaign.", "no_contacts")
 
@@ -122,7 +126,9 @@ def _restore(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
 
 def _add_contacts(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
     if status is CampaignStatus.CANCELLED:
-        raise DomainError("A stopped campaign cannot take new contacts; duplicate it instead.", "cancelled")
+        raise DomainError(
+            "A stopped campaign cannot take new contacts; duplicate it instead.", "cancelled"
+        )
     if status in FINISHED_STATUSES and facts.enabled:
         return CampaignStatus.ACTIVE
     return status
@@ -146,7 +152,9 @@ def _schedule_reached(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
 
 def _end_reached(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
     if status not in RUNNING_STATUSES:
-        raise DomainError("The campaign is not running, so its end time changes nothing.", "not_running")
+        raise DomainError(
+            "The campaign is not running, so its end time changes nothing.", "not_running"
+        )
     return facts.finished_status()
 
 
@@ -203,6 +211,14 @@ def next_campaign_status(
     and end time); ``deleted``: the campaign is soft-deleted now (DELETE/RESTORE).
     """
     facts = _Facts(
-        enabled, scheduled_start_at, now, rerun_completed, deleted, account_ready, flow_valid, has_contacts, partial
+        enabled,
+        scheduled_start_at,
+        now,
+        rerun_completed,
+        deleted,
+        account_ready,
+        flow_valid,
+        has_contacts,
+        partial,
     )
     return _TRANSITIONS[action](CampaignStatus(status), facts)
