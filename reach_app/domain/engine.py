@@ -11,6 +11,7 @@ as the variable ``reply_text``). Anywhere else it yields ``MarkResponded`` and t
 stops (R-7). With ``pause_on_response=False`` and a send in flight, the state keeps
 ``awaiting="send"`` so the caller may let that send finish and report it; the execution then
 ends as responded without moving further. The caller decides whether to finish the send.
+A reply after the execution finished still marks it responded (R-7); later replies are no-ops.
 
 Each call visits at most ``len(flow.nodes) + 1`` nodes, so it always terminates.
 """

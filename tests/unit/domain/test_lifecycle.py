@@ -72,7 +72,9 @@ def test_the_table_covers_every_action_and_status() -> None:
     CAMPAIGN_CASES,
     ids=[f"{a.value}-{s.value}" for a, s, _ in CAMPAIGN_CASES],
 )
-def test_campaign_transition(action: CampaignAction, status: CampaignStatus, expected: str) -> None:
+def test_each_action_from_each_status_gives_the_table_result(
+    action: CampaignAction, status: CampaignStatus, expected: str
+) -> None:
     if expected.startswith("!"):
         with pytest.raises(DomainError) as refused:
             next_campaign_status(status, action, now=NOW)
@@ -306,7 +308,7 @@ def test_a_campaign_completes_when_no_work_remains(
     assert completion_status(counts) == expected
 
 
-def test_active_and_terminal_execution_statuses() -> None:
+def test_active_and_terminal_execution_statuses_are_as_specified() -> None:
     assert {status.value for status in ACTIVE_EXECUTION_STATUSES} == {
         "pending",
         "running",
@@ -361,7 +363,7 @@ def test_ab_settings_are_editable_whenever_not_active() -> None:
         ensure_ab_editable(CampaignStatus.ACTIVE)
 
 
-def test_engine_states_map_to_execution_statuses() -> None:
+def test_engine_states_map_to_execution_statuses_for_storage() -> None:
     assert execution_status_for(ExecutionState()) is ExecutionStatus.PENDING
     assert execution_status_for(ExecutionState(awaiting="send")) is ExecutionStatus.RUNNING
     assert execution_status_for(ExecutionState(awaiting="wait")) is ExecutionStatus.WAITING

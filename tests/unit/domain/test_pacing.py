@@ -38,7 +38,7 @@ def earliest(**kwargs: object) -> datetime:
     return earliest_send_time(**arguments)  # type: ignore[arg-type]
 
 
-def test_profiles_match_the_spec() -> None:
+def test_the_three_profiles_match_the_spec() -> None:
     assert {
         "conservative": RateLimits(60, 90, 15, 40),
         "moderate": RateLimits(30, 60, 30, 100),

@@ -61,7 +61,7 @@ def test_the_matrix_is_complete() -> None:
         for k, a, _ in CASES
     ],
 )
-def test_permission(
+def test_each_cell_of_the_permission_matrix_holds(
     key: tuple[bool, Role | None, bool, bool], action: Action, allowed: bool
 ) -> None:
     org_mode, role, creator, admin_view = key
@@ -87,7 +87,7 @@ VIEW_MODES = [
 
 
 @pytest.mark.parametrize(("requested", "role", "admin_view", "org_mode", "expected"), VIEW_MODES)
-def test_view_mode_resolution(
+def test_a_view_mode_request_resolves_to_what_the_user_may_see(
     requested: str, role: Role | None, admin_view: bool, org_mode: bool, expected: str
 ) -> None:
     assert resolve_view_mode(requested, role, admin_view, org_mode) == expected
