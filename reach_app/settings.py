@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / ".reach", description="Local state folder.")
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
     claim_batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: int = Field(default=120, ge=5)
+    lease_seconds: int = Field(default=120, ge=2)
+    max_in_flight: int = Field(
+        default=2000, ge=1, description="Executions leased at once (back-pressure for workers)."
+    )
     response_check_seconds: int = Field(default=60, ge=1)
     ab_optimise_seconds: int = Field(default=300, ge=10)
     stats_refresh_seconds: float = Field(default=2.0, gt=0)

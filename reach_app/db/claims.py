@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, func, select, update
 from sqlmodel import Session, col
 
 from reach_app.db.tables import CampaignFlow, FlowExecution
@@ -70,6 +70,8 @@ def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) 
         )
         .limit(limit)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        expired = expired.with_for_update(skip_locked=True)  # never wait on a live worker
     statement = (
         update(FlowExecution)
         .where(col(FlowExecution.id).in_(expired.scalar_subquery()))
@@ -79,9 +81,16 @@ def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) 
     return int(result.rowcount or 0)
 
 
+def executions_in_flight(session: Session) -> int:
+    """How many executions are leased right now (claimed, not yet written back)."""
+    return session.execute(
+        select(func.count()).select_from(FlowExecution).where(FlowExecution.status == "running")
+    ).scalar_one()
+
+
 def release_filter(ids: list[int], owner: str):  # type: ignore[no-untyped-def]
     """WHERE clause: rows of `ids` still leased by `owner` (for write-backs)."""
     return and_(col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == owner)
 
 
-__all__ = ["claim_due_executions", "sweep_expired_leases", "release_filter", "bindparam"]
+__all__ = ["claim_due_executions", "sweep_expired_leases", "executions_in_flight", "release_filter"]

@@ -22,7 +22,9 @@ def create_organization(session: Session, *, owner_id: int, name: str) -> Organi
     session.add(organization)
     session.flush()
     assert organization.id is not None
-    session.add(Membership(organization_id=organization.id, user_id=owner_id, role=Role.OWNER.value))
+    session.add(
+        Membership(organization_id=organization.id, user_id=owner_id, role=Role.OWNER.value)
+    )
     session.flush()
     return organization
 

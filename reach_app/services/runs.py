@@ -30,7 +30,8 @@ from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainErro
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import campaign_for_action
-from reach_app.services.enrollment import EnrollResult, enroll_contacts, remove_contacts as _remove
+from reach_app.services.enrollment import EnrollResult, enroll_contacts
+from reach_app.services.enrollment import remove_contacts as _remove
 from reach_app.services.errors import Conflict, Invalid
 
 READY_HEALTH = ("connected",)

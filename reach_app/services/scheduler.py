@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from reach_app.db.claims import claim_due_executions, sweep_expired_leases
+from reach_app.db.claims import claim_due_executions, executions_in_flight, sweep_expired_leases
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignFlow, CampaignStats, FlowExecution
 from reach_app.domain.lifecycle import completion_status
@@ -46,19 +46,18 @@ def tick(
         end_expired_campaigns(session, now)
     with session_scope() as session:
         report.swept = sweep_expired_leases(session, now=now)
-    while report.claimed < max_claims:
+    with session_scope() as session:  # back-pressure: never lease more than workers can take
+        budget = min(max_claims, settings.max_in_flight - executions_in_flight(session))
+    while report.claimed < budget:
+        limit = min(settings.claim_batch_size, budget - report.claimed)
         with session_scope() as session:
             ids = claim_due_executions(
-                session,
-                now=now,
-                owner=owner,
-                limit=settings.claim_batch_size,
-                lease_seconds=settings.lease_seconds,
+                session, now=now, owner=owner, limit=limit, lease_seconds=settings.lease_seconds
             )
         for start in range(0, len(ids), WORK_CHUNK):
             enqueue(ids[start : start + WORK_CHUNK], owner)
         report.claimed += len(ids)
-        if len(ids) < settings.claim_batch_size:
+        if len(ids) < limit:
             break
     with session_scope() as session:
         report.completed = complete_finished_campaigns(session, now)

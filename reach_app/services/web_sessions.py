@@ -21,12 +21,14 @@ from reach_app.db.tables import User
 from reach_app.settings import get_settings
 
 SESSION_TTL_SECONDS = 14 * 24 * 3600
+DOWNLOAD_TTL_SECONDS = 120
 _CONTEXT = b"reach.web-session.v1\x00"
+_DOWNLOAD_CONTEXT = b"reach.web-download.v1\x00"
 
 
-def _fernet() -> Fernet:
+def _fernet(context: bytes = _CONTEXT) -> Fernet:
     secret = get_settings().resolved_secret_key().encode("utf-8")
-    digest = hashlib.sha256(_CONTEXT + secret).digest()
+    digest = hashlib.sha256(context + secret).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
@@ -57,3 +59,18 @@ def user_for_session(session: Session, token: str) -> User | None:
     if user is None or not user.is_active:
         return None
     return user
+
+
+def issue_download_token(payload: dict[str, object]) -> str:
+    """A short-lived (DOWNLOAD_TTL_SECONDS s) signed link parameter for a file download."""
+    return _fernet(_DOWNLOAD_CONTEXT).encrypt(json.dumps(payload).encode("utf-8")).decode("ascii")
+
+
+def read_download_token(token: str) -> dict[str, object] | None:
+    """The payload of a valid, unexpired download token; None for anything else."""
+    try:
+        data = _fernet(_DOWNLOAD_CONTEXT).decrypt(token.encode("ascii"), ttl=DOWNLOAD_TTL_SECONDS)
+        payload = json.loads(data)
+    except (InvalidToken, UnicodeEncodeError, ValueError, TypeError):
+        return None
+    return payload if isinstance(payload, dict) else None

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from reach_app.channels.base import Failed, RetryLater, Sent, SendResult
+from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded

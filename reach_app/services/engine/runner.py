@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from reach_app.channels.base import OutboundMessage, SendResult
+from reach_app.channels.base import SendResult
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow

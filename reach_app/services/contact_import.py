@@ -1,0 +1,178 @@
+"""CSV import of contacts with a per-row report (SPEC R-10): each row is
+created, updated (matched in the workspace by id, telegram_user_id, username,
+phone_number or email, in that order) or rejected with its reasons.
+
+Columns: the contact fields by name (`phone` also works for phone_number),
+`tags` ("a; b"), `cf-<name>` or `custom_fields.<name>` for custom fields,
+`consent_<channel>`. Unknown columns are reported once, not fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from reach_app.db.tables import Contact
+from reach_app.services.actor import Actor
+from reach_app.services.contact_fields import TEXT_LIMITS, clean_contact
+from reach_app.services.contact_scope import contacts_of_actor
+from reach_app.services.contacts import _insert, set_tags
+from reach_app.services.errors import Invalid
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+MATCH_ORDER = ("telegram_user_id", "username", "phone_number", "email")
+KNOWN = set(TEXT_LIMITS) | {"id", "tags", "score", "timezone", *MATCH_ORDER}
+ALIASES = {"phone": "phone_number", "first name": "first_name", "last name": "last_name"}
+CUSTOM_PREFIXES = ("cf-", "custom_fields.")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def import_contacts_csv(
+    session: Session, actor: Actor, data: bytes, *, now: datetime
+) -> ImportReport:
+    """Import every row; row numbers count the header as row 1."""
+    header, rows = _rows(data)
+    report = ImportReport()
+    columns = [_column(name) for name in header]
+    report.ignored_columns = [c for c in columns if c and not _usable(c)]
+    for number, cells in enumerate(rows, start=2):
+        if number - 1 > MAX_ROWS:
+            raise Invalid(f"At most {MAX_ROWS} rows per import")
+        if not any(cell.strip() for cell in cells):
+            continue
+        _import_row(session, actor, number, _raw(columns, cells), report, now)
+    return report
+
+
+def _rows(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    if len(data) > MAX_BYTES:
+        raise Invalid(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file must be UTF-8 text (CSV)") from exc
+    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise Invalid("The file has no header row") from exc
+    return header, _safe(reader)
+
+
+def _safe(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise Invalid(f"The file is not valid CSV: {exc}") from exc
+
+
+def _column(name: str) -> str:
+    cleaned = name.strip()
+    return ALIASES.get(cleaned.lower(), cleaned)
+
+
+def _usable(column: str) -> bool:
+    return column in KNOWN or column.startswith(CUSTOM_PREFIXES) or column.startswith("consent_")
+
+
+def _raw(columns: list[str], cells: list[str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {"custom_fields": {}, "consent": {}}
+    for column, cell in zip(columns, cells, strict=False):
+        if not cell.strip():
+            continue
+        if column.startswith(CUSTOM_PREFIXES):
+            raw["custom_fields"][column.split("-", 1)[-1].split(".", 1)[-1]] = cell.strip()
+        elif column.startswith("consent_"):
+            raw["consent"][column.removeprefix("consent_")] = cell.strip().lower()
+        elif column in KNOWN:
+            raw[column] = cell
+    for name in ("custom_fields", "consent"):
+        if not raw[name]:
+            del raw[name]
+    return raw
+
+
+def _import_row(
+    session: Session,
+    actor: Actor,
+    number: int,
+    raw: dict[str, Any],
+    report: ImportReport,
+    now: datetime,
+) -> None:
+    contact_id = raw.pop("id", None)
+    fields, problems = clean_contact(raw, partial=contact_id is not None)
+    existing = _match(session, actor, contact_id, fields, problems)
+    if problems:
+        report.rejected += 1
+        report.rows.append(
+            {"row": number, "status": "rejected", "reasons": [p["msg"] for p in problems]}
+        )
+        return
+    if existing is None:
+        view = _insert(session, actor, fields, now)
+        report.created += 1
+        report.rows.append({"row": number, "status": "created", "contact_id": view.contact.id})
+        return
+    _update(session, existing, fields, now)
+    report.updated += 1
+    report.rows.append({"row": number, "status": "updated", "contact_id": existing.id})
+
+
+def _match(
+    session: Session,
+    actor: Actor,
+    contact_id: Any,
+    fields: dict[str, Any],
+    problems: list[dict[str, str]],
+) -> Contact | None:
+    scope = contacts_of_actor(actor)
+    if contact_id is not None:
+        found = None
+        if str(contact_id).strip().isdigit() and int(contact_id) < 2**63:
+            found = session.exec(
+                select(Contact).where(Contact.id == int(contact_id), scope)
+            ).first()
+        if found is None:
+            problems.append({"field": "id", "msg": f"No contact with id {contact_id}"})
+        return found
+    for name in MATCH_ORDER:
+        if fields.get(name):
+            found = session.exec(
+                select(Contact).where(getattr(Contact, name) == fields[name], scope).limit(1)
+            ).first()
+            if found is not None:
+                return found
+    return None
+
+
+def _update(session: Session, contact: Contact, fields: dict[str, Any], now: datetime) -> None:
+    tags = fields.pop("tags", None)
+    custom = fields.pop("custom_fields", None)
+    consent = fields.pop("consent", None)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    if custom:
+        contact.custom_fields = {**(contact.custom_fields or {}), **custom}
+    if consent:
+        contact.consent = {**(contact.consent or {}), **consent}
+    contact.updated_at = now
+    session.add(contact)
+    session.flush()
+    if tags is not None and contact.id is not None:
+        set_tags(session, contact.id, tags)

@@ -1,0 +1,161 @@
+"""Segments (SPEC R-12): saved filters over contact fields, tags and events with
+a live audience. A filter is `{match: all|any, conditions: [...]}`; each
+condition is a CONDITION node's data (`kind` field | tag | event, `field`,
+`operator`, `value`, `event_type`, `within_days`) and is evaluated by the
+domain exactly as the flow evaluates it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from reach_app.db.tables import Contact, ContactEvent, Segment
+from reach_app.domain.conditions import ConditionInputs, evaluate_condition
+from reach_app.domain.contact import ContactEventView
+from reach_app.domain.flow import parse_flow
+from reach_app.domain.nodes import ConditionData
+from reach_app.services.actor import Actor
+from reach_app.services.contact_scope import contacts_of_actor
+from reach_app.services.contacts import tags_of
+from reach_app.services.engine.loader import snapshot_of
+from reach_app.services.errors import Invalid, NotFound
+from reach_app.services.workspace import in_actor_workspace
+
+CHUNK = 2000
+SEGMENT_KINDS = ("field", "tag", "event")
+
+
+def parse_conditions(raw: Mapping[str, Any]) -> list[ConditionData]:
+    """The filter's conditions as the domain reads CONDITION data; Invalid lists every problem."""
+    conditions = list(raw.get("conditions") or [])
+    nodes = [{"id": f"c{i}", "type": "CONDITION", "data": c} for i, c in enumerate(conditions)]
+    flow, problems = parse_flow(nodes, [])
+    details = [{"field": "filter", "msg": p.message, "loc": ["body", "filter", "conditions", int(p.node_id[1:])]}
+               for p in problems if p.node_id]  # fmt: skip
+    parsed = [flow.node(n["id"]) for n in nodes]
+    for index, node in enumerate(parsed):
+        kind = getattr(getattr(node, "data", None), "kind", None)
+        if node is not None and str(kind) not in SEGMENT_KINDS:
+            details.append(
+                {"field": "filter", "msg": f"Condition {index}: kind must be field, tag or event"}
+            )
+    if details:
+        raise Invalid(details[0]["msg"], details=details)
+    return [
+        node.data for node in parsed if node is not None and isinstance(node.data, ConditionData)
+    ]
+
+
+def _visible(session: Session, actor: Actor, segment_id: int) -> Segment:
+    segment = session.exec(
+        select(Segment).where(Segment.id == segment_id, in_actor_workspace(Segment, actor))
+    ).first()
+    if segment is None:
+        raise NotFound("Segment not found")
+    return segment
+
+
+def get_segment(session: Session, actor: Actor, segment_id: int) -> Segment:
+    return _visible(session, actor, segment_id)
+
+
+def create_segment(
+    session: Session, actor: Actor, *, name: str, filter: Mapping[str, Any], now: datetime
+) -> Segment:
+    parse_conditions(filter)
+    segment = Segment(
+        user_id=actor.user_id, organization_id=actor.organization_id, name=name.strip(),
+        filter=dict(filter), created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(segment)
+    session.flush()
+    return segment
+
+
+def update_segment(
+    session: Session, actor: Actor, segment_id: int, changes: Mapping[str, Any], *, now: datetime
+) -> Segment:
+    segment = _visible(session, actor, segment_id)
+    if changes.get("name") is not None:
+        segment.name = str(changes["name"]).strip()
+    if changes.get("filter") is not None:
+        parse_conditions(changes["filter"])
+        segment.filter = dict(changes["filter"])
+    segment.updated_at = now
+    session.add(segment)
+    return segment
+
+
+def delete_segment(session: Session, actor: Actor, segment_id: int, *, now: datetime) -> None:
+    segment = _visible(session, actor, segment_id)
+    segment.deleted_at = now
+    session.add(segment)
+
+
+def list_segments(
+    session: Session, actor: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Segment], int]:
+    where = in_actor_workspace(Segment, actor)
+    total = session.exec(select(func.count()).select_from(Segment).where(where)).one()
+    rows = session.exec(
+        select(Segment).where(where).order_by(col(Segment.id)).limit(limit).offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+def segment_audience(
+    session: Session, actor: Actor, segment_id: int, *, now: datetime
+) -> list[int]:
+    """Ids of the workspace's contacts in the segment now, in id order."""
+    segment = _visible(session, actor, segment_id)
+    conditions = parse_conditions(segment.filter or {})
+    match_any = (segment.filter or {}).get("match") == "any"
+    members: list[int] = []
+    last_id = 0
+    while True:
+        rows = session.exec(
+            select(Contact)
+            .where(contacts_of_actor(actor), col(Contact.id) > last_id)
+            .order_by(col(Contact.id))
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return members
+        last_id = rows[-1].id or last_id
+        members += _matching(session, list(rows), conditions, match_any, now)
+
+
+def _matching(
+    session: Session,
+    rows: list[Contact],
+    conditions: list[ConditionData],
+    match_any: bool,
+    now: datetime,
+) -> list[int]:
+    ids = [row.id for row in rows if row.id is not None]
+    tags, events = tags_of(session, ids), _events_of(session, ids)
+    matched = []
+    for row in rows:
+        assert row.id is not None
+        inputs = ConditionInputs(
+            contact=snapshot_of(row, tags.get(row.id, ()), events.get(row.id, ())), now=now
+        )
+        results = (evaluate_condition(c, inputs) for c in conditions)
+        if not conditions or (any(results) if match_any else all(results)):
+            matched.append(row.id)
+    return matched
+
+
+def _events_of(session: Session, ids: list[int]) -> dict[int, list[ContactEventView]]:
+    rows = session.exec(
+        select(ContactEvent.contact_id, ContactEvent.type, ContactEvent.occurred_at).where(
+            col(ContactEvent.contact_id).in_(ids)
+        )
+    ).all()
+    events: dict[int, list[ContactEventView]] = {}
+    for contact_id, event_type, occurred_at in rows:
+        events.setdefault(contact_id, []).append(ContactEventView(event_type, occurred_at))
+    return events
