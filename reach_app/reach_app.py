@@ -14,6 +14,7 @@ import logging
 import reflex as rx
 from fastapi import FastAPI
 
+from reach_app.ui.downloads import create_downloads_app
 from reach_app.ui.pages.registry import register_pages
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def _build_api() -> FastAPI:
 
 
 app = rx.App(
-    api_transformer=_build_api(),
+    # The REST API wraps the UI backend; the UI's signed-link downloads wrap both.
+    api_transformer=[_build_api(), create_downloads_app()],
     html_lang="en",
     style={"font_family": "Inter, system-ui, -apple-system, 'Segoe UI', sans-serif"},
 )

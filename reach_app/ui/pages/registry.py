@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
+from reach_app.ui.pages.campaign_detail import campaign_detail_page
+from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
 from reach_app.ui.pages.sign_in import sign_in_page
 from reach_app.ui.pages.sign_up import sign_up_page
@@ -34,4 +36,10 @@ def register_pages(app: rx.App) -> None:
         route=routes.CAMPAIGNS,
         title="Campaigns · Reach",
         on_load=[AppState.require_sign_in, CampaignListState.load],
+    )
+    app.add_page(
+        campaign_detail_page,
+        route=routes.CAMPAIGN_DETAIL,
+        title="Campaign · Reach",
+        on_load=[AppState.require_sign_in, CampaignDetailState.load],
     )

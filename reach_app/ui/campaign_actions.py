@@ -1,0 +1,115 @@
+"""Which campaign actions to offer a user, and running them through the services.
+
+Nothing here decides a rule: permissions come from `domain.permissions.can`,
+status rules from `domain.transitions.next_campaign_status` (asked with
+optimistic facts, so a button shows when the status allows the action; the
+service then checks account, flow and contacts and explains any refusal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+
+from reach_app.db.types import utcnow
+from reach_app.domain.lifecycle import can_edit_flow
+from reach_app.domain.permissions import Action, can
+from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError
+from reach_app.domain.transitions import next_campaign_status
+from reach_app.services import campaigns, runs
+from reach_app.services.actor import Actor
+
+# action name -> (campaign action for the status check, permission, label)
+BUTTONS: dict[str, tuple[CampaignAction, Action, str]] = {
+    "launch": (CampaignAction.LAUNCH, Action.LAUNCH, "Launch"),
+    "resume": (CampaignAction.RESUME, Action.LAUNCH, "Resume"),
+    "pause": (CampaignAction.PAUSE, Action.PAUSE, "Pause"),
+    "stop": (CampaignAction.STOP, Action.STOP, "Stop"),
+    "enable": (CampaignAction.ENABLE, Action.EDIT_METADATA, "Enable"),
+    "disable": (CampaignAction.DISABLE, Action.EDIT_METADATA, "Disable"),
+    "duplicate": (CampaignAction.DUPLICATE, Action.DUPLICATE, "Duplicate"),
+    "delete": (CampaignAction.DELETE, Action.DELETE, "Delete"),
+}
+
+_SERVICES: dict[str, Callable[..., Any]] = {
+    "launch": runs.launch,
+    "resume": runs.resume,
+    "pause": runs.pause,
+    "stop": runs.stop,
+    "enable": runs.enable,
+    "disable": runs.disable,
+    "duplicate": campaigns.duplicate_campaign,
+    "delete": campaigns.delete_campaign,
+}
+
+DONE_MESSAGES = {
+    "launch": "Campaign launched",
+    "resume": "Campaign resumed",
+    "pause": "Campaign paused",
+    "stop": "Campaign stopped",
+    "enable": "Campaign enabled",
+    "disable": "Campaign disabled",
+    "duplicate": "Campaign duplicated as a draft",
+    "delete": "Campaign deleted",
+}
+
+
+def _permitted(actor: Actor, created_by: int, permission: Action) -> bool:
+    return can(
+        actor.role,
+        created_by == actor.user_id,
+        actor.admin_view_enabled,
+        actor.org_mode,
+        permission,
+    )
+
+
+def _status_allows(status: str, action: CampaignAction, enabled: bool) -> bool:
+    try:
+        next_campaign_status(CampaignStatus(status), action, enabled=enabled)
+    except (DomainError, ValueError):
+        return False
+    return True
+
+
+def available_actions(actor: Actor, *, status: str, enabled: bool, created_by: int) -> list[str]:
+    """The action names (keys of BUTTONS) this actor may use on a campaign now."""
+    offered = []
+    for name, (campaign_action, permission, _label) in BUTTONS.items():
+        if name == "enable" and enabled or name == "disable" and not enabled:
+            continue
+        if _permitted(actor, created_by, permission) and _status_allows(
+            status, campaign_action, enabled
+        ):
+            offered.append(name)
+    return offered
+
+
+def may_edit_flow(actor: Actor, *, status: str, created_by: int) -> bool:
+    """Whether the flow is editable for this actor now (R-3 status rule included)."""
+    return _permitted(actor, created_by, Action.EDIT_FLOW) and can_edit_flow(CampaignStatus(status))
+
+
+def may_manage_contacts(actor: Actor, *, created_by: int) -> bool:
+    return _permitted(actor, created_by, Action.MANAGE_CONTACTS)
+
+
+def perform(
+    session: Session, actor: Actor, campaign_id: int, action: str
+) -> tuple[str, int | None]:
+    """Run one action through its service.
+
+    Returns the message to show and the id of the campaign to show next: the
+    same one, the copy after "duplicate", or None after "delete".
+    """
+    service = _SERVICES.get(action)
+    if service is None:
+        raise ValueError(f"unknown campaign action {action!r}")
+    result = service(session, actor, campaign_id, now=utcnow())
+    if action == "delete":
+        return DONE_MESSAGES[action], None
+    if action == "duplicate":
+        return DONE_MESSAGES[action], result.campaign.id
+    return DONE_MESSAGES[action], campaign_id

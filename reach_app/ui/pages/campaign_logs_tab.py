@@ -1,0 +1,212 @@
+"""Logs tab (SPEC R-9): server-side pages, filters (execution, node type,
+status), search by contact name or message text, CSV export."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+import reflex as rx
+from reflex.config import get_config
+
+from reach_app.domain.nodes import NodeType
+from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.web_sessions import issue_download_token
+from reach_app.ui.components.common import pager
+from reach_app.ui.downloads import LOGS_CSV_PATH
+from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
+from reach_app.ui.queries.logs import LogFilters, LogRow, log_page
+from reach_app.ui.state import error_toast
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 50
+ANY = "any"
+LOG_STATUSES = ["completed", "failed", "skipped"]
+
+
+class CampaignLogsState(CampaignDetailState):
+    rows: list[LogRow] = []
+    total: int = 0
+    page: int = 1
+    execution_filter: str = ""
+    node_type_filter: str = ANY
+    status_filter: str = ANY
+    search: str = ""
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    def filters(self) -> LogFilters:
+        execution = self.execution_filter.strip().lstrip("#")
+        return LogFilters(
+            execution_id=int(execution) if execution.isdigit() else None,
+            node_type=None if self.node_type_filter == ANY else self.node_type_filter,
+            status=None if self.status_filter == ANY else self.status_filter,
+            search=self.search or None,
+        )
+
+    @rx.event
+    def load(self):
+        return self._fetch()
+
+    def _fetch(self):
+        try:
+            with self.actor_session() as (session, actor):
+                campaign = visible_campaign(session, actor, self._cid)
+                self.rows, self.total = log_page(
+                    session,
+                    campaign.id or 0,
+                    self.filters(),
+                    limit=PAGE_SIZE,
+                    offset=(self.page - 1) * PAGE_SIZE,
+                )
+        except Exception as exc:
+            log.exception("logs failed")
+            return error_toast(exc)
+        return None
+
+    def _refilter(self):
+        self.page = 1
+        return self._fetch()
+
+    @rx.event
+    def set_execution_filter(self, value: str):
+        self.execution_filter = value.strip()[:20]
+        return self._refilter()
+
+    @rx.event
+    def set_node_type_filter(self, value: str):
+        self.node_type_filter = value
+        return self._refilter()
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        self.status_filter = value
+        return self._refilter()
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value.strip()[:200]
+        return self._refilter()
+
+    @rx.event
+    def next_page(self):
+        self.page = min(self.page + 1, self.pages)
+        return self._fetch()
+
+    @rx.event
+    def previous_page(self):
+        self.page = max(1, self.page - 1)
+        return self._fetch()
+
+    def export_url(self) -> str:
+        """A signed, two-minute link to the CSV of the logs matching the filters."""
+        f = self.filters()
+        token = issue_download_token(
+            {
+                "uid": self.user_id(),
+                "org": self.organization_id(),
+                "cid": self._cid,
+                "filters": {
+                    "execution_id": f.execution_id,
+                    "node_type": f.node_type,
+                    "status": f.status,
+                    "search": f.search,
+                },
+            }
+        )
+        base = str(get_config().api_url or "").rstrip("/")
+        return f"{base}{LOGS_CSV_PATH}?token={quote(token)}"
+
+    @rx.event
+    def export_csv(self):
+        try:
+            url = self.export_url()
+        except Exception as exc:
+            return error_toast(exc)
+        return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+S = CampaignLogsState
+
+
+def _row(row: LogRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.contact),
+        rx.table.cell(
+            rx.text(row.node_type, size="1"), rx.text(row.node, size="1", color_scheme="gray")
+        ),
+        rx.table.cell(row.log_type),
+        rx.table.cell(
+            rx.badge(
+                row.status,
+                color_scheme=rx.match(
+                    row.status, ("failed", "red"), ("skipped", "orange"), "green"
+                ),
+            )
+        ),
+        rx.table.cell(row.execution_id, display=["none", "none", "table-cell"]),
+        rx.table.cell(rx.text(row.summary, size="1"), max_width="360px"),
+        data_testid="log-row",
+    )
+
+
+def logs_tab() -> rx.Component:
+    node_types = [ANY, *[t.value for t in NodeType]]
+    toolbar = rx.flex(
+        rx.debounce_input(
+            rx.input(
+                placeholder="Search contact or message text",
+                value=S.search,
+                on_change=S.set_search,
+                data_testid="log-search",
+            ),
+            debounce_timeout=350,
+        ),
+        rx.debounce_input(
+            rx.input(
+                placeholder="Execution #",
+                value=S.execution_filter,
+                on_change=S.set_execution_filter,
+                width="120px",
+            ),
+            debounce_timeout=350,
+        ),
+        rx.select(node_types, value=S.node_type_filter, on_change=S.set_node_type_filter),
+        rx.select([ANY, *LOG_STATUSES], value=S.status_filter, on_change=S.set_status_filter),
+        rx.spacer(),
+        rx.button(
+            rx.icon("download", size=14),
+            "Export CSV",
+            variant="soft",
+            on_click=S.export_csv,
+            data_testid="export-csv",
+        ),
+        gap="10px",
+        wrap="wrap",
+        width="100%",
+    )
+    heads = ["When (UTC)", "Contact", "Node", "Type", "Status", "Execution", "Details"]
+    return rx.vstack(
+        toolbar,
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in heads])),
+                rx.table.body(rx.foreach(S.rows, _row)),
+                variant="surface",
+                size="1",
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.cond(S.total == 0, rx.text("No log entries match.", color_scheme="gray")),
+        pager(S.page, S.pages, S.total, S.previous_page, S.next_page),
+        on_mount=S.load,
+        spacing="3",
+        padding_top="16px",
+        width="100%",
+    )

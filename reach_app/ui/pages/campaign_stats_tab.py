@@ -1,0 +1,281 @@
+"""Statistics tab (SPEC R-9): figures, breakdowns, funnel, time series, A/B,
+recent activities; refresh button and a 30 s auto-refresh (rx.moment)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import reflex as rx
+from sqlmodel import col, select
+
+from reach_app.db.tables import Contact
+from reach_app.db.types import utcnow
+from reach_app.domain.stats import percentage
+from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.statistics import campaign_statistics, refresh_campaign_stats
+from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
+from reach_app.ui.queries.executions import contact_name
+from reach_app.ui.queries.timeseries import sends_and_replies
+from reach_app.ui.state import error_toast
+
+log = logging.getLogger(__name__)
+AUTO_REFRESH_MS = 30_000
+FIGURES = [
+    ("total_contacts", "Contacts"),
+    ("contacts_started", "Started"),
+    ("contacts_active", "Active"),
+    ("contacts_completed", "Completed"),
+    ("contacts_failed", "Failed"),
+    ("contacts_responded", "Responded"),
+    ("messages_sent", "Messages sent"),
+    ("messages_delivered", "Delivered"),
+    ("messages_failed", "Send failures"),
+    ("messages_not_sent", "Not sent"),
+    ("completion_rate", "Completion rate %"),
+    ("response_rate", "Response rate %"),
+    ("delivery_rate", "Delivery rate %"),
+]
+
+
+class CampaignStatsState(CampaignDetailState):
+    figures: dict[str, str] = {key: "0" for key, _ in FIGURES}
+    by_status: list[dict[str, Any]] = []
+    funnel: list[dict[str, Any]] = []
+    timeline: list[dict[str, Any]] = []
+    variations: list[dict[str, Any]] = []
+    activities: list[dict[str, str]] = []
+    refreshed_at: str = ""
+
+    @rx.event
+    def load(self):
+        return self._fetch()
+
+    @rx.event
+    def auto_refresh(self, _now: str = ""):
+        return self._fetch()
+
+    @rx.event
+    def recount(self):
+        """The refresh button: recount now, then show the fresh figures."""
+        try:
+            with self.actor_session() as (session, actor):
+                campaign = visible_campaign(session, actor, self._cid)
+                refresh_campaign_stats(session, campaign.id or 0, now=utcnow())
+        except Exception as exc:
+            return error_toast(exc)
+        return self._fetch()
+
+    def _fetch(self):
+        if not self._cid:
+            return None
+        try:
+            with self.actor_session() as (session, actor):
+                campaign = visible_campaign(session, actor, self._cid)
+                stats = campaign_statistics(session, self._cid, now=utcnow())
+                self._apply(stats, campaign.nodes or [])
+                self.timeline = sends_and_replies(session, self._cid)
+                self.activities = _activities(session, stats.get("recent_activities", []))
+        except Exception as exc:
+            log.exception("statistics failed")
+            return error_toast(exc)
+        return None
+
+    def _apply(self, stats: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
+        self.figures = {key: _number(stats.get(key, 0)) for key, _ in FIGURES}
+        self.refreshed_at = stats.get("refreshed_at") or ""
+        self.by_status = [
+            {"status": k, "count": int(v)}
+            for k, v in sorted((stats.get("by_status") or {}).items())
+        ]
+        by_node = stats.get("by_node") or {}
+        self.funnel = [
+            {
+                "node": _node_label(n),
+                "reached": int(by_node.get(n.get("id"), {}).get("reached", 0)),
+                "current": int(by_node.get(n.get("id"), {}).get("current", 0)),
+            }
+            for n in nodes
+            if isinstance(n, dict)
+        ]
+        variations = stats.get("by_variation") or {}
+        self.variations = [
+            {
+                "key": key,
+                "contacts": int(v.get("contacts", 0)),
+                "sent": int(v.get("sent", 0)),
+                "responded": int(v.get("responded", 0)),
+                "rate": percentage(int(v.get("responded", 0)), int(v.get("sent", 0))),
+            }
+            for key, v in sorted(variations.items())
+            if isinstance(v, dict) and key not in ("None", "")
+        ]
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _node_label(node: dict[str, Any]) -> str:
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    return str(data.get("label") or f"{node.get('type', '?')} · {node.get('id', '')}")
+
+
+def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    ids = {i["contact_id"] for i in items if i.get("contact_id")}
+    names = {}
+    if ids:
+        contacts = session.exec(select(Contact).where(col(Contact.id).in_(ids))).all()
+        names = {c.id: contact_name(c) for c in contacts}
+    return [
+        {
+            "type": str(i.get("type", "")).replace("_", " "),
+            "when": str(i.get("executed_at", ""))[:19].replace("T", " "),
+            "contact": names.get(i.get("contact_id"), ""),
+            "node": str(i.get("node_id") or ""),
+            "details": _details(i.get("details")),
+        }
+        for i in items
+    ]
+
+
+def _details(details: Any) -> str:
+    if not isinstance(details, dict):
+        return ""
+    return ", ".join(f"{k}: {v}" for k, v in list(details.items())[:4])[:160]
+
+
+S = CampaignStatsState
+
+
+def _card(key: str, label: str) -> rx.Component:
+    return rx.card(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.heading(S.figures[key], size="6", data_testid=f"stat-{key}"),
+        min_width="140px",
+        flex="1 1 140px",
+    )
+
+
+def _chart(title: str, chart: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.text(title, weight="bold", size="2"),
+        rx.box(chart, height="240px", width="100%"),
+        flex="1 1 420px",
+        min_width="0",
+    )
+
+
+def _bar_chart(data: rx.Var, x: str, *bars: tuple[str, str]) -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key=x),
+        rx.recharts.y_axis(allow_decimals=False),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(),
+        *[
+            rx.recharts.bar(data_key=k, fill=rx.color(c, 9), name=k, is_animation_active=False)
+            for k, c in bars
+        ],
+        data=data,
+        width="100%",
+        height=240,
+    )
+
+
+def _timeline() -> rx.Component:
+    return rx.recharts.line_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key="time"),
+        rx.recharts.y_axis(allow_decimals=False),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(),
+        rx.recharts.line(
+            data_key="sent", stroke=rx.color("indigo", 9), name="sent", is_animation_active=False
+        ),
+        rx.recharts.line(
+            data_key="replies",
+            stroke=rx.color("green", 9),
+            name="replies",
+            is_animation_active=False,
+        ),
+        data=S.timeline,
+        width="100%",
+        height=240,
+    )
+
+
+def _variations() -> rx.Component:
+    row = lambda v: rx.table.row(  # noqa: E731
+        *[rx.table.cell(v[k]) for k in ("key", "contacts", "sent", "responded", "rate")]
+    )
+    heads = ["Variation", "Contacts", "Sent", "Responded", "Response rate %"]
+    return rx.card(
+        rx.text("A/B variations", weight="bold", size="2"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in heads])),
+            rx.table.body(rx.foreach(S.variations, row)),
+            size="1",
+        ),
+        width="100%",
+    )
+
+
+def _activities_list() -> rx.Component:
+    item = lambda a: rx.table.row(  # noqa: E731
+        rx.table.cell(a["when"], white_space="nowrap"),
+        rx.table.cell(rx.badge(a["type"], variant="soft")),
+        rx.table.cell(a["contact"]),
+        rx.table.cell(rx.text(a["details"], size="1", color_scheme="gray")),
+    )
+    return rx.card(
+        rx.text("Recent activities", weight="bold", size="2"),
+        rx.cond(
+            S.activities.length() == 0,
+            rx.text("Nothing has happened yet.", size="2", color_scheme="gray"),
+            rx.box(
+                rx.table.root(rx.table.body(rx.foreach(S.activities, item)), size="1"),
+                overflow_x="auto",
+            ),
+        ),
+        width="100%",
+        data_testid="recent-activities",
+    )
+
+
+def stats_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Updated ", size="2", color_scheme="gray"),
+            rx.cond(
+                S.refreshed_at != "",
+                rx.moment(S.refreshed_at, from_now=True, interval=5000, size="2"),
+                rx.text("never", size="2"),
+            ),
+            rx.spacer(),
+            rx.button(
+                rx.icon("refresh-cw", size=14), "Refresh", variant="soft", on_click=S.recount
+            ),
+            rx.moment(interval=AUTO_REFRESH_MS, on_change=S.auto_refresh, display="none"),
+            width="100%",
+            align="center",
+        ),
+        rx.flex(*[_card(k, label) for k, label in FIGURES], wrap="wrap", gap="10px", width="100%"),
+        rx.flex(
+            _chart("Executions by status", _bar_chart(S.by_status, "status", ("count", "indigo"))),
+            _chart(
+                "Per-node funnel",
+                _bar_chart(S.funnel, "node", ("reached", "indigo"), ("current", "amber")),
+            ),
+            _chart("Sends and replies over time (UTC)", _timeline()),
+            wrap="wrap",
+            gap="12px",
+            width="100%",
+        ),
+        rx.cond(S.variations.length() > 0, _variations()),
+        _activities_list(),
+        on_mount=S.load,
+        spacing="4",
+        padding_top="16px",
+        width="100%",
+    )

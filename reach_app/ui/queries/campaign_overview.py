@@ -1,0 +1,105 @@
+"""The campaign header and Overview tab: metadata, accounts, creator, schedule."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, User
+from reach_app.services.actor import Actor
+from reach_app.services.campaign_scope import visible_campaign
+
+
+@dataclasses.dataclass
+class AccountView:
+    id: int
+    name: str
+    provider: str
+    health: str
+
+
+@dataclasses.dataclass
+class CampaignOverview:
+    id: int = 0
+    name: str = ""
+    description: str = ""
+    status: str = "draft"
+    enabled: bool = True
+    type: str = "automated"
+    timezone: str = "UTC"
+    creator: str = ""
+    created_by: int = 0
+    created: str = ""
+    updated: str = ""
+    scheduled_start: str = ""
+    start_at: str = ""
+    end_at: str = ""
+    response_timeout_hours: str = ""
+    pause_on_response: bool = True
+    error_message: str = ""
+    node_count: int = 0
+    accounts: list[AccountView] = dataclasses.field(default_factory=list)
+
+
+def local_time(value: datetime | None, timezone: str) -> str:
+    """`value` shown in the campaign's zone, e.g. "2026-03-01 09:30 Europe/Berlin"."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (KeyError, ValueError):
+        zone, timezone = ZoneInfo("UTC"), "UTC"
+    return f"{value.astimezone(zone):%Y-%m-%d %H:%M} {timezone}"
+
+
+def campaign_accounts(session: Session, campaign: CampaignFlow) -> list[AccountView]:
+    pool = list(
+        session.exec(
+            select(CampaignAccount.account_id)
+            .where(CampaignAccount.campaign_id == campaign.id)
+            .order_by(col(CampaignAccount.position))
+        )
+    )
+    if campaign.account_id is not None and campaign.account_id not in pool:
+        pool.insert(0, campaign.account_id)
+    if not pool:
+        return []
+    rows = session.exec(select(ChannelAccount).where(col(ChannelAccount.id).in_(pool))).all()
+    by_id = {row.id: row for row in rows}
+    return [
+        AccountView(id=a.id or 0, name=a.name, provider=a.provider, health=a.health)
+        for a in (by_id.get(i) for i in pool)
+        if a is not None
+    ]
+
+
+def campaign_overview(session: Session, actor: Actor, campaign_id: int) -> CampaignOverview:
+    """The overview of a campaign the actor can see (NotFound otherwise)."""
+    campaign = visible_campaign(session, actor, campaign_id)
+    creator = session.get(User, campaign.created_by)
+    zone = campaign.timezone
+    timeout = campaign.response_timeout_hours
+    return CampaignOverview(
+        id=campaign.id or 0,
+        name=campaign.name,
+        description=campaign.description,
+        status=campaign.status,
+        enabled=campaign.enabled,
+        type=campaign.type,
+        timezone=zone,
+        creator=(creator.name or creator.email) if creator else "",
+        created_by=campaign.created_by,
+        created=local_time(campaign.created_at, zone),
+        updated=local_time(campaign.updated_at, zone),
+        scheduled_start=local_time(campaign.scheduled_start_at, zone),
+        start_at=local_time(campaign.start_at, zone),
+        end_at=local_time(campaign.end_at, zone),
+        response_timeout_hours="" if timeout is None else f"{timeout:g}",
+        pause_on_response=campaign.pause_on_response,
+        error_message=campaign.error_message or "",
+        node_count=len(campaign.nodes or []),
+        accounts=campaign_accounts(session, campaign),
+    )
