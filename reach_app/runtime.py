@@ -103,3 +103,42 @@ def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime
     thread = threading.Thread(target=loop.run_forever, name="reach-scheduler", daemon=True)
     thread.start()
     return EmbeddedRuntime(worker, loop, thread)
+
+
+def run_synchronously(
+    *,
+    clock: Callable[[], object] = utcnow,
+    max_ticks: int = 500,
+    poll: bool = False,
+    until: Callable[[], bool] | None = None,
+    between_ticks: Callable[[], None] | None = None,
+) -> int:
+    """Drive the engine in this thread (demo data, benchmarks, tests): tick,
+    process claimed batches at once, optionally poll replies. Stops when
+    `until()` is true, or after two idle ticks when no `until` is given.
+    Returns the number of ticks used."""
+    from reach_app.channels.registry import call_providers
+    from reach_app.services.engine.runner import process_batch
+    from reach_app.services.polling import poll_account, polling_account_ids
+
+    settings = get_settings()
+    idle = 0
+    for number in range(1, max_ticks + 1):
+        owner = f"sync-{os.getpid()}-{number}"
+        claimed: list[list[int]] = []
+        report = tick(clock(), owner, settings, lambda ids, _owner: claimed.append(ids))  # type: ignore[arg-type]
+        for ids in claimed:
+            process_batch(ids, owner, call_providers=call_providers, clock=clock)  # type: ignore[arg-type]
+        if poll:
+            for account_id in polling_account_ids():
+                poll_account(account_id, now=clock())  # type: ignore[arg-type]
+        if until is not None:
+            if until():
+                return number
+        else:
+            idle = idle + 1 if report.claimed == 0 else 0
+            if idle >= 2:
+                return number
+        if between_ticks:
+            between_ticks()
+    return max_ticks

@@ -8,12 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reach_app.channels.registry import call_providers
 from reach_app.db.types import utcnow
-from reach_app.services.engine.runner import process_batch
-from reach_app.services.polling import poll_account, polling_account_ids
-from reach_app.services.scheduler import tick
-from reach_app.settings import get_settings
+from reach_app.runtime import run_synchronously
 
 FLOWS = Path(__file__).resolve().parents[1] / "fixtures" / "flows"
 
@@ -24,25 +20,12 @@ def flow(name: str) -> dict[str, Any]:
 
 def run_until_idle(
     *, clock: Callable[[], datetime] = utcnow, max_ticks: int = 200, poll: bool = False,
-    advance: Callable[[], None] | None = None,
+    advance: Callable[[], None] | None = None, until: Callable[[], bool] | None = None,
 ) -> int:
-    """Tick until nothing is claimed twice in a row; returns the ticks used."""
-    settings = get_settings()
-    idle = 0
-    for number in range(1, max_ticks + 1):
-        claimed: list[list[int]] = []
-        report = tick(clock(), f"test-{number}", settings, lambda ids, owner: claimed.append(ids))
-        for ids in claimed:
-            process_batch(ids, f"test-{number}", call_providers=call_providers, clock=clock)
-        if poll:
-            for account_id in polling_account_ids():
-                poll_account(account_id, now=clock())
-        idle = idle + 1 if report.claimed == 0 else 0
-        if idle >= 2:
-            return number
-        if advance:
-            advance()
-    return max_ticks
+    """Tick until idle (or `until()`); the product's own synchronous driver."""
+    return run_synchronously(
+        clock=clock, max_ticks=max_ticks, poll=poll, between_ticks=advance, until=until
+    )
 
 
 class FakeClock:
