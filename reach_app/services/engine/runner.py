@@ -120,7 +120,13 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
         options=options_of(campaign),
     )
     report.steps += 1
+    first_log = len(writes.logs)
+    due = execution.next_execution_at
     send = apply_step(writes, execution, step, account_id=execution.account_id)
+    if due is not None:  # scheduling lateness, for the audit trail and `reach bench`
+        lateness_ms = round((now - due).total_seconds() * 1000, 1)
+        for entry in writes.logs[first_log:]:
+            entry["input_data"] = {**entry["input_data"], "lateness_ms": lateness_ms}
     if send is None:
         _release(writes, execution, report)
     return send

@@ -1,0 +1,317 @@
+"""`reach bench`: measure the engine end to end and print one JSON object.
+
+Creates N contacts and a campaign START → SEND → WAIT 0 s → CONDITION → SEND →
+END on zero-cooldown sandbox accounts, runs it to completion with the
+configured workers (Redis + `dramatiq` processes, or `--embedded`: SQLite and
+the in-process worker), then reports throughput, scheduling lateness,
+statistics latency, peak worker RSS and, for scale, PostgreSQL's own
+`pgbench -N` on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics as pystats
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from sqlmodel import col, func, select
+
+from reach_app.settings import PROJECT_ROOT, get_settings, reset_settings_cache
+
+console = Console(stderr=True)
+
+
+def _flow() -> dict[str, Any]:
+    def node(i: str, t: str, **data: Any) -> dict[str, Any]:
+        return {"id": i, "type": t, "data": data, "position": {"x": 0, "y": 0}}
+
+    return {
+        "nodes": [
+            node("start", "START", start_type="immediate"),
+            node("first", "SEND_MESSAGE", text="{Hi|Hello} {firstName|there}, quick question"),
+            node("pause", "WAIT", mode="duration", seconds=0.001),
+            node("check", "CONDITION", kind="field", field="first_name", operator="exists"),
+            node("second", "SEND_MESSAGE", text="Following up, {firstName}"),
+            node("end", "END"),
+        ],
+        "edges": [
+            {"id": "e1", "source": "start", "target": "first"},
+            {"id": "e2", "source": "first", "target": "pause"},
+            {"id": "e3", "source": "pause", "target": "check"},
+            {"id": "e4", "source": "check", "target": "second", "condition": "yes"},
+            {"id": "e5", "source": "check", "target": "end", "condition": "no"},
+            {"id": "e6", "source": "second", "target": "end"},
+        ],
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def _prepare_database(embedded: bool) -> str:
+    """A fresh database for the run: a temp SQLite file, or database reach_bench."""
+    from reach_app.db.engine import dispose_engines
+    from reach_app.db.migrations import upgrade
+
+    if embedded:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='reach-bench-')}/bench.db"
+    else:
+        base = get_settings().db_url
+        admin = base.rsplit("/", 1)[0] + "/postgres"
+        url = base.rsplit("/", 1)[0] + "/reach_bench"
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS reach_bench WITH (FORCE)"))
+            conn.execute(text("CREATE DATABASE reach_bench"))
+        engine.dispose()
+    os.environ["REFLEX_DB_URL"] = url
+    reset_settings_cache()
+    dispose_engines()
+    upgrade("head", url)
+    return url
+
+
+def _seed(contacts: int, accounts: int) -> tuple[int, float]:
+    from reach_app.db.engine import session_scope
+    from reach_app.db.types import utcnow
+    from reach_app.services import runs, seeding
+    from reach_app.services.actor import Actor
+
+    with session_scope() as s:
+        user = seeding.get_or_create_user(s, "bench@reach.local", "bench-password", "Bench")
+        pool = [
+            seeding.sandbox_account(s, user_id=user.id, name=f"bench-{i}", zero_cooldown=True).id
+            for i in range(accounts)
+        ]
+        ids = seeding.bulk_contacts(
+            s, user_id=user.id, organization_id=None, count=contacts, prefix="b"
+        )
+        campaign = seeding.campaign_with_flow(
+            s, user_id=user.id, name="bench", flow=_flow(), account_ids=pool
+        )
+        campaign_id = campaign.id
+    started = time.perf_counter()
+    with session_scope() as s:
+        result = runs.enroll(s, Actor(user_id=user.id), campaign_id, ids, now=utcnow())
+    enroll_seconds = time.perf_counter() - started
+    assert result.enrolled == contacts
+    with session_scope() as s:
+        runs.launch(s, Actor(user_id=user.id), campaign_id, now=utcnow())
+    return campaign_id, contacts / enroll_seconds
+
+
+def _status(campaign_id: int) -> str:
+    from reach_app.db.engine import session_scope
+    from reach_app.db.tables import CampaignFlow
+
+    with session_scope() as s:
+        return s.get(CampaignFlow, campaign_id).status  # type: ignore[union-attr]
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total = max(total, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in out.split()]
+
+
+def _run_redis(
+    campaign_id: int, processes: int, threads: int, timeout: float
+) -> tuple[float, float]:
+    env = dict(os.environ)
+    env.setdefault("REACH_SECRET_KEY", "bench")
+    spawn = lambda args: subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=PROJECT_ROOT,
+        env=env,  # noqa: E731
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    redis.Redis.from_url(get_settings().redis_url or "").flushdb()
+    worker = spawn(
+        ["dramatiq", "tasks.actors", "--processes", str(processes), "--threads", str(threads)]
+    )
+    scheduler = spawn(["reach_app.cli", "scheduler"])
+    peak = 0.0
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout and _status(campaign_id) == "active":
+            peak = max(peak, _rss_mb(_children(worker.pid)))
+            time.sleep(0.5)
+    finally:
+        for process in (scheduler, worker):
+            process.terminate()
+            process.wait(timeout=30)
+    return time.perf_counter() - started, peak
+
+
+def _run_embedded(campaign_id: int, threads: int, timeout: float) -> tuple[float, float]:
+    from reach_app.runtime import start_embedded_runtime
+
+    runtime = start_embedded_runtime(worker_threads=threads)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout and _status(campaign_id) == "active":
+            time.sleep(0.2)
+    finally:
+        runtime.stop()
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(campaign_id: int) -> dict[str, Any]:
+    from reach_app.db.engine import session_scope
+    from reach_app.db.tables import FlowExecutionLog, Message
+    from reach_app.db.types import utcnow
+    from reach_app.services.statistics import campaign_statistics
+
+    with session_scope() as s:
+        steps = s.exec(
+            select(func.count())
+            .select_from(FlowExecutionLog)
+            .where(col(FlowExecutionLog.execution_id).is_not(None))
+        ).one()
+        sent = s.exec(
+            select(func.count()).select_from(Message).where(Message.status == "sent")
+        ).one()
+        sample = s.exec(
+            select(FlowExecutionLog.input_data)
+            .where(col(FlowExecutionLog.execution_id).is_not(None))
+            .limit(50_000)
+        ).all()
+    lateness = [
+        float(d["lateness_ms"]) for d in sample if isinstance(d, dict) and "lateness_ms" in d
+    ]
+    timings = []
+    for _ in range(200):
+        started = time.perf_counter()
+        with session_scope() as s:
+            campaign_statistics(s, campaign_id, now=utcnow())
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"steps": steps, "sent": sent, "lateness": lateness, "stats_ms": timings}
+
+
+def _pgbench() -> float | None:
+    if shutil.which("pgbench") is None or get_settings().is_sqlite:
+        return None
+    base = (
+        get_settings().db_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
+        + "/reach_bench"
+    )
+    subprocess.run(["pgbench", "-i", "-s", "2", "-q", base], capture_output=True, check=False)
+    out = subprocess.run(
+        ["pgbench", "-N", "-c", "4", "-j", "2", "-T", "10", base], capture_output=True, text=True
+    ).stdout
+    for line in out.splitlines():
+        if line.startswith("tps"):
+            return round(float(line.split("=")[1].split()[0]), 1)
+    return None
+
+
+@click.command()
+@click.option("--contacts", type=click.IntRange(1, 5_000_000), default=100_000, show_default=True)
+@click.option(
+    "--accounts",
+    type=click.IntRange(1, 1000),
+    default=4,
+    show_default=True,
+    help="Zero-cooldown sandbox accounts.",
+)
+@click.option(
+    "--embedded", is_flag=True, help="SQLite + in-process worker instead of PostgreSQL + Redis."
+)
+@click.option(
+    "--processes", type=click.IntRange(1, 64), default=None, help="Worker processes (Redis mode)."
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=None, help="Threads per worker process."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=3600,
+    show_default=True,
+    help="Give up after this many seconds.",
+)
+def bench(
+    contacts: int,
+    accounts: int,
+    embedded: bool,
+    processes: int | None,
+    threads: int | None,
+    timeout: float,
+) -> None:
+    """Benchmark the engine on a fresh database and print one JSON object.
+    Redis mode needs REFLEX_DB_URL (PostgreSQL) and REACH_REDIS_URL; it uses database reach_bench."""
+    settings = get_settings()
+    if not embedded and (settings.embedded or settings.is_sqlite):
+        raise click.UsageError(
+            "Redis mode needs REACH_REDIS_URL and a PostgreSQL REFLEX_DB_URL (or use --embedded)"
+        )
+    if embedded:
+        os.environ.pop("REACH_REDIS_URL", None)
+    console.print(
+        f"[bold]reach bench[/]: {contacts} contacts, {'embedded' if embedded else 'Redis + PostgreSQL'}"
+    )
+    _prepare_database(embedded)
+    campaign_id, enroll_rate = _seed(contacts, accounts)
+    console.print(f"enrolled at {enroll_rate:,.0f} contacts/s; running…")
+    threads = threads or get_settings().worker_threads
+    if embedded:
+        seconds, rss = _run_embedded(campaign_id, threads, timeout)
+    else:
+        seconds, rss = _run_redis(
+            campaign_id, processes or get_settings().worker_processes, threads, timeout
+        )
+    figures = _measure(campaign_id)
+    result = {
+        "mode": "embedded-sqlite" if embedded else "redis-postgresql",
+        "run_id": uuid.uuid4().hex[:8],
+        "contacts": contacts,
+        "status": _status(campaign_id),
+        "seconds": round(seconds, 2),
+        "node_steps": figures["steps"],
+        "node_steps_per_s": round(figures["steps"] / seconds, 1),
+        "messages": figures["sent"],
+        "messages_per_s": round(figures["sent"] / seconds, 1),
+        "enrollment_contacts_per_s": round(enroll_rate, 1),
+        "lateness_ms_p50": _percentile(figures["lateness"], 0.50),
+        "lateness_ms_p99": _percentile(figures["lateness"], 0.99),
+        "statistics_ms_p50": _percentile(figures["stats_ms"], 0.50),
+        "statistics_ms_p95": _percentile(figures["stats_ms"], 0.95),
+        "statistics_ms_mean": round(pystats.fmean(figures["stats_ms"]), 2),
+        "peak_worker_rss_mb": round(rss, 1),
+        "pgbench_N_tps": _pgbench() if not embedded else None,
+    }
+    click.echo(json.dumps(result))
