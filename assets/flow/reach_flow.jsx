@@ -80,7 +80,7 @@ const NODE_TYPES = { reach: ReachNode };
 function FitView({ fitKey }) {
   const { fitView } = useReactFlow();
   useEffect(() => {
-    const timer = setTimeout(() => fitView({ padding: 0.2, duration: 200 }), 50);
+    const timer = setTimeout(() => fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), 50);
     return () => clearTimeout(timer);
   }, [fitKey, fitView]);
   return null;
@@ -122,6 +122,7 @@ function Canvas(props) {
       colorMode={props.colorMode || "light"}
       minZoom={0.2}
       fitView
+      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
     >
       <FitView fitKey={props.fitKey} />
       <Background gap={16} />

@@ -16,15 +16,15 @@ from fastapi.responses import StreamingResponse
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import User
 from reach_app.services.actor import actor_for
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.errors import ServiceError
+from reach_app.services.logs import LogFilters, export_logs_csv
 from reach_app.services.web_sessions import read_download_token
-from reach_app.ui.queries.logs import LogFilters, csv_chunks
 
 LOGS_CSV_PATH = "/ui-downloads/campaign-logs.csv"
 
 
-def _authorised_campaign(payload: dict) -> tuple[int, int, int | None]:
+def _csv_lines(payload: dict) -> Iterator[str]:
+    """Check the user and their access now (as a page would), then stream."""
     user_id, org_id, campaign_id = payload.get("uid"), payload.get("org"), payload.get("cid")
     if not isinstance(user_id, int) or not isinstance(campaign_id, int):
         raise HTTPException(status_code=403, detail="Invalid download link")
@@ -34,10 +34,9 @@ def _authorised_campaign(payload: dict) -> tuple[int, int, int | None]:
             raise HTTPException(status_code=403, detail="Invalid download link")
         try:
             actor = actor_for(session, user_id, org_id if isinstance(org_id, int) else None)
-            visible_campaign(session, actor, campaign_id)
+            return export_logs_csv(session, actor, campaign_id, _filters(payload))
         except ServiceError as exc:
             raise HTTPException(status_code=exc.status_code, detail=exc.message) from exc
-    return user_id, campaign_id, org_id if isinstance(org_id, int) else None
 
 
 def _filters(payload: dict) -> LogFilters:
@@ -52,12 +51,6 @@ def _filters(payload: dict) -> LogFilters:
     )
 
 
-def _stream(campaign_id: int, filters: LogFilters) -> Iterator[bytes]:
-    with session_scope() as session:
-        for chunk in csv_chunks(session, campaign_id, filters):
-            yield chunk.encode("utf-8")
-
-
 def create_downloads_app() -> FastAPI:
     api = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
@@ -66,13 +59,14 @@ def create_downloads_app() -> FastAPI:
         payload = read_download_token(token)
         if payload is None:
             raise HTTPException(status_code=403, detail="The download link has expired")
-        _, campaign_id, _ = _authorised_campaign(payload)
+        lines = _csv_lines(payload)
+        campaign_id = payload["cid"]
         headers = {
             "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-logs.csv"',
             "Cache-Control": "no-store",
         }
         return StreamingResponse(
-            _stream(campaign_id, _filters(payload)), media_type="text/csv", headers=headers
+            (line.encode("utf-8") for line in lines), media_type="text/csv", headers=headers
         )
 
     return api

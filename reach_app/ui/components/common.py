@@ -82,9 +82,9 @@ def loading_block() -> rx.Component:
 
 def not_built(feature: str, detail: str = "") -> rx.Component:
     """Says plainly that a part of the product is not built yet (no fake data)."""
-    return rx.callout(
-        rx.text(rx.text.strong(f"{feature} is not built yet. "), detail),
-        icon="construction",
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("construction")),
+        rx.callout.text(rx.text.strong(f"{feature} is not built yet. "), detail),
         color_scheme="amber",
         variant="surface",
         width="100%",
@@ -126,4 +126,18 @@ def pager(page: Any, pages: Any, total: Any, on_prev: Any, on_next: Any) -> rx.C
         width="100%",
         align="center",
         padding_top="12px",
+    )
+
+
+def problem_callout(title: Any, lines: Any, *, color: str = "red", **props: Any) -> rx.Component:
+    """A callout with a bold title and a list of lines (block content, no <p> nesting)."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("triangle-alert")),
+        rx.box(
+            rx.text(title, weight="bold", size="2"),
+            rx.foreach(lines, lambda line: rx.text("• ", line, size="1", as_="div")),
+        ),
+        color_scheme=color,
+        width="100%",
+        **props,
     )

@@ -14,7 +14,7 @@ from reach_app.ui.components.common import EXECUTION_STATUS_COLORS, pager, statu
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import (
     ContactChoice,
-    ExecutionRow,
+    ExecutionItem,
     contact_choices,
     execution_page,
     segment_choices,
@@ -28,7 +28,7 @@ ANY = "any"
 
 
 class CampaignContactsState(CampaignDetailState):
-    rows: list[ExecutionRow] = []
+    rows: list[ExecutionItem] = []
     total: int = 0
     page: int = 1
     status_filter: str = ANY
@@ -54,6 +54,7 @@ class CampaignContactsState(CampaignDetailState):
                 campaign = visible_campaign(session, actor, self._cid)
                 self.rows, self.total = execution_page(
                     session,
+                    actor,
                     campaign,
                     status=None if self.status_filter == ANY else self.status_filter,
                     search=self.search or None,
@@ -164,7 +165,7 @@ class CampaignContactsState(CampaignDetailState):
 S = CampaignContactsState
 
 
-def _row(row: ExecutionRow) -> rx.Component:
+def _row(row: ExecutionItem) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.cond(

@@ -6,7 +6,12 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
-from reach_app.ui.components.common import empty_state, loading_block, status_badge
+from reach_app.ui.components.common import (
+    empty_state,
+    loading_block,
+    problem_callout,
+    status_badge,
+)
 from reach_app.ui.components.layout import shell
 from reach_app.ui.pages.campaign_contacts_tab import contacts_tab
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState as S
@@ -109,15 +114,9 @@ def _header() -> rx.Component:
         ),
         rx.cond(
             S.launch_problems.length() > 0,
-            rx.callout(
-                rx.vstack(
-                    rx.text("The flow has problems; fix them in the flow builder:", weight="bold"),
-                    rx.foreach(S.launch_problems, lambda line: rx.text("• ", line, size="2")),
-                    spacing="1",
-                ),
-                icon="triangle-alert",
-                color_scheme="red",
-                width="100%",
+            problem_callout(
+                "The flow has problems; fix them in the flow builder:",
+                S.launch_problems,
                 data_testid="launch-problems",
             ),
         ),

@@ -9,6 +9,7 @@ import reflex as rx
 
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign
+from reach_app.ui.components.common import problem_callout
 from reach_app.ui.components.flow_canvas import flow_canvas, to_canvas_edges, to_canvas_nodes
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.state import error_toast
@@ -96,16 +97,7 @@ def flow_tab() -> rx.Component:
         ),
         rx.cond(
             S.problem_lines.length() > 0,
-            rx.callout(
-                rx.vstack(
-                    rx.text("This flow cannot launch yet:", weight="bold"),
-                    rx.foreach(S.problem_lines, lambda line: rx.text("• ", line, size="2")),
-                    spacing="1",
-                ),
-                icon="triangle-alert",
-                color_scheme="red",
-                width="100%",
-            ),
+            problem_callout("This flow cannot launch yet:", S.problem_lines),
         ),
         rx.cond(
             S.canvas_nodes.length() == 0,

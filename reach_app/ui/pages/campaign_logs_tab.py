@@ -3,6 +3,7 @@ status), search by contact name or message text, CSV export."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from urllib.parse import quote
@@ -11,12 +12,11 @@ import reflex as rx
 from reflex.config import get_config
 
 from reach_app.domain.nodes import NodeType
-from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.logs import LogFilters, LogRow, list_logs
 from reach_app.services.web_sessions import issue_download_token
 from reach_app.ui.components.common import pager
 from reach_app.ui.downloads import LOGS_CSV_PATH
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
-from reach_app.ui.queries.logs import LogFilters, LogRow, log_page
 from reach_app.ui.state import error_toast
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,46 @@ ANY = "any"
 LOG_STATUSES = ["completed", "failed", "skipped"]
 
 
+@dataclasses.dataclass
+class LogItem:
+    id: int
+    when: str
+    execution_id: str
+    contact: str
+    node: str
+    node_type: str
+    log_type: str
+    status: str
+    summary: str
+
+
+def _summary(row: LogRow) -> str:
+    log = row.log
+    if log.error_message:
+        return log.error_message[:200]
+    if row.message_text:
+        return row.message_text[:200]
+    data = log.output_data or log.input_data or {}
+    return ", ".join(f"{k}: {v}" for k, v in list(data.items())[:4])[:200]
+
+
+def to_item(row: LogRow) -> LogItem:
+    log = row.log
+    return LogItem(
+        id=log.id or 0,
+        when=f"{log.executed_at:%Y-%m-%d %H:%M:%S}",
+        execution_id=str(log.execution_id or ""),
+        contact=row.contact_name or "",
+        node=log.node_id or "",
+        node_type=log.node_type or "",
+        log_type=log.log_type,
+        status=log.status,
+        summary=_summary(row),
+    )
+
+
 class CampaignLogsState(CampaignDetailState):
-    rows: list[LogRow] = []
+    rows: list[LogItem] = []
     total: int = 0
     page: int = 1
     execution_filter: str = ""
@@ -54,14 +92,15 @@ class CampaignLogsState(CampaignDetailState):
     def _fetch(self):
         try:
             with self.actor_session() as (session, actor):
-                campaign = visible_campaign(session, actor, self._cid)
-                self.rows, self.total = log_page(
+                rows, self.total = list_logs(
                     session,
-                    campaign.id or 0,
+                    actor,
+                    self._cid,
                     self.filters(),
                     limit=PAGE_SIZE,
                     offset=(self.page - 1) * PAGE_SIZE,
                 )
+                self.rows = [to_item(r) for r in rows]
         except Exception as exc:
             log.exception("logs failed")
             return error_toast(exc)
@@ -132,7 +171,7 @@ class CampaignLogsState(CampaignDetailState):
 S = CampaignLogsState
 
 
-def _row(row: LogRow) -> rx.Component:
+def _row(row: LogItem) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.when, white_space="nowrap"),
         rx.table.cell(row.contact),

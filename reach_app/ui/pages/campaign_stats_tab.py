@@ -15,7 +15,7 @@ from reach_app.domain.stats import percentage
 from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.statistics import campaign_statistics, refresh_campaign_stats
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
-from reach_app.ui.queries.executions import contact_name
+from reach_app.ui.queries.executions import contact_name, node_label
 from reach_app.ui.queries.timeseries import sends_and_replies
 from reach_app.ui.state import error_toast
 
@@ -91,7 +91,7 @@ class CampaignStatsState(CampaignDetailState):
         by_node = stats.get("by_node") or {}
         self.funnel = [
             {
-                "node": _node_label(n),
+                "node": node_label(n),
                 "reached": int(by_node.get(n.get("id"), {}).get("reached", 0)),
                 "current": int(by_node.get(n.get("id"), {}).get("current", 0)),
             }
@@ -114,11 +114,6 @@ class CampaignStatsState(CampaignDetailState):
 
 def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _node_label(node: dict[str, Any]) -> str:
-    data = node.get("data") if isinstance(node.get("data"), dict) else {}
-    return str(data.get("label") or f"{node.get('type', '?')} · {node.get('id', '')}")
 
 
 def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str]]:

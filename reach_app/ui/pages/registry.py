@@ -8,6 +8,9 @@ from reach_app.ui import routes
 from reach_app.ui.pages.campaign_detail import campaign_detail_page
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
+from reach_app.ui.pages.flow_builder import flow_builder_page
+from reach_app.ui.pages.flow_builder_state import FlowBuilderState
+from reach_app.ui.pages.new_campaign import NewCampaignState, new_campaign_page
 from reach_app.ui.pages.sign_in import sign_in_page
 from reach_app.ui.pages.sign_up import sign_up_page
 from reach_app.ui.state import AppState
@@ -42,4 +45,16 @@ def register_pages(app: rx.App) -> None:
         route=routes.CAMPAIGN_DETAIL,
         title="Campaign · Reach",
         on_load=[AppState.require_sign_in, CampaignDetailState.load],
+    )
+    app.add_page(
+        new_campaign_page,
+        route=routes.NEW_CAMPAIGN,
+        title="New campaign · Reach",
+        on_load=[AppState.require_sign_in, NewCampaignState.load],
+    )
+    app.add_page(
+        flow_builder_page,
+        route=routes.CAMPAIGN_FLOW,
+        title="Flow builder · Reach",
+        on_load=[AppState.require_sign_in, FlowBuilderState.load],
     )

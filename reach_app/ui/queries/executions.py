@@ -1,25 +1,27 @@
-"""Executions of one campaign (its Contacts tab) and the contacts one may add."""
+"""Page-shaped views of a campaign's executions and of the contacts one may add.
+
+The rows come from the services (`services.executions.list_executions`,
+`services.contacts.list_contacts`, `services.segments`); this module only
+turns them into plain dataclasses for the browser and counts the steps each
+shown execution has done (one read over the page's ids).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
-from reach_app.db.tables import (
-    CampaignFlow,
-    Contact,
-    FlowExecution,
-    FlowExecutionLog,
-    Segment,
-    SegmentMember,
-)
+from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, FlowExecutionLog
+from reach_app.db.types import utcnow
 from reach_app.services.actor import Actor
-from reach_app.services.contact_scope import contacts_of_actor
+from reach_app.services.contacts import list_contacts
+from reach_app.services.executions import list_executions
+from reach_app.services.segments import list_segments, segment_audience
 
 
 @dataclasses.dataclass
-class ExecutionRow:
+class ExecutionItem:
     id: int
     contact_id: int
     contact: str
@@ -40,49 +42,34 @@ class ContactChoice:
     detail: str
 
 
-def contact_name(contact: Contact) -> str:
+def contact_name(contact: Contact | None) -> str:
+    if contact is None:
+        return "(removed contact)"
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
     return name or (f"@{contact.username}" if contact.username else f"#{contact.id}")
 
 
-def _name_search(text: str):
-    pattern = f"%{text.strip().lower()}%"
-    full_name = func.lower(
-        func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")
-    )
-    return or_(
-        full_name.like(pattern), func.lower(func.coalesce(Contact.username, "")).like(pattern)
-    )
+def node_label(node: dict) -> str:
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    return str(data.get("label") or f"{node.get('type', '?')} · {node.get('id', '')}")
 
 
 def execution_page(
     session: Session,
+    actor: Actor,
     campaign: CampaignFlow,
     *,
     status: str | None,
     search: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[ExecutionRow], int]:
-    """One page of the campaign's (not removed) executions, newest first, and the total."""
-    where = [FlowExecution.campaign_id == campaign.id, col(FlowExecution.deleted_at).is_(None)]
-    if status:
-        where.append(FlowExecution.status == status)
-    if search:
-        where.append(_name_search(search))
-    base = select(FlowExecution, Contact).join(Contact, Contact.id == FlowExecution.contact_id)
-    total = session.exec(
-        select(func.count())
-        .select_from(FlowExecution)
-        .join(Contact, Contact.id == FlowExecution.contact_id)
-        .where(*where)
-    ).one()
-    rows = session.exec(
-        base.where(*where).order_by(col(FlowExecution.id).desc()).limit(limit).offset(offset)
-    ).all()
-    steps = _steps(session, [e.id for e, _ in rows if e.id is not None])
-    labels = {n.get("id"): _node_label(n) for n in campaign.nodes or [] if isinstance(n, dict)}
-    return [_row(e, c, steps, labels) for e, c in rows], total
+) -> tuple[list[ExecutionItem], int]:
+    rows, total = list_executions(
+        session, actor, campaign.id or 0, status=status, search=search, limit=limit, offset=offset
+    )
+    steps = _steps(session, [r.execution.id for r in rows if r.execution.id is not None])
+    labels = {n.get("id"): node_label(n) for n in campaign.nodes or [] if isinstance(n, dict)}
+    return [_item(r.execution, r.contact, steps, labels) for r in rows], total
 
 
 def _steps(session: Session, execution_ids: list[int]) -> dict[int, int]:
@@ -97,18 +84,14 @@ def _steps(session: Session, execution_ids: list[int]) -> dict[int, int]:
     return {int(e): int(n) for e, n in counts if e is not None}
 
 
-def _node_label(node: dict) -> str:
-    data = node.get("data") or {}
-    label = data.get("label") if isinstance(data, dict) else None
-    return str(label or f"{node.get('type', '?')} {node.get('id', '')}")
-
-
-def _row(e: FlowExecution, c: Contact, steps: dict[int, int], labels: dict) -> ExecutionRow:
-    return ExecutionRow(
+def _item(
+    e: FlowExecution, c: Contact | None, steps: dict[int, int], labels: dict
+) -> ExecutionItem:
+    return ExecutionItem(
         id=e.id or 0,
-        contact_id=c.id or 0,
+        contact_id=e.contact_id,
         contact=contact_name(c),
-        username=f"@{c.username}" if c.username else "",
+        username=f"@{c.username}" if c is not None and c.username else "",
         status=e.status,
         variation=e.variation or "",
         current_node=labels.get(e.current_node_id, e.current_node_id or ""),
@@ -122,41 +105,36 @@ def _row(e: FlowExecution, c: Contact, steps: dict[int, int], labels: dict) -> E
 def contact_choices(
     session: Session, actor: Actor, campaign_id: int, search: str, limit: int = 50
 ) -> list[ContactChoice]:
-    """Workspace contacts not yet in the campaign, matching `search`."""
-    enrolled = select(FlowExecution.contact_id).where(
-        FlowExecution.campaign_id == campaign_id, col(FlowExecution.deleted_at).is_(None)
-    )
-    query = select(Contact).where(contacts_of_actor(actor), col(Contact.id).not_in(enrolled))
-    if search.strip():
-        query = query.where(_name_search(search))
-    rows = session.exec(query.order_by(col(Contact.id)).limit(limit)).all()
-    return [
-        ContactChoice(
-            id=c.id or 0,
-            name=contact_name(c),
-            detail=" ".join(
-                x for x in (f"@{c.username}" if c.username else "", c.phone_number or "") if x
-            ),
+    """Workspace contacts matching `search` that are not in the campaign yet."""
+    views, _ = list_contacts(session, actor, search=search or None, limit=limit * 2)
+    ids = [v.contact.id for v in views if v.contact.id is not None]
+    enrolled = set(
+        session.exec(
+            select(FlowExecution.contact_id).where(
+                FlowExecution.campaign_id == campaign_id,
+                col(FlowExecution.contact_id).in_(ids),
+                col(FlowExecution.deleted_at).is_(None),
+            )
         )
-        for c in rows
-    ]
+    )
+    choices = []
+    for view in views:
+        c = view.contact
+        if c.id is None or c.id in enrolled:
+            continue
+        detail = " ".join(
+            x for x in (f"@{c.username}" if c.username else "", c.phone_number or "") if x
+        )
+        choices.append(ContactChoice(id=c.id, name=contact_name(c), detail=detail))
+    return choices[:limit]
 
 
 def segment_choices(session: Session, actor: Actor) -> list[dict[str, str]]:
     """The workspace's saved segments as {id, name}."""
-    query = select(Segment.id, Segment.name).where(col(Segment.deleted_at).is_(None))
-    if actor.organization_id is None:
-        query = query.where(
-            col(Segment.organization_id).is_(None), Segment.user_id == actor.user_id
-        )
-    else:
-        query = query.where(Segment.organization_id == actor.organization_id)
-    return [{"id": str(i), "name": n} for i, n in session.exec(query.order_by(Segment.name))]
+    segments, _ = list_segments(session, actor, limit=200)
+    return [{"id": str(s.id), "name": s.name} for s in segments]
 
 
 def segment_member_ids(session: Session, actor: Actor, segment_id: int) -> list[int]:
-    """Current members of one of the workspace's segments (empty for a foreign segment)."""
-    if str(segment_id) not in {s["id"] for s in segment_choices(session, actor)}:
-        return []
-    members = select(SegmentMember.contact_id).where(SegmentMember.segment_id == segment_id)
-    return [int(c) for c in session.exec(members)]
+    """The segment's audience now (services.segments decides membership)."""
+    return segment_audience(session, actor, segment_id, now=utcnow())

@@ -1,0 +1,265 @@
+"""The flow builder's side panel: edit the selected node, preview its message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
+
+CONDITION_KINDS = ["replied", "field", "tag", "event", "variable", "variation"]
+OPERATORS = [
+    "equals", "not_equals", "contains", "not_contains", "exists", "not_exists",
+    "greater_than", "less_than",
+]  # fmt: skip
+
+
+def _label(text: str) -> rx.Component:
+    return rx.text(text, size="1", weight="medium", color_scheme="gray")
+
+
+def text_field(label: str, name: str, placeholder: str = "", **props: Any) -> rx.Component:
+    return rx.vstack(
+        _label(label),
+        rx.debounce_input(
+            rx.input(
+                value=S.fields[name],
+                on_change=lambda v: S.set_field(name, v),
+                placeholder=placeholder,
+                width="100%",
+                disabled=S.read_only,
+                data_testid=f"field-{name}",
+                **props,
+            ),
+            debounce_timeout=300,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def choice_field(label: str, name: str, options: list[str]) -> rx.Component:
+    return rx.vstack(
+        _label(label),
+        rx.select(
+            options,
+            value=S.fields[name],
+            on_change=lambda v: S.set_field(name, v),
+            disabled=S.read_only,
+            width="100%",
+            data_testid=f"field-{name}",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _message_editor() -> rx.Component:
+    return rx.vstack(
+        _label("Message text ({firstName}, {cf-field|fallback}, {a|b} spintax)"),
+        rx.debounce_input(
+            rx.text_area(
+                value=S.fields["text"],
+                on_change=lambda v: S.set_field("text", v),
+                rows="6",
+                width="100%",
+                disabled=S.read_only,
+                data_testid="field-text",
+            ),
+            debounce_timeout=400,
+        ),
+        text_field("Media URL (optional)", "media_url"),
+        text_field("Template id (optional)", "template_id"),
+        _preview(),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _preview() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text("Preview for", size="1", weight="bold"),
+                rx.select.root(
+                    rx.select.trigger(
+                        placeholder="choose a contact", data_testid="preview-contact"
+                    ),
+                    rx.select.content(
+                        rx.foreach(
+                            S.preview_contacts,
+                            lambda c: rx.select.item(c["name"], value=c["id"]),
+                        )
+                    ),
+                    value=S.preview_contact,
+                    on_change=S.set_preview_contact,
+                    size="1",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.cond(
+                S.preview_contacts.length() == 0,
+                rx.text("Add contacts to preview messages.", size="1", color_scheme="gray"),
+            ),
+            rx.text(S.preview_text, size="2", white_space="pre-wrap", data_testid="preview-text"),
+            rx.foreach(S.preview_notes, lambda n: rx.text(n, size="1", color_scheme="gray")),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        variant="surface",
+    )
+
+
+def _wait_editor() -> rx.Component:
+    return rx.vstack(
+        choice_field("Wait for", "mode", ["duration", "reply"]),
+        rx.cond(
+            S.fields["mode"] == "reply",
+            text_field("Reply timeout (hours)", "timeout_hours", type="number"),
+            rx.grid(
+                text_field("Days", "days", type="number"),
+                text_field("Hours", "hours", type="number"),
+                text_field("Minutes", "minutes", type="number"),
+                text_field("Seconds", "seconds", type="number"),
+                columns="2",
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _condition_editor() -> rx.Component:
+    kind = S.fields["kind"]
+    return rx.vstack(
+        choice_field("Check", "kind", CONDITION_KINDS),
+        rx.cond(
+            (kind == "field") | (kind == "variable"),
+            rx.vstack(
+                text_field("Field or variable", "field"),
+                choice_field("Operator", "operator", OPERATORS),
+                text_field("Value", "value"),
+                width="100%",
+            ),
+        ),
+        rx.cond((kind == "tag") | (kind == "variation"), text_field("Tag or variation", "value")),
+        rx.cond(
+            kind == "event",
+            rx.vstack(
+                text_field("Event type", "event_type"),
+                text_field("Within days", "within_days", type="number"),
+                width="100%",
+            ),
+        ),
+        rx.text("Connect the yes and no handles to the next steps.", size="1", color_scheme="gray"),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _variant_row(variant: rx.Var, index: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            value=variant["key"],
+            on_change=lambda v: S.set_field("variant_key:" + index.to(str), v),
+            width="60px",
+            disabled=S.read_only,
+        ),
+        rx.input(
+            value=variant["weight"],
+            on_change=lambda v: S.set_field("variant_weight:" + index.to(str), v),
+            type="number",
+            width="90px",
+            disabled=S.read_only,
+            data_testid="variant-weight",
+        ),
+        rx.icon_button(
+            rx.icon("x", size=14),
+            variant="ghost",
+            on_click=S.set_field("variant_remove:" + index.to(str), ""),
+            disabled=S.read_only,
+        ),
+        align="center",
+    )
+
+
+def _split_editor() -> rx.Component:
+    return rx.vstack(
+        _label("Variants (key and weight; 2 to 4)"),
+        rx.foreach(S.variants, _variant_row),
+        rx.button(
+            "Add variant",
+            size="1",
+            variant="soft",
+            on_click=S.set_field("add_variant", ""),
+            disabled=S.read_only,
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _simple_editor() -> rx.Component:
+    return rx.match(
+        S.selected_type,
+        ("START", rx.vstack(
+            choice_field("Start", "start_type", ["immediate", "scheduled"]),
+            text_field("Scheduled start (ISO, local)", "scheduled_start_at"),
+            text_field("Timezone", "timezone", placeholder="Europe/Berlin"),
+            width="100%",
+        )),
+        ("TAG", rx.vstack(
+            choice_field("Action", "action", ["add", "remove"]), text_field("Tag", "tag"),
+            width="100%",
+        )),
+        ("SET_FIELD", rx.vstack(text_field("Field", "field"), text_field("Value", "value"), width="100%")),
+        ("UPDATE_SCORE", text_field("Score change", "delta", type="number")),
+        ("WEBHOOK", rx.vstack(
+            text_field("URL", "url", placeholder="https://…"),
+            choice_field("Method", "method", ["POST", "GET", "PUT"]),
+            width="100%",
+        )),
+        ("NOTIFY_INBOX", text_field("Note", "note")),
+        rx.text("This step has no settings.", size="2", color_scheme="gray"),
+    )  # fmt: skip
+
+
+def node_editor() -> rx.Component:
+    body = rx.match(
+        S.selected_type,
+        ("SEND_MESSAGE", _message_editor()),
+        ("WAIT", _wait_editor()),
+        ("CONDITION", _condition_editor()),
+        ("AB_SPLIT", _split_editor()),
+        _simple_editor(),
+    )
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(S.selected_type, variant="soft"),
+            rx.text(S.selected_id, size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.cond(
+                ~S.read_only,
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=S.delete_selected,
+                    aria_label="Delete step",
+                    data_testid="delete-node",
+                ),
+            ),
+            width="100%",
+            align="center",
+        ),
+        text_field("Label (optional)", "label"),
+        body,
+        spacing="3",
+        width="100%",
+        data_testid="node-editor",
+    )

@@ -1,0 +1,352 @@
+"""State of the flow builder: the flows being edited (main and A/B
+variations), the selection, R-4 problems, live message preview, save/launch.
+
+The flows live in a backend var; after every edit `_sync()` recomputes what
+the browser shows (canvas nodes and edges, problems, the selected node's
+fields). Saving goes through services.campaigns.update_campaign, launching
+through services.runs.launch; both re-check every rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import reflex as rx
+
+from reach_app.db.types import utcnow
+from reach_app.domain.rendering import brace_problems, render
+from reach_app.services import runs
+from reach_app.services.campaign_preview import validate_flow
+from reach_app.services.campaigns import get_campaign, update_campaign
+from reach_app.services.contacts import get_contact, list_contacts
+from reach_app.services.engine.loader import snapshot_of
+from reach_app.services.errors import Invalid, NotFound, ServiceError
+from reach_app.ui import flow_editing as fe
+from reach_app.ui import routes
+from reach_app.ui.campaign_actions import available_actions, may_edit_flow
+from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
+from reach_app.ui.node_fields import editor_values, parse_change
+from reach_app.ui.pages.campaign_detail_state import route_campaign_id
+from reach_app.ui.queries.executions import contact_name
+from reach_app.ui.state import AppState, NotSignedIn, error_toast
+
+log = logging.getLogger(__name__)
+MAIN = "main"
+
+
+class FlowBuilderState(AppState):
+    _cid: int = 0
+    _flows: dict[str, Any] = {}
+    _variations: list[dict[str, Any]] = []
+    name: str = ""
+    back_href: str = routes.CAMPAIGNS
+    status: str = "draft"
+    read_only: bool = True
+    can_pause: bool = False
+    not_found: bool = False
+    active: str = MAIN
+    tabs: list[str] = [MAIN]
+    canvas_nodes: list[dict[str, Any]] = []
+    canvas_edges: list[dict[str, Any]] = []
+    problems: list[dict[str, str]] = []
+    problem_lines: list[str] = []
+    selected_id: str = ""
+    selected_type: str = ""
+    fields: dict[str, str] = {}
+    variants: list[dict[str, str]] = []
+    variation_weight: str = "1"
+    fit_key: str = "0"
+    dirty: bool = False
+    preview_contacts: list[dict[str, str]] = []
+    preview_contact: str = ""
+    preview_text: str = ""
+    preview_notes: list[str] = []
+
+    # ---- loading --------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        return self.open_campaign(route_campaign_id(self))
+
+    def open_campaign(self, campaign_id: int):
+        self._cid, self.active, self.selected_id, self.dirty = campaign_id, MAIN, "", False
+        self.back_href = routes.campaign_detail(campaign_id)
+        try:
+            with self.actor_session() as (session, actor):
+                view = get_campaign(session, actor, campaign_id)
+                c = view.campaign
+                facts = {"status": c.status, "created_by": c.created_by}
+                self.read_only = not may_edit_flow(actor, **facts)
+                self.can_pause = "pause" in available_actions(actor, enabled=c.enabled, **facts)
+                self.name, self.status, self.not_found = c.name, c.status, False
+                self._flows = {MAIN: {"nodes": c.nodes or [], "edges": c.edges or []}}
+                self._variations = []
+                for v in view.variations:
+                    self._flows[v.key] = {"nodes": v.nodes or [], "edges": v.edges or []}
+                    self._variations.append(
+                        {"key": v.key, "name": v.name, "weight": v.weight, "enabled": v.enabled}
+                    )
+                if not self._flows[MAIN]["nodes"]:
+                    self._flows[MAIN] = fe.empty_flow()
+                self.preview_contacts = _preview_choices(session, actor)
+        except NotSignedIn:
+            return rx.redirect(routes.SIGN_IN)
+        except NotFound:
+            self.not_found = True
+            return None
+        except Exception as exc:
+            log.exception("flow builder failed")
+            return error_toast(exc)
+        self.fit_key = str(campaign_id)
+        return self._sync()
+
+    # ---- derived view -------------------------------------------------------
+
+    def flow(self) -> fe.Flow:
+        return self._flows[self.active]
+
+    def _set_flow(self, flow: fe.Flow):
+        self._flows = {**self._flows, self.active: flow}
+        self.dirty = True
+        return self._sync()
+
+    def variations_payload(self) -> list[dict[str, Any]]:
+        return [
+            {**v, "nodes": self._flows[v["key"]]["nodes"], "edges": self._flows[v["key"]]["edges"]}
+            for v in self._variations
+        ]
+
+    def _sync(self):
+        self.tabs = [MAIN, *[v["key"] for v in self._variations]]
+        try:
+            with self.actor_session() as (session, actor):
+                main = self._flows[MAIN]
+                found = validate_flow(
+                    session, actor, main["nodes"], main["edges"], self.variations_payload()
+                )
+        except Exception as exc:
+            return error_toast(exc)
+        self.problems = [
+            {k: str(p.get(k) or "") for k in ("message", "node_id", "variation")} for p in found
+        ]
+        self.problem_lines = [
+            (f"[{p['variation']}] " if p["variation"] else "")
+            + (f"{p['node_id']}: " if p["node_id"] else "")
+            + p["message"]
+            for p in self.problems
+        ]
+        key = None if self.active == MAIN else self.active
+        on_nodes: dict[str, list[str]] = {}
+        for p in found:
+            if p.get("variation") == key and p.get("node_id"):
+                on_nodes.setdefault(str(p["node_id"]), []).append(str(p["message"]))
+        flow = self.flow()
+        self.canvas_nodes = to_canvas_nodes(flow["nodes"], on_nodes, self.selected_id)
+        self.canvas_edges = to_canvas_edges(flow["edges"])
+        node = next((n for n in flow["nodes"] if n.get("id") == self.selected_id), None)
+        self.selected_type = str(node.get("type")) if node else ""
+        self.fields, self.variants = editor_values(node)
+        variation = next((v for v in self._variations if v["key"] == self.active), None)
+        self.variation_weight = f"{variation['weight']:g}" if variation else "1"
+        self._render_preview(node)
+        return None
+
+    def _render_preview(self, node: dict[str, Any] | None) -> None:
+        self.preview_text, self.preview_notes = "", []
+        if not node or node.get("type") != "SEND_MESSAGE" or not self.preview_contact:
+            return
+        text = str((node.get("data") or {}).get("text") or "")
+        try:
+            with self.actor_session() as (session, actor):
+                view = get_contact(session, actor, int(self.preview_contact))
+                snapshot = snapshot_of(view.contact, view.tags)
+        except (ServiceError, ValueError):
+            self.preview_contact = ""
+            return
+        self.preview_text = render(text, snapshot, node_id=str(node.get("id")))
+        self.preview_notes = [*brace_problems(text), f"{len(self.preview_text)} characters"]
+
+    # ---- canvas events --------------------------------------------------------
+
+    def _editable(self) -> bool:
+        return not self.read_only
+
+    @rx.event
+    def select_node(self, node_id: str):
+        self.selected_id = node_id
+        return self._sync()
+
+    @rx.event
+    def add_node(self, node_type: str):
+        if not self._editable():
+            return None
+        flow, self.selected_id = fe.add_node(self.flow(), node_type, below=self.selected_id)
+        return self._set_flow(flow)
+
+    @rx.event
+    def connect_nodes(self, connection: dict[str, str]):
+        if not self._editable():
+            return None
+        flow = fe.connect(
+            self.flow(),
+            str(connection.get("source", "")),
+            str(connection.get("target", "")),
+            str(connection.get("handle") or ""),
+        )
+        return self._set_flow(flow)
+
+    @rx.event
+    def delete_nodes(self, node_ids: list[str]):
+        if not self._editable():
+            return None
+        if self.selected_id in node_ids:
+            self.selected_id = ""
+        return self._set_flow(fe.delete_nodes(self.flow(), [str(i) for i in node_ids]))
+
+    @rx.event
+    def delete_selected(self):
+        return self.delete_nodes([self.selected_id]) if self.selected_id else None
+
+    @rx.event
+    def delete_edges(self, edge_ids: list[str]):
+        if not self._editable():
+            return None
+        return self._set_flow(fe.delete_edges(self.flow(), [str(i) for i in edge_ids]))
+
+    @rx.event
+    def move_node(self, moved: dict[str, Any]):
+        if not self._editable():
+            return None
+        x, y = float(moved.get("x", 0)), float(moved.get("y", 0))
+        self._flows = {
+            **self._flows,
+            self.active: fe.move_node(self.flow(), str(moved["id"]), x, y),
+        }
+        self.dirty = True
+        return None
+
+    @rx.event
+    def layout(self):
+        if not self._editable():
+            return None
+        self.fit_key = str(int(self.fit_key or "0") + 1)
+        return self._set_flow(fe.auto_layout(self.flow()))
+
+    # ---- side panel -----------------------------------------------------------
+
+    @rx.event
+    def set_field(self, name: str, value: Any):
+        if not self._editable() or not self.selected_id:
+            return None
+        node = next(n for n in self.flow()["nodes"] if n.get("id") == self.selected_id)
+        change = parse_change(str(node.get("type")), name, value, node.get("data") or {})
+        return self._set_flow(fe.update_data(self.flow(), self.selected_id, change))
+
+    @rx.event
+    def set_preview_contact(self, contact_id: str):
+        self.preview_contact = contact_id
+        return self._sync()
+
+    # ---- variations (tabs) ------------------------------------------------------
+
+    @rx.event
+    def show_tab(self, key: str | list[str]):
+        if isinstance(key, str) and key in self._flows:
+            self.active, self.selected_id = key, ""
+            self.fit_key = f"{self._cid}-{key}"
+        return self._sync()
+
+    @rx.event
+    def add_variation(self):
+        if not self._editable():
+            return None
+        taken = {v["key"] for v in self._variations}
+        key = next(k for k in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if k not in taken)
+        self._variations = [
+            *self._variations,
+            {"key": key, "name": f"Variation {key}", "weight": 1.0, "enabled": True},
+        ]
+        self._flows = {**self._flows, key: copy.deepcopy(self._flows[MAIN])}
+        self.active, self.selected_id = key, ""
+        self.dirty = True
+        return self._sync()
+
+    @rx.event
+    def remove_variation(self):
+        if not self._editable() or self.active == MAIN:
+            return None
+        self._variations = [v for v in self._variations if v["key"] != self.active]
+        self._flows = {k: f for k, f in self._flows.items() if k != self.active}
+        self.active, self.dirty = MAIN, True
+        return self._sync()
+
+    @rx.event
+    def set_variation_weight(self, value: str):
+        try:
+            weight = float(value)
+        except ValueError:
+            return rx.toast.error("The weight must be a number")
+        self._variations = [
+            {**v, "weight": weight} if v["key"] == self.active else v for v in self._variations
+        ]
+        self.dirty = True
+        return self._sync()
+
+    # ---- saving -----------------------------------------------------------------
+
+    def _save(self) -> None:
+        main = self._flows[MAIN]
+        changes = {
+            "nodes": main["nodes"],
+            "edges": main["edges"],
+            "variations": self.variations_payload(),
+        }
+        with self.actor_session() as (session, actor):
+            update_campaign(session, actor, self._cid, changes, now=utcnow())
+        self.dirty = False
+
+    @rx.event
+    def save(self):
+        try:
+            self._save()
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        if self.problems:
+            return rx.toast.warning(
+                f"Saved. {len(self.problems)} problem(s) must be fixed before launch."
+            )
+        return rx.toast.success("Flow saved")
+
+    @rx.event
+    def save_and_launch(self):
+        if self.problems:
+            return rx.toast.error("Fix the problems listed before launching")
+        try:
+            self._save()
+            with self.actor_session() as (session, actor):
+                runs.launch(session, actor, self._cid, now=utcnow())
+        except Invalid as exc:
+            return rx.toast.error(exc.message)
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        return [
+            rx.toast.success("Campaign launched"),
+            rx.redirect(routes.campaign_detail(self._cid)),
+        ]
+
+    @rx.event
+    def pause_to_edit(self):
+        try:
+            with self.actor_session() as (session, actor):
+                runs.pause(session, actor, self._cid, now=utcnow())
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        failed = self.open_campaign(self._cid)
+        return failed or rx.toast.info("Campaign paused; the flow is editable")
+
+
+def _preview_choices(session: Any, actor: Any) -> list[dict[str, str]]:
+    views, _ = list_contacts(session, actor, limit=50)
+    return [{"id": str(v.contact.id), "name": contact_name(v.contact)} for v in views]
