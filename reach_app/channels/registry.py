@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater, Sent, SendResult
+from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater, SendResult, Sent
 from reach_app.channels.sandbox import SandboxChannel, SandboxSettings
 from reach_app.db.engine import get_engine
 from reach_app.db.types import utcnow
@@ -49,16 +49,33 @@ def call_providers(
     plans: Sequence[SendPlan], factory: ChannelFactory = default_channel_factory
 ) -> list[tuple[SendPlan, SendResult]]:
     channels: dict[int, Channel | None] = {}
-    results: list[tuple[SendPlan, SendResult]] = []
-    for plan in plans:
+    per_account: dict[int, list[SendPlan]] = {}
+    results: dict[int, SendResult] = {}
+    for index, plan in enumerate(plans):
         if plan.already_sent:
-            results.append((plan, Sent(plan.message.provider_message_id or "", "reconciled")))
+            results[index] = Sent(plan.message.provider_message_id or "", "reconciled")
             continue
         if plan.account_id not in channels:
             channels[plan.account_id] = factory(plan.account_id, plan.provider, plan.account_settings)
-        channel = channels[plan.account_id]
-        results.append((plan, _send(channel, plan)))
-    return results
+        per_account.setdefault(plan.account_id, []).append(plan)
+    position = {id(plan): index for index, plan in enumerate(plans)}
+    for account_id, group in per_account.items():
+        for plan, result in zip(group, _send_group(channels[account_id], group), strict=True):
+            results[position[id(plan)]] = result
+    return [(plan, results[index]) for index, plan in enumerate(plans)]
+
+
+def _send_group(channel: Channel | None, group: list[SendPlan]) -> list[SendResult]:
+    """One account's sends in reservation order; a batch-capable channel gets them at once."""
+    send_batch = getattr(channel, "send_batch", None)
+    if send_batch is None or len(group) == 1:
+        return [_send(channel, plan) for plan in group]
+    try:
+        return list(send_batch([plan.outbound for plan in group]))
+    except Exception as exc:
+        log.exception("provider batch raised on account %s", group[0].account_id)
+        retry = RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}")
+        return [retry for _ in group]
 
 
 def _send(channel: Channel | None, plan: SendPlan) -> SendResult:

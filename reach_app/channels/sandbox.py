@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from reach_app.channels.base import (
@@ -85,53 +86,92 @@ class SandboxChannel:
         self._now = clock
 
     def send(self, message: OutboundMessage) -> SendResult:
+        return self.send_batch([message])[0]
+
+    def send_batch(self, messages: Sequence[OutboundMessage]) -> list[SendResult]:
+        """Several sends in one round trip to the simulated server (same
+        outcomes as one by one, in order). Rows are written with bulk inserts."""
         now = self._now()
         with self._session() as session:
-            attempt = self._attempts(session, message.idempotency_key)
-            result, outcome = self._decide(session, message, attempt, now)
-            session.add(
-                SandboxCall(
-                    account_id=self.account_id,
-                    idempotency_key=message.idempotency_key,
-                    outcome=outcome,
-                    called_at=now,
+            attempts = self._attempts(session, [m.idempotency_key for m in messages])
+            known = self._delivered(session, [m.random_id for m in messages])
+            decided: list[tuple[SendResult | dict[str, object], tuple[str, ...]]] = []
+            calls = []
+            for message in messages:
+                attempt = attempts.get(message.idempotency_key, 0)
+                attempts[message.idempotency_key] = attempt + 1
+                result, outcome, notes = self._decide(message, attempt, now, known)
+                decided.append((result, notes))
+                calls.append(
+                    {
+                        "account_id": self.account_id,
+                        "idempotency_key": message.idempotency_key,
+                        "outcome": outcome,
+                        "called_at": now,
+                    }
                 )
-            )
+            accepted = [r for r, _ in decided if isinstance(r, dict)]
+            ids = self._insert_accepted(session, accepted)
+            session.execute(insert(SandboxCall), calls)
             session.commit()
-            return result
+        results: list[SendResult] = []
+        for result, notes in decided:
+            if isinstance(result, dict):
+                handle = str(result["recipient"]).split(":", 1)[0]
+                results.append(Sent(str(ids[int(result["random_id"])]), handle, notes))  # type: ignore[call-overload]
+            else:
+                results.append(result)
+        return results
 
-    def _attempts(self, session: Session, key: str) -> int:
-        return session.exec(
-            select(func.count()).select_from(SandboxCall).where(SandboxCall.idempotency_key == key)
-        ).one()
+    def _attempts(self, session: Session, keys: list[str]) -> dict[str, int]:
+        rows = session.exec(
+            select(SandboxCall.idempotency_key, func.count())
+            .where(col(SandboxCall.idempotency_key).in_(keys))
+            .group_by(SandboxCall.idempotency_key)
+        ).all()
+        return {key: int(count) for key, count in rows}
+
+    def _delivered(self, session: Session, random_ids: list[int]) -> dict[int, tuple[int, str]]:
+        rows = session.exec(
+            select(SandboxMessage.random_id, SandboxMessage.id, SandboxMessage.recipient).where(
+                SandboxMessage.account_id == self.account_id,
+                col(SandboxMessage.random_id).in_(random_ids),
+            )
+        ).all()
+        return {random_id: (row_id or 0, recipient) for random_id, row_id, recipient in rows}
+
+    def _insert_accepted(self, session: Session, rows: list[dict[str, object]]) -> dict[int, int]:
+        if not rows:
+            return {}
+        statement = insert(SandboxMessage).returning(SandboxMessage.random_id, SandboxMessage.id)
+        return {random_id: row_id for random_id, row_id in session.execute(statement, rows)}
 
     def _decide(
-        self, session: Session, message: OutboundMessage, attempt: int, now: datetime
-    ) -> tuple[SendResult, str]:
+        self,
+        message: OutboundMessage,
+        attempt: int,
+        now: datetime,
+        known: dict[int, tuple[int, str]],
+    ) -> tuple[SendResult | dict[str, object], str, tuple[str, ...]]:
+        """A final result, or the row to accept (a dict) when the message goes through."""
         s = self.settings
         if s.session_revoked:
-            return Failed("session revoked", account_problem=AccountProblem.DISCONNECTED), "revoked"
-        existing = session.exec(
-            select(SandboxMessage).where(
-                SandboxMessage.account_id == self.account_id,
-                SandboxMessage.random_id == message.random_id,
-            )
-        ).first()
-        if existing is not None:  # Telegram drops a repeated random_id
-            return Sent(str(existing.id), existing.recipient.split(":", 1)[0]), "duplicate"
+            failed = Failed("session revoked", account_problem=AccountProblem.DISCONNECTED)
+            return failed, "revoked", ()
+        if message.random_id in known:  # Telegram drops a repeated random_id
+            row_id, recipient = known[message.random_id]
+            return Sent(str(row_id), recipient.split(":", 1)[0]), "duplicate", ()
         key = (s.seed, message.idempotency_key, attempt)
         if _unit(*key, "flood") < s.flood_wait_probability:
             retry = now + timedelta(seconds=s.flood_wait_seconds)
-            return RetryLater(retry, f"FloodWait {s.flood_wait_seconds} s", True), "flood_wait"
+            return RetryLater(retry, f"FloodWait {s.flood_wait_seconds} s", True), "flood_wait", ()
         if _unit(*key, "transient") < s.transient_failure_probability:
-            return RetryLater(now + timedelta(seconds=5), "network timeout"), "transient"
+            return RetryLater(now + timedelta(seconds=5), "network timeout"), "transient", ()
         handle, notes, failure = self._resolve(message.recipient)
         if failure is not None:
-            return failure, "failed"
-        row = self._accept(message, handle, now)
-        session.add(row)
-        session.flush()
-        return Sent(str(row.id), handle.split(":", 1)[0], notes), "sent"
+            return failure, "failed", notes
+        known[message.random_id] = (0, handle)  # a repeat inside this batch is a duplicate too
+        return self._accept(message, handle, now), "sent", notes
 
     def _resolve(self, r: Recipient) -> tuple[str, tuple[str, ...], Failed | None]:
         s = self.settings
@@ -154,26 +194,31 @@ class SandboxChannel:
         reason = "no handle to reach the lead (" + "; ".join(notes) + ")"
         return "", tuple(notes), Failed(reason, notes=tuple(notes))
 
-    def _accept(self, message: OutboundMessage, handle: str, now: datetime) -> SandboxMessage:
+    def _accept(self, message: OutboundMessage, handle: str, now: datetime) -> dict[str, object]:
         s = self.settings
-        row = SandboxMessage(
-            account_id=self.account_id,
-            random_id=message.random_id,
-            idempotency_key=message.idempotency_key,
-            recipient=handle,
-            contact_id=message.recipient.contact_id,
-            text=message.text,
-            accepted_at=now,
-        )
+        row: dict[str, object] = {
+            "account_id": self.account_id,
+            "random_id": message.random_id,
+            "idempotency_key": message.idempotency_key,
+            "recipient": handle,
+            "contact_id": message.recipient.contact_id,
+            "text": message.text,
+            "accepted_at": now,
+            "reply_due_at": None,
+            "reply_text": None,
+            "replied": False,
+            "read_due_at": None,
+            "read_reported": False,
+        }
         seed = (s.seed, message.recipient.contact_id)
         if _unit(*seed, message.idempotency_key, "reply") < s.reply_probability:
             low, high = s.reply_delay_seconds
             delay = low + (high - low) * _unit(*seed, "delay", message.idempotency_key)
-            row.reply_due_at = now + timedelta(seconds=delay)
-            row.reply_text = s.reply_texts[int(_unit(*seed, "text") * len(s.reply_texts))]
+            row["reply_due_at"] = now + timedelta(seconds=delay)
+            row["reply_text"] = s.reply_texts[int(_unit(*seed, "text") * len(s.reply_texts))]
         if s.read_receipt_delay_seconds is not None:
             low, high = s.read_receipt_delay_seconds
-            row.read_due_at = now + timedelta(seconds=low + (high - low) * _unit(*seed, "read"))
+            row["read_due_at"] = now + timedelta(seconds=low + (high - low) * _unit(*seed, "read"))
         return row
 
     def poll(self, since: datetime, peers: Sequence[Recipient] = ()) -> PollResult:

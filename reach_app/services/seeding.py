@@ -34,7 +34,7 @@ def sandbox_account(
     if zero_cooldown:
         account.rate_profile = "custom"
         account.cooldown_min_seconds = account.cooldown_max_seconds = 0
-        account.hourly_limit = account.daily_limit = 1_000_000_000
+        account.hourly_limit = account.daily_limit = 0  # 0 = no cap (domain.pacing)
     session.add(account)
     session.flush()
     return account

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
@@ -31,9 +31,11 @@ def confirm_sends(
     executions = {e.id: e for e in load_leased(session, ids, owner)}
     batch = load_batch(session, list(executions.values()), now=now)
     writes = WriteSet(now)
+    messages = _by_id(session, Message, [plan.message_id for plan, _ in results])
+    accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results])
     for plan, result in results:
-        message = session.get(Message, plan.message_id)
-        account = session.get(ChannelAccount, plan.account_id)
+        message = messages.get(plan.message_id)
+        account = accounts.get(plan.account_id)
         assert message is not None and account is not None
         execution = executions.get(plan.execution_id)
         match result:
@@ -49,6 +51,11 @@ def confirm_sends(
                 _failed(session, writes, message, account, result, plan, execution, batch)
     writes.flush(session)
     return writes.webhooks
+
+
+def _by_id(session: Session, table: Any, ids: list[int]) -> dict[int, Any]:
+    rows = session.exec(select(table).where(col(table.id).in_(set(ids))))
+    return {row.id: row for row in rows}
 
 
 def _sent(session, writes, message, account, result: Sent, plan, batch) -> None:  # type: ignore[no-untyped-def]

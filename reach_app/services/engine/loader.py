@@ -16,6 +16,7 @@ from reach_app.db.tables import (
     ContactEvent,
     ContactTag,
     FlowExecution,
+    Message,
 )
 from reach_app.domain.contact import ContactEventView, ContactSnapshot
 from reach_app.domain.flow import Flow, parse_flow
@@ -32,6 +33,7 @@ class Batch:
     contacts: dict[int, ContactSnapshot]
     contact_rows: dict[int, Contact]
     variations: dict[int, dict[str, CampaignVariation]] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)  # by idempotency key
 
     def flow_for(self, execution: FlowExecution) -> Flow:
         campaign = self.campaigns[execution.campaign_id]
@@ -54,7 +56,18 @@ def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecut
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return list(session.exec(query.order_by(FlowExecution.id)).all())
+    rows = list(session.exec(query.order_by(FlowExecution.id)).all())
+    for row in rows:  # written back in bulk by WriteSet; never flushed one by one
+        session.expunge(row)
+    return rows
+
+
+def existing_messages(session: Session, keys: list[str]) -> dict[str, Message]:
+    """Message rows already written for these idempotency keys (crash recovery)."""
+    if not keys:
+        return {}
+    rows = session.exec(select(Message).where(col(Message.idempotency_key).in_(keys)))
+    return {m.idempotency_key: m for m in rows if m.idempotency_key}
 
 
 def load_batch(session: Session, executions: list[FlowExecution], *, now: datetime) -> Batch:

@@ -39,8 +39,11 @@ SENT_STATUSES = ("sending", "sent", "delivered")
 
 
 class PacingGate:
-    def __init__(self, session: Session, now: datetime, rng: random.Random) -> None:
+    def __init__(
+        self, session: Session, now: datetime, rng: random.Random, lease_seconds: int = 120
+    ) -> None:
         self.session = session
+        self.lease_seconds = lease_seconds  # a planned send keeps its lease this long
         self.now = now
         self.rng = rng
         self._accounts: dict[int, ChannelAccount] = {}
@@ -105,7 +108,8 @@ class PacingGate:
                 continue
             if candidate.health not in USABLE_HEALTH:
                 continue
-            free = self.limits(candidate).daily_limit - len(self.history(candidate))
+            daily = self.limits(candidate).daily_limit
+            free = (daily if daily > 0 else 1_000_000) - len(self.history(candidate))
             if self._resting(candidate):
                 free -= 1_000_000_000  # usable, but only after its rest
             if best is None or free > best[0]:

@@ -4,10 +4,11 @@ write the message row (idempotency key, status `sending`) before any call."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session
 
 from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
@@ -34,10 +35,23 @@ class PlannedSend:
     outbound: OutboundMessage
     already_sent: bool = False
     message_id: int = field(default=0)
+    new_row: dict[str, Any] | None = None  # set when the message row is still to be inserted
 
-    def bind_message_id(self) -> None:
-        assert self.message.id is not None
-        self.message_id = self.message.id
+    def bind_message_id(self, inserted: dict[str, int]) -> None:
+        if self.new_row is not None:
+            self.message_id = inserted[self.outbound.idempotency_key]
+        else:
+            assert self.message.id is not None
+            self.message_id = self.message.id
+
+
+def insert_new_messages(session: Session, plans: list[PlannedSend]) -> dict[str, int]:
+    """Insert the batch's new message rows at once; ids by idempotency key."""
+    rows = [plan.new_row for plan in plans if plan.new_row is not None]
+    if not rows:
+        return {}
+    statement = insert(Message).returning(Message.idempotency_key, Message.id)
+    return {key: row_id for key, row_id in session.execute(statement, rows)}
 
 
 def plan_send(
@@ -57,7 +71,7 @@ def plan_send(
         return _defer(writes, execution, now, status="paused")
     assert account.id is not None
     key = idempotency_key(execution)
-    message = session.exec(select(Message).where(Message.idempotency_key == key)).first()
+    message = batch.messages.get(key)
     if message is not None and message.status in ("sent", "delivered"):
         return _planned(execution, campaign, account, send, message, batch, already_sent=True)
     allowed_at = gate.earliest(account, campaign, contact)
@@ -71,12 +85,38 @@ def plan_send(
         )
         return _defer(writes, execution, now, status="paused")
     gate.reserve(account, contact.id)
-    message = message or Message(direction="out", idempotency_key=key, random_id=random_id_for(key))
-    _fill(message, execution, campaign, account.id, account.provider, send)
-    message.sent_at = now
-    session.add(message)
-    writes.update_execution(execution, account_id=account.id)
-    return _planned(execution, campaign, account, send, message, batch)
+    if message is None:  # the usual case: a new row, inserted in bulk with the batch
+        new_row = _new_row(key, execution, campaign, account.id, account.provider, send, now)
+        message = Message.model_construct(**new_row)  # not added to the session: bulk insert
+    else:  # a retry or crash recovery: same row, same key, same random_id
+        _fill(message, execution, campaign, account.id, account.provider, send)
+        message.sent_at = now
+        session.add(message)
+        new_row = None
+    lease_until = now + timedelta(seconds=gate.lease_seconds)  # the send keeps its lease
+    writes.update_execution(execution, account_id=account.id, lease_expires_at=lease_until)
+    plan = _planned(execution, campaign, account, send, message, batch)
+    plan.new_row = new_row
+    return plan
+
+
+def _new_row(
+    key: str,
+    execution: FlowExecution,
+    campaign: CampaignFlow,
+    account_id: int,
+    provider: str,
+    send: SendMessage,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "direction": "out", "idempotency_key": key, "random_id": random_id_for(key),
+        "execution_id": execution.id, "campaign_id": campaign.id, "contact_id": execution.contact_id,
+        "account_id": account_id, "node_id": send.node_id, "variation": execution.variation,
+        "channel": provider, "text": send.text, "media_url": send.media_url, "status": "sending",
+        "provider_message_id": None, "attempts": 1, "created_at": now, "sent_at": now,
+        "delivered_at": None, "read_at": None, "error": None,
+    }
 
 
 def _fill(

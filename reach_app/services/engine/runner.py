@@ -29,12 +29,13 @@ from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, ReplyReceived, Tick
 from reach_app.domain.hashing import stable_int
 from reach_app.services.engine.confirm import confirm_sends
-from reach_app.services.engine.loader import load_batch, load_leased
+from reach_app.services.engine.loader import existing_messages, load_batch, load_leased
 from reach_app.services.engine.pacing_gate import PacingGate
-from reach_app.services.engine.planning import PlannedSend, plan_send
-from reach_app.services.engine.state import apply_step, options_of, state_of
+from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
+from reach_app.services.engine.state import apply_step, idempotency_key, options_of, state_of
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.inbound import PENDING_REPLY
+from reach_app.settings import get_settings
 
 Clock = Callable[[], datetime]
 ProviderCall = Callable[[list[PlannedSend]], list[tuple[PlannedSend, SendResult]]]
@@ -53,11 +54,11 @@ def process_batch(
     ids: list[int], owner: str, *, call_providers: ProviderCall, clock: Clock = utcnow
 ) -> BatchReport:
     report = BatchReport()
-    with session_scope() as session:
+    with session_scope() as session, session.no_autoflush:
         planned = _prepare(session, ids, owner, clock(), report)
     results = call_providers(planned) if planned else []
     if results:
-        with session_scope() as session:
+        with session_scope() as session, session.no_autoflush:
             report.webhooks += confirm_sends(session, results, owner, clock())
     report.sends = sum(1 for _ in results)
     return report
@@ -70,8 +71,12 @@ def _prepare(
     if not executions:
         return []
     batch = load_batch(session, executions, now=now)
+    batch.messages = existing_messages(
+        session, [idempotency_key(e) for e in executions if e.awaiting == "send"]
+    )
     writes = WriteSet(now)
-    gate = PacingGate(session, now, random.Random(stable_int(owner, now.isoformat())))
+    rng = random.Random(stable_int(owner, now.isoformat()))
+    gate = PacingGate(session, now, rng, get_settings().lease_seconds)
     gate.preload_contacts([e.contact_id for e in executions])
     planned: list[PlannedSend] = []
     for execution in executions:
@@ -82,9 +87,10 @@ def _prepare(
         if plan is not None:
             planned.append(plan)
     writes.flush(session)
+    inserted = insert_new_messages(session, planned)
     session.flush()
     for plan in planned:
-        plan.bind_message_id()
+        plan.bind_message_id(inserted)
     report.webhooks += writes.webhooks
     return planned
 
