@@ -7,6 +7,8 @@ import logging
 
 import reflex as rx
 
+from reach_app.services.campaign_preview import validate_flow
+from reach_app.services.campaigns import get_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import routes
 from reach_app.ui.campaign_actions import (
@@ -82,6 +84,8 @@ class CampaignDetailState(AppState):
             self.launch_problems = _problem_lines(exc.details)
             return rx.toast.error(exc.message)
         except (ServiceError, NotSignedIn) as exc:
+            if action in ("launch", "resume"):
+                self.launch_problems = self._flow_problems()
             return error_toast(exc)
         if next_id is None:
             return [rx.toast.success(message), rx.redirect(routes.CAMPAIGNS)]
@@ -89,6 +93,19 @@ class CampaignDetailState(AppState):
             return [rx.toast.success(message), rx.redirect(routes.campaign_detail(next_id))]
         self._refresh()
         return rx.toast.success(message)
+
+    def _flow_problems(self) -> list[str]:
+        """The saved flow's R-4 problems (shown when a launch is refused)."""
+        try:
+            with self.actor_session() as (session, actor):
+                view = get_campaign(session, actor, self._cid)
+                variations = [
+                    {"key": v.key, "nodes": v.nodes, "edges": v.edges} for v in view.variations
+                ]
+                c = view.campaign
+                return _problem_lines(validate_flow(session, actor, c.nodes, c.edges, variations))
+        except (ServiceError, NotSignedIn):
+            return []
 
 
 def _problem_lines(details: object) -> list[str]:
