@@ -16,6 +16,8 @@ PREFIX = "/api/v1"
 ROUTER_MODULES = (
     "auth",
     "organizations",
+    "campaigns",
+    "accounts",
 )
 
 

@@ -60,7 +60,11 @@ def _service_error(_request: Request, exc: Exception) -> JSONResponse:
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     items = [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "")), "type": error.get("type", "invalid")}
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", "")),
+            "type": error.get("type", "invalid"),
+        }
         for error in exc.errors()
     ]
     return JSONResponse({"detail": items}, status_code=422)

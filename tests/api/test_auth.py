@@ -28,7 +28,10 @@ def test_token_needs_the_right_password(client: TestClient, api: Api) -> None:
 def test_every_other_endpoint_answers_401_without_a_valid_bearer(client: TestClient) -> None:
     assert client.get(f"{V1}/auth/me").status_code == 401
     assert client.get(f"{V1}/api-keys", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.get(f"{V1}/organizations", headers={"Authorization": "Bearer rk_x"}).status_code == 401
+    assert (
+        client.get(f"{V1}/organizations", headers={"Authorization": "Bearer rk_x"}).status_code
+        == 401
+    )
 
 
 def test_an_api_key_is_shown_once_works_as_bearer_and_can_be_revoked(api: Api) -> None:

@@ -27,7 +27,9 @@ def test_owner_and_admin_update_settings_members_cannot(api: Api) -> None:
     org = api.organization(ana)
     api.join(ana, org, adam, "admin")
     api.join(ana, org, mia, "member")
-    assert ok(adam.patch(f"/organizations/{org}", {"admin_view_enabled": True}))["admin_view_enabled"]
+    assert ok(adam.patch(f"/organizations/{org}", {"admin_view_enabled": True}))[
+        "admin_view_enabled"
+    ]
     assert ok(ana.patch(f"/organizations/{org}", {"name": "Acme 2"}))["name"] == "Acme 2"
     assert mia.patch(f"/organizations/{org}", {"name": "Mia's"}).status_code == 403
     assert mia.post(f"/organizations/{org}/members", {"email": "x@y.zz"}).status_code == 403
@@ -55,7 +57,10 @@ def test_admins_cannot_change_or_remove_the_owner(api: Api) -> None:
     ana, adam = api.person("ana"), api.person("adam")
     org = api.organization(ana)
     api.join(ana, org, adam, "admin")
-    assert adam.patch(f"/organizations/{org}/members/{ana.user_id}", {"role": "member"}).status_code == 403
+    assert (
+        adam.patch(f"/organizations/{org}/members/{ana.user_id}", {"role": "member"}).status_code
+        == 403
+    )
     assert adam.delete(f"/organizations/{org}/members/{ana.user_id}").status_code == 403
     assert ana.delete(f"/organizations/{org}/members/{ana.user_id}").status_code == 403
 

@@ -42,7 +42,9 @@ class RegisterOut(TokenOut):
 
 class ApiKeyIn(BaseModel):
     name: ShortText = ""
-    organization_id: Id | None = Field(default=None, description="Limit the key to one organization")
+    organization_id: Id | None = Field(
+        default=None, description="Limit the key to one organization"
+    )
 
 
 class ApiKeyOut(BaseModel):
