@@ -5,14 +5,20 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
+from reach_app.ui.pages.accounts import AccountsState, accounts_page
 from reach_app.ui.pages.campaign_detail import campaign_detail_page
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
+from reach_app.ui.pages.contacts import ContactsState, contacts_page
 from reach_app.ui.pages.flow_builder import flow_builder_page
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState
+from reach_app.ui.pages.inbox import inbox_page
 from reach_app.ui.pages.new_campaign import NewCampaignState, new_campaign_page
+from reach_app.ui.pages.organization import OrganizationState, organization_page
+from reach_app.ui.pages.segments import SegmentsState, segments_page
 from reach_app.ui.pages.sign_in import sign_in_page
 from reach_app.ui.pages.sign_up import sign_up_page
+from reach_app.ui.pages.templates import TemplatesState, templates_page
 from reach_app.ui.state import AppState
 
 
@@ -58,3 +64,14 @@ def register_pages(app: rx.App) -> None:
         title="Flow builder · Reach",
         on_load=[AppState.require_sign_in, FlowBuilderState.load],
     )
+    simple_pages = [
+        (contacts_page, routes.CONTACTS, "Contacts", ContactsState.load),
+        (accounts_page, routes.ACCOUNTS, "Accounts", AccountsState.load),
+        (templates_page, routes.TEMPLATES, "Templates", TemplatesState.load),
+        (segments_page, routes.SEGMENTS, "Segments", SegmentsState.load),
+        (inbox_page, routes.INBOX, "Inbox", None),
+        (organization_page, routes.ORGANIZATION, "Organization", OrganizationState.load),
+    ]
+    for page, route, title, load in simple_pages:
+        on_load = [AppState.require_sign_in] + ([load] if load is not None else [])
+        app.add_page(page, route=route, title=f"{title} · Reach", on_load=on_load)

@@ -1,0 +1,149 @@
+"""The contact edit dialog and the CSV import panel of the Contacts page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "username": "Telegram username (without @)",
+    "phone_number": "Phone number (+E.164)",
+    "email": "Email",
+    "group_name": "Group",
+    "tags": "Tags (comma separated)",
+}
+UPLOAD_ID = "contacts_csv"
+
+
+def contact_dialog(state: Any, fields: list[str]) -> rx.Component:
+    inputs = [
+        rx.vstack(
+            rx.text(LABELS[name], size="1", weight="medium"),
+            rx.input(name=name, default_value=state.form[name], width="100%"),
+            spacing="1",
+            width="100%",
+        )
+        for name in [*fields, "tags"]
+    ]
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(state.editing_id == 0, "New contact", "Edit contact")),
+            rx.form(
+                rx.vstack(
+                    *inputs,
+                    rx.cond(
+                        state.form_error != "",
+                        rx.callout(state.form_error, color_scheme="red", icon="triangle-alert"),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                        rx.button("Save", type="submit", data_testid="save-contact"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=state.save_contact,
+                reset_on_submit=False,
+                key=state.editing_id,
+            ),
+        ),
+        open=state.dialog_open,
+        on_open_change=state.set_dialog_open,
+    )
+
+
+def _report(state: Any) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.badge("created ", state.report["created"].to(str), color_scheme="green"),
+            rx.badge("updated ", state.report["updated"].to(str), color_scheme="blue"),
+            rx.badge("rejected ", state.report["rejected"].to(str), color_scheme="red"),
+            data_testid="import-report",
+        ),
+        rx.cond(
+            state.rejected_rows.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Row"),
+                            rx.table.column_header_cell("Why it was rejected"),
+                        )
+                    ),
+                    rx.table.body(
+                        rx.foreach(
+                            state.rejected_rows,
+                            lambda r: rx.table.row(
+                                rx.table.cell(r["row"]), rx.table.cell(r["reasons"])
+                            ),
+                        )
+                    ),
+                    size="1",
+                ),
+                max_height="240px",
+                overflow_y="auto",
+                width="100%",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def import_panel(state: Any) -> rx.Component:
+    """Pick a CSV (columns: first_name, last_name, username, phone_number, email, tags, cf-…)."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text("Import contacts from CSV", weight="bold", size="2"),
+                rx.text(
+                    "columns: first_name, last_name, username, phone_number, email, tags, cf-<field>",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                wrap="wrap",
+                align="center",
+            ),
+            rx.hstack(
+                rx.upload.root(
+                    rx.button("Choose file", variant="soft", size="1"),
+                    id=UPLOAD_ID,
+                    accept={"text/csv": [".csv"]},
+                    max_files=1,
+                    multiple=False,
+                    border="none",
+                    padding="0",
+                ),
+                rx.text(rx.selected_files(UPLOAD_ID).join(", "), size="1"),
+                rx.button(
+                    "Import",
+                    size="1",
+                    loading=state.importing,
+                    on_click=state.import_csv(
+                        rx.upload_files(
+                            upload_id=UPLOAD_ID, on_upload_progress=state.upload_progress
+                        )
+                    ),
+                    data_testid="import-csv",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.cond(
+                state.importing,
+                rx.hstack(
+                    rx.progress(value=state.upload_percent, width="200px"),
+                    rx.text("Uploading and importing…", size="1"),
+                    align="center",
+                ),
+            ),
+            rx.cond(state.report.contains("created"), _report(state)),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        margin_bottom="12px",
+    )
