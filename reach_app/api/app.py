@@ -17,7 +17,13 @@ ROUTER_MODULES = (
     "auth",
     "organizations",
     "campaigns",
+    "campaign_runs",
+    "campaign_contacts",
+    "campaign_results",
+    "contacts",
+    "events",
     "accounts",
+    "library",
 )
 
 

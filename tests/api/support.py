@@ -71,3 +71,35 @@ class Api:
     def join(self, owner: Person, org: int, person: Person, role: str = "member") -> Person:
         ok(owner.post(f"/organizations/{org}/members", {"email": person.email, "role": role}), 201)
         return person.in_org(org)
+
+
+def flow_json(name: str = "start_send_end") -> dict[str, Any]:
+    from tests.support.engine import flow
+
+    return flow(name)
+
+
+def sandbox_account(person: Person, **fields: Any) -> int:
+    body = {"name": "Sandbox", "rate_profile": "custom", "cooldown_min_seconds": 0,
+            "cooldown_max_seconds": 0, "hourly_limit": 100000, "daily_limit": 100000, **fields}  # fmt: skip
+    return ok(person.post("/accounts", body), 201)["id"]
+
+
+def contact(person: Person, **fields: Any) -> int:
+    body = {"first_name": "Ana", "username": f"lead_{next(_counter)}", **fields}
+    return ok(person.post("/contacts", body), 201)["id"]
+
+
+def campaign(person: Person, *, account: int | None = None, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Welcome", **flow_json(), **fields}
+    if account is not None:
+        body["account_ids"] = [account]
+    return ok(person.post("/campaign-flows", body), 201)
+
+
+def ready_campaign(person: Person, leads: int = 2) -> tuple[dict[str, Any], list[int]]:
+    """A draft with a sandbox account and enrolled contacts, ready to launch."""
+    created = campaign(person, account=sandbox_account(person))
+    ids = [contact(person) for _ in range(leads)]
+    ok(person.post(f"/campaign-flows/{created['id']}/enroll", {"contact_ids": ids}))
+    return created, ids

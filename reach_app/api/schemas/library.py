@@ -1,0 +1,122 @@
+"""Templates (versions, DRAFT → PUBLISHED | REJECTED) and segments (saved filters)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reach_app.api.schemas.common import Name, text
+
+TemplateStatus = Literal["DRAFT", "PUBLISHED", "REJECTED"]
+Channel = Literal["telegram", "sandbox", "email", "webhook"]
+MessageType = Literal["text", "image", "video", "document"]
+Body = text(4096)
+Text100 = text(100)
+
+
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    channel: Channel = "telegram"
+    message_type: MessageType = "text"
+    status: TemplateStatus = "DRAFT"
+    body: Body = ""
+
+
+class TemplatePatch(BaseModel):
+    """A new `body` becomes a new version; earlier versions are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    channel: Channel | None = None
+    message_type: MessageType | None = None
+    status: TemplateStatus | None = None
+    body: Body | None = None
+
+
+class TemplateVersionOut(BaseModel):
+    version: int
+    body: str
+    created_at: datetime
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    channel: str
+    message_type: str
+    status: str
+    body: str
+    current_version: int
+    user_id: int
+    organization_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplateDetail(TemplateOut):
+    versions: list[TemplateVersionOut]
+
+
+class SegmentCondition(BaseModel):
+    """A CONDITION node's data (R-4): kind field | tag | event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["field", "tag", "event"] = "field"
+    field: Text100 | None = None
+    operator: (
+        Literal[
+            "equals", "not_equals", "contains", "not_contains", "exists", "not_exists",
+            "greater_than", "less_than",
+        ]
+        | None
+    ) = None  # fmt: skip
+    value: str | int | float | bool | None = None
+    event_type: Text100 | None = None
+    within_days: float | None = Field(default=None, gt=0, le=36500)
+
+
+class SegmentFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match: Literal["all", "any"] = "all"
+    conditions: Annotated[list[SegmentCondition], Field(max_length=50)] = Field(
+        default_factory=list
+    )
+
+
+class SegmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    filter: SegmentFilter = Field(default_factory=SegmentFilter)
+
+
+class SegmentPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    filter: SegmentFilter | None = None
+
+
+class SegmentOut(BaseModel):
+    id: int
+    name: str
+    filter: dict[str, Any]
+    user_id: int
+    organization_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AudienceOut(BaseModel):
+    segment_id: int
+    total: int
+    contact_ids: list[int]
+    limit: int
+    offset: int
