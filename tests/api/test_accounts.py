@@ -1,0 +1,58 @@
+"""Sandbox accounts over HTTP: R-6 rate fields, simulation settings, health, delete rules."""
+
+from __future__ import annotations
+
+from tests.api.support import Api, ok, ready_campaign, sandbox_account
+
+
+def test_a_sandbox_account_keeps_rates_and_simulation_and_never_shows_credentials(api: Api) -> None:
+    ana = api.person("ana")
+    body = {"name": "Sim", "rate_profile": "custom", "cooldown_min_seconds": 0, "cooldown_max_seconds": 5,
+            "hourly_limit": 10, "daily_limit": 20,
+            "settings": {"sandbox": {"seed": 7, "reply_probability": 0.5}}}  # fmt: skip
+    created = ok(ana.post("/accounts", body), 201)
+    assert created["health"] == "connected" and created["hourly_limit"] == 10
+    assert created["settings"]["sandbox"]["reply_probability"] == 0.5
+    assert "encrypted_credentials" not in created
+    listed = ok(ana.get("/accounts"))
+    assert listed["total"] == 1 and listed["items"][0]["health"] == "connected"
+
+
+def test_rate_fields_that_make_no_sense_are_422(api: Api) -> None:
+    ana = api.person("ana")
+    bad = ana.post(
+        "/accounts", {"name": "X", "cooldown_min_seconds": 10, "cooldown_max_seconds": 5}
+    )
+    assert bad.status_code == 422
+    telegram = ana.post("/accounts", {"name": "T", "provider": "telegram"})
+    assert telegram.status_code == 422
+    account = sandbox_account(ana)
+    assert ana.patch(f"/accounts/{account}", {"hourly_limit": 0}).status_code == 422
+    assert (
+        ok(ana.patch(f"/accounts/{account}", {"rate_profile": "conservative"}))["rate_profile"]
+        == "conservative"
+    )
+
+
+def test_an_account_in_use_by_a_running_campaign_cannot_be_deleted(api: Api) -> None:
+    ana = api.person("ana")
+    created, _ = ready_campaign(ana, leads=1)
+    cid, account = created["id"], created["account_ids"][0]
+    ok(ana.post(f"/campaign-flows/{cid}/launch"))
+    refused = ana.delete(f"/accounts/{account}")
+    assert refused.status_code == 409 and "Welcome" in refused.json()["detail"]
+    ok(ana.post(f"/campaign-flows/{cid}/stop"))
+    ok(ana.delete(f"/accounts/{account}"), 204)
+    assert ana.get(f"/accounts/{account}").status_code == 404
+
+
+def test_in_an_organization_members_use_accounts_but_only_managers_or_creators_change_them(
+    api: Api,
+) -> None:
+    ana, mia = api.person("ana"), api.person("mia")
+    org = api.organization(ana)
+    mia = api.join(ana, org, mia)
+    account = sandbox_account(ana.in_org(org))
+    assert ok(mia.get(f"/accounts/{account}"))["id"] == account
+    assert mia.patch(f"/accounts/{account}", {"name": "Mine"}).status_code == 403
+    assert ana.get(f"/accounts/{account}").status_code == 404  # personal mode: not there
