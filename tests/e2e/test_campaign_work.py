@@ -81,6 +81,7 @@ def seed() -> dict[str, int]:
             name="Ada's org plan", created_by=ada.id, organization_id=org.id
         )
         session.add(org_campaign)
+        session.add(CampaignFlow(name="Bob's idea", created_by=bob.id, organization_id=org.id))
         session.flush()
         return {
             "draft": draft.id,
@@ -213,8 +214,9 @@ def test_a_member_sees_no_all_campaigns_switch_and_cannot_open_others_campaigns(
     sign_in(page, MEMBER, PASSWORD)
     page.get_by_test_id("workspace-switch").click()
     page.get_by_role("option", name="Acme").click()
-    page.get_by_text("No campaigns here yet").wait_for()
+    page.get_by_test_id("campaign-row").filter(has_text="Bob's idea").wait_for()
     assert page.get_by_test_id("view-mode").count() == 0
+    assert page.get_by_text("Ada's org plan").count() == 0
     page.goto(f"/campaigns/{ids()['org_campaign']}")
     page.get_by_text("Campaign not found").wait_for()
     assert page.get_by_text("Ada's org plan").count() == 0
@@ -224,8 +226,11 @@ def test_the_owner_with_admin_view_may_list_all_organization_campaigns(page):
     sign_in(page, OWNER, PASSWORD)
     page.get_by_test_id("workspace-switch").click()
     page.get_by_role("option", name="Acme").click()
-    page.get_by_test_id("view-mode").wait_for()
-    page.get_by_text("Ada's org plan").wait_for()
+    page.get_by_test_id("campaign-row").filter(has_text="Ada's org plan").wait_for()
+    assert page.get_by_text("Bob's idea").count() == 0
+    page.get_by_test_id("view-mode").click()
+    page.get_by_role("option", name="All organization campaigns").click()
+    page.get_by_test_id("campaign-row").filter(has_text="Bob's idea").wait_for()
     screenshot(page, "campaign-list-organization")
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)

@@ -128,12 +128,14 @@ def _filters() -> rx.Component:
     return rx.flex(
         rx.cond(
             CampaignListState.may_view_all,
-            rx.segmented_control.root(
-                rx.segmented_control.item("My campaigns", value="own"),
-                rx.segmented_control.item("All organization campaigns", value="all"),
+            rx.select.root(
+                rx.select.trigger(data_testid="view-mode"),
+                rx.select.content(
+                    rx.select.item("My campaigns", value="own"),
+                    rx.select.item("All organization campaigns", value="all"),
+                ),
                 value=CampaignListState.view_mode,
                 on_change=CampaignListState.set_view_mode,
-                data_testid="view-mode",
             ),
         ),
         rx.debounce_input(
