@@ -113,3 +113,8 @@ def perform(
     if action == "duplicate":
         return DONE_MESSAGES[action], result.campaign.id
     return DONE_MESSAGES[action], campaign_id
+
+
+def may_edit_metadata(actor: Actor, *, created_by: int) -> bool:
+    """Name, description, accounts, timezone, response settings (any status, R-3)."""
+    return _permitted(actor, created_by, Action.EDIT_METADATA)

@@ -122,3 +122,16 @@ def test_logs_filter_and_the_csv_link_checks_the_user(user):
     assert answer.status_code == 200
     assert answer.text.splitlines()[0].startswith("log_id,")
     assert client.get(f"{url.path}?token=forged").status_code == 403
+
+
+def test_settings_are_edited_in_any_status_and_bad_zones_are_refused(user):
+    from reach_app.ui.pages.campaign_settings import CampaignSettingsState
+
+    state = _open(CampaignSettingsState, user["id"], _campaign(user["id"], status="active"))
+    state.open_settings()
+    assert state.settings_open and state.values["name"] == "Wave"
+    state.save_settings({**state.values, "timezone": "Mars/Base"})
+    assert "time zone" in state.settings_error.lower()
+    state.save_settings({**state.values, "name": "Wave 2", "response_timeout_hours": "12"})
+    assert state.settings_open is False and state.overview.name == "Wave 2"
+    assert state.overview.response_timeout_hours == "12"

@@ -93,3 +93,20 @@ def test_switching_to_an_organization_updates_the_role_shown(user):
         session.get(Organization, org_id).admin_view_enabled = True
     state.refresh_workspace()
     assert state.may_view_all is True
+
+
+def test_rows_offer_only_the_quick_actions_allowed_now(user):
+    from reach_app.ui.pages.campaigns import CampaignListState as State
+
+    with session_scope() as session:
+        session.add(CampaignFlow(name="Idle", created_by=user["id"]))
+        session.add(CampaignFlow(name="Running", created_by=user["id"], status="active"))
+    state = signed_in(make_state(State), user["id"])
+    _load(state)
+    actions = {row.name: [name for name, _ in row.actions] for row in state.rows}
+    assert actions == {"Idle": ["launch", "duplicate"], "Running": ["pause", "duplicate"]}
+    idle = next(r for r in state.rows if r.name == "Idle")
+    state.run_row_action(idle.id, "duplicate")
+    assert "Idle (Copy)" in {r.name for r in state.rows}
+    state.run_row_action(idle.id, "delete")  # not a quick action: ignored
+    assert "Idle" in {r.name for r in state.rows}

@@ -17,6 +17,7 @@ from reach_app.ui.pages.campaign_contacts_tab import contacts_tab
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState as S
 from reach_app.ui.pages.campaign_flow_tab import flow_tab
 from reach_app.ui.pages.campaign_logs_tab import logs_tab
+from reach_app.ui.pages.campaign_settings import settings_dialog
 from reach_app.ui.pages.campaign_stats_tab import stats_tab
 from reach_app.ui.queries.campaign_overview import AccountView
 
@@ -176,11 +177,15 @@ def overview_tab() -> rx.Component:
             ),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
-        rx.text(
-            "Editing name, description, accounts, timezone and schedule from this page "
-            "is not built yet.",
-            size="1",
-            color_scheme="gray",
+        rx.hstack(
+            settings_dialog(),
+            rx.text(
+                "Scheduling (start time, run window, quiet hours) is not editable here yet.",
+                size="1",
+                color_scheme="gray",
+            ),
+            align="center",
+            wrap="wrap",
         ),
         spacing="4",
         padding_top="16px",

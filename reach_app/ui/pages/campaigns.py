@@ -7,8 +7,11 @@ import logging
 
 import reflex as rx
 
+from reach_app.services.actor import Actor
 from reach_app.services.campaign_queries import CampaignRow, list_campaigns
+from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
+from reach_app.ui.campaign_actions import BUTTONS, available_actions, perform
 from reach_app.ui.components.common import (
     CAMPAIGN_STATUS_COLORS,
     empty_state,
@@ -38,9 +41,22 @@ class CampaignItem:
     sent: int
     responded: int
     created: str
+    actions: list[list[str]]
 
 
-def to_item(row: CampaignRow) -> CampaignItem:
+ROW_ACTIONS = ("launch", "resume", "pause", "duplicate")
+"""Quick actions in a row's menu; stopping, disabling and deleting ask for
+confirmation on the campaign's own page."""
+
+
+def row_actions(actor: Actor, row: CampaignRow) -> list[list[str]]:
+    offered = available_actions(
+        actor, status=row.status, enabled=row.enabled, created_by=row.created_by
+    )
+    return [[name, BUTTONS[name][2]] for name in offered if name in ROW_ACTIONS]
+
+
+def to_item(row: CampaignRow, actions: list[list[str]] | None = None) -> CampaignItem:
     return CampaignItem(
         id=row.id,
         name=row.name,
@@ -51,6 +67,7 @@ def to_item(row: CampaignRow) -> CampaignItem:
         sent=row.sent,
         responded=row.responded,
         created=row.created_at.strftime("%Y-%m-%d %H:%M"),
+        actions=actions or [],
     )
 
 
@@ -86,7 +103,7 @@ class CampaignListState(AppState):
                     offset=(self.page - 1) * PAGE_SIZE,
                 )
                 self.total = result.total
-                self.rows = [to_item(r) for r in result.rows]
+                self.rows = [to_item(r, row_actions(actor, r)) for r in result.rows]
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
         except Exception as exc:
@@ -121,6 +138,18 @@ class CampaignListState(AppState):
     def previous_page(self):
         self.page = max(1, self.page - 1)
         return self._fetch()
+
+    @rx.event
+    def run_row_action(self, campaign_id: int, action: str):
+        if action not in ROW_ACTIONS:
+            return None
+        try:
+            with self.actor_session() as (session, actor):
+                message, _ = perform(session, actor, campaign_id, action)
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        self._fetch()
+        return rx.toast.success(message)
 
 
 def _filters() -> rx.Component:
@@ -168,6 +197,33 @@ def _cell_hidden_on_phone(*children, **props) -> rx.Component:
     return rx.table.cell(*children, display=["none", "none", "table-cell"], **props)
 
 
+def _row_menu(item: CampaignItem) -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.button("Open", size="1", variant="soft"), href="/campaigns/" + item.id.to(str)),
+        rx.cond(
+            item.actions.length() > 0,
+            rx.dropdown_menu.root(
+                rx.dropdown_menu.trigger(
+                    rx.icon_button(
+                        rx.icon("ellipsis", size=14), size="1", variant="ghost",
+                        aria_label="Actions", data_testid="row-actions",
+                    )
+                ),
+                rx.dropdown_menu.content(
+                    rx.foreach(
+                        item.actions,
+                        lambda pair: rx.dropdown_menu.item(
+                            pair[1], on_click=CampaignListState.run_row_action(item.id, pair[0])
+                        ),
+                    )
+                ),
+            ),
+        ),
+        spacing="2",
+        align="center",
+    )  # fmt: skip
+
+
 def _row(item: CampaignItem) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
@@ -180,11 +236,7 @@ def _row(item: CampaignItem) -> rx.Component:
         rx.table.cell(item.sent, data_testid="count-sent"),
         rx.table.cell(item.responded, data_testid="count-responded"),
         _cell_hidden_on_phone(item.created),
-        rx.table.cell(
-            rx.link(
-                rx.button("Open", size="1", variant="soft"), href="/campaigns/" + item.id.to(str)
-            )
-        ),
+        rx.table.cell(_row_menu(item)),
         data_testid="campaign-row",
         align="center",
     )

@@ -1,0 +1,163 @@
+"""The Overview tab's "Edit settings" dialog: name, description, sender
+account, timezone and reply settings (editable in any status, SPEC R-3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from reach_app.db.types import utcnow
+from reach_app.services.accounts import list_accounts
+from reach_app.services.campaigns import get_campaign, update_campaign
+from reach_app.services.errors import ServiceError
+from reach_app.ui.campaign_actions import may_edit_metadata
+from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
+from reach_app.ui.state import NotSignedIn, error_toast
+
+NO_ACCOUNT = "none"
+
+
+class CampaignSettingsState(CampaignDetailState):
+    settings_open: bool = False
+    settings_error: str = ""
+    values: dict[str, str] = {}
+    account_choices: list[dict[str, str]] = []
+    account_choice: str = NO_ACCOUNT
+    pause_on_reply: bool = True
+    may_edit: bool = False
+
+    @rx.event
+    def open_settings(self):
+        try:
+            with self.actor_session() as (session, actor):
+                view = get_campaign(session, actor, self._cid)
+                c = view.campaign
+                self.may_edit = may_edit_metadata(actor, created_by=c.created_by)
+                accounts, _ = list_accounts(session, actor, limit=200)
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        if not self.may_edit:
+            return rx.toast.error("You may not edit this campaign's settings")
+        timeout = c.response_timeout_hours
+        self.values = {
+            "name": c.name,
+            "description": c.description,
+            "timezone": c.timezone,
+            "response_timeout_hours": "" if timeout is None else f"{timeout:g}",
+        }
+        self.account_choices = [
+            {"id": str(a.id), "label": f"{a.name} ({a.health})"} for a in accounts
+        ]
+        self.account_choice = str(view.account_ids[0]) if view.account_ids else NO_ACCOUNT
+        self.pause_on_reply, self.settings_error = c.pause_on_response, ""
+        self.settings_open = True
+        return None
+
+    @rx.event
+    def set_settings_open(self, value: bool):
+        self.settings_open = value
+
+    @rx.event
+    def set_account_choice(self, value: str):
+        self.account_choice = value
+
+    @rx.event
+    def set_pause_on_reply(self, value: bool):
+        self.pause_on_reply = bool(value)
+
+    @rx.event
+    def save_settings(self, form: dict[str, Any]):
+        timeout_text = str(form.get("response_timeout_hours") or "").strip()
+        try:
+            timeout = float(timeout_text) if timeout_text else None
+        except ValueError:
+            self.settings_error = "The reply timeout must be a number of hours"
+            return None
+        changes: dict[str, Any] = {
+            "name": str(form.get("name") or ""),
+            "description": str(form.get("description") or ""),
+            "timezone": str(form.get("timezone") or "").strip(),
+            "response_timeout_hours": timeout,
+            "pause_on_response": self.pause_on_reply,
+            "account_ids": [int(self.account_choice)] if self.account_choice.isdigit() else [],
+        }
+        try:
+            with self.actor_session() as (session, actor):
+                update_campaign(session, actor, self._cid, changes, now=utcnow())
+        except ServiceError as exc:
+            self.settings_error = exc.message
+            return None
+        except NotSignedIn as exc:
+            return error_toast(exc)
+        self.settings_open = False
+        self._refresh()
+        return rx.toast.success("Settings saved")
+
+
+S = CampaignSettingsState
+
+
+def _input(label: str, name: str, **props: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium"),
+        rx.input(name=name, default_value=S.values[name], width="100%", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def settings_dialog() -> rx.Component:
+    return rx.fragment(
+        rx.button(
+            rx.icon("settings", size=14), "Edit settings", variant="soft", size="1",
+            on_click=S.open_settings, data_testid="edit-settings",
+        ),
+        rx.dialog.root(
+            rx.dialog.content(
+                rx.dialog.title("Campaign settings"),
+                rx.form(
+                    rx.vstack(
+                        _input("Name", "name", required=True),
+                        _input("Description", "description"),
+                        _input("Timezone (IANA name)", "timezone"),
+                        _input("Reply timeout (hours, empty = none)", "response_timeout_hours"),
+                        rx.hstack(
+                            rx.switch(checked=S.pause_on_reply, on_change=S.set_pause_on_reply),
+                            rx.text("Stop a lead at once when they reply", size="2"),
+                            align="center",
+                        ),
+                        rx.text("Sender account", size="1", weight="medium"),
+                        rx.select.root(
+                            rx.select.trigger(width="100%"),
+                            rx.select.content(
+                                rx.select.item("No account", value=NO_ACCOUNT),
+                                rx.foreach(
+                                    S.account_choices,
+                                    lambda a: rx.select.item(a["label"], value=a["id"]),
+                                ),
+                            ),
+                            value=S.account_choice,
+                            on_change=S.set_account_choice,
+                        ),
+                        rx.cond(
+                            S.settings_error != "",
+                            rx.callout(S.settings_error, color_scheme="red", icon="triangle-alert"),
+                        ),
+                        rx.hstack(
+                            rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                            rx.button("Save", type="submit", data_testid="save-settings"),
+                            justify="end",
+                            width="100%",
+                        ),
+                        spacing="3",
+                    ),
+                    on_submit=S.save_settings,
+                    reset_on_submit=False,
+                    key=S.values["name"],
+                ),
+            ),
+            open=S.settings_open,
+            on_open_change=S.set_settings_open,
+        ),
+    )  # fmt: skip
