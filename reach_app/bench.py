@@ -200,10 +200,15 @@ def _measure(campaign_id: int) -> dict[str, Any]:
         steps = s.exec(
             select(func.count())
             .select_from(FlowExecutionLog)
-            .where(col(FlowExecutionLog.execution_id).is_not(None))
+            .where(
+                col(FlowExecutionLog.node_id).is_not(None),
+                col(FlowExecutionLog.log_type).not_in(("delivery", "response_detection")),
+            )
         ).one()
         sent = s.exec(
-            select(func.count()).select_from(Message).where(Message.status == "sent")
+            select(func.count())
+            .select_from(Message)
+            .where(col(Message.status).in_(("sent", "delivered")))
         ).one()
         sample = s.exec(
             select(FlowExecutionLog.input_data)

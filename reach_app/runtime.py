@@ -38,7 +38,7 @@ class SchedulerLoop:
 
     def run_once(self) -> None:
         settings = get_settings()
-        tick(utcnow(), self.owner, settings, self.enqueue_batch)
+        tick(utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False)
         if time.monotonic() - self._last_poll >= self.poll_every:
             from reach_app.services.polling import polling_account_ids
 
@@ -46,7 +46,20 @@ class SchedulerLoop:
             for account_id in polling_account_ids():
                 self.enqueue_poll(account_id)
 
+    def refresh_statistics_forever(self) -> None:
+        """Statistics on their own thread, so a big recount never delays claims."""
+        from reach_app.services.scheduler import refresh_due_statistics
+
+        interval = get_settings().stats_refresh_seconds
+        while not self.stop_event.wait(interval):
+            try:
+                refresh_due_statistics(utcnow(), interval)
+            except Exception:
+                log.exception("statistics refresh failed")
+
     def run_forever(self) -> None:
+        stats = threading.Thread(target=self.refresh_statistics_forever, name="reach-stats", daemon=True)
+        stats.start()
         while not self.stop_event.is_set():
             started = time.monotonic()
             try:

@@ -38,8 +38,15 @@ class TickReport:
 
 
 def tick(
-    now: datetime, owner: str, settings: Settings, enqueue: Enqueue, *, max_claims: int = 20_000
+    now: datetime,
+    owner: str,
+    settings: Settings,
+    enqueue: Enqueue,
+    *,
+    max_claims: int = 20_000,
+    refresh_stats: bool = True,
 ) -> TickReport:
+    """One pass; `refresh_stats=False` when statistics run on their own thread."""
     report = TickReport()
     with session_scope() as session:
         report.started = start_scheduled_campaigns(session, now)
@@ -61,7 +68,8 @@ def tick(
             break
     with session_scope() as session:
         report.completed = complete_finished_campaigns(session, now)
-    report.refreshed = refresh_due_statistics(now, settings.stats_refresh_seconds)
+    if refresh_stats:
+        report.refreshed = refresh_due_statistics(now, settings.stats_refresh_seconds)
     return report
 
 

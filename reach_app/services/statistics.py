@@ -111,11 +111,15 @@ def _by_variation(session: Session, campaign_id: int) -> dict[str, Any]:
 
 
 def _by_node(session: Session, campaign_id: int) -> dict[str, Any]:
-    """Per node: leads that reached it (distinct executions logged there) and
+    """Per node: visits logged there (a lead passing once = one visit) and
     leads currently on it."""
     reached = session.exec(
-        select(FlowExecutionLog.node_id, func.count(func.distinct(FlowExecutionLog.execution_id)))
-        .where(FlowExecutionLog.campaign_id == campaign_id, col(FlowExecutionLog.node_id).is_not(None))
+        select(FlowExecutionLog.node_id, func.count())
+        .where(
+            FlowExecutionLog.campaign_id == campaign_id,
+            col(FlowExecutionLog.node_id).is_not(None),
+            col(FlowExecutionLog.log_type).not_in(("delivery", "response_detection")),
+        )
         .group_by(FlowExecutionLog.node_id)
     ).all()
     current = session.exec(

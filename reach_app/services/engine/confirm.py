@@ -32,7 +32,7 @@ def confirm_sends(
     batch = load_batch(session, list(executions.values()), now=now)
     writes = WriteSet(now)
     messages = _by_id(session, Message, [plan.message_id for plan, _ in results])
-    accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results])
+    accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results], lock=True)
     for plan, result in results:
         message = messages.get(plan.message_id)
         account = accounts.get(plan.account_id)
@@ -40,9 +40,12 @@ def confirm_sends(
         execution = executions.get(plan.execution_id)
         match result:
             case Sent():
-                _sent(session, writes, message, account, result, plan, batch)
-                if execution is not None:
-                    _advance_after(writes, execution, batch, SendSucceeded(plan.node_id), sent=True)
+                details = _sent(session, writes, message, account, result, plan, batch)
+                if execution is None:
+                    writes.logs.append(details)
+                else:
+                    event = SendSucceeded(plan.node_id)
+                    _advance_after(writes, execution, batch, event, sent=True, details=details)
             case RetryLater():
                 _retry(session, writes, message, account, result)
                 if execution is not None:
@@ -53,42 +56,48 @@ def confirm_sends(
     return writes.webhooks
 
 
-def _by_id(session: Session, table: Any, ids: list[int]) -> dict[int, Any]:
-    rows = session.exec(select(table).where(col(table.id).in_(set(ids))))
+def _by_id(session: Session, table: Any, ids: list[int], *, lock: bool = False) -> dict[int, Any]:
+    query = select(table).where(col(table.id).in_(set(ids))).order_by(table.id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # in id order, like the prepare phase
+    rows = session.exec(query)
     return {row.id: row for row in rows}
 
 
-def _sent(session, writes, message, account, result: Sent, plan, batch) -> None:  # type: ignore[no-untyped-def]
+def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Record the accepted message; returns its log entry (merged into the engine's)."""
     if message.status not in ("sent", "delivered"):
         message.status = "sent"
         message.provider_message_id = result.provider_message_id
         message.sent_at = message.sent_at or writes.now
     session.add(message)
-    account.consecutive_failures = 0
+    if account.consecutive_failures:
+        account.consecutive_failures = 0
     if account.health == "flood_wait" and (account.flood_until or writes.now) <= writes.now:
         account.health = "connected"
     session.add(account)
     campaign = batch.campaigns.get(plan.campaign_id) or session.get(CampaignFlow, plan.campaign_id)
     if campaign is not None:
         debit_send(session, campaign, account.provider, plan.message_id)
-    writes.logs.append(
-        _log(
-            plan,
-            "sendMessage",
-            "completed",
-            writes.now,
-            output={
-                "message_id": plan.message_id,
-                "handle": result.handle_used,
-                "text": message.text,
-                "notes": list(result.notes),
-            },
-            contact_id=message.contact_id,
-        )
+    return _log(
+        plan,
+        "sendMessage",
+        "completed",
+        writes.now,
+        output={
+            "message_id": plan.message_id,
+            "handle": result.handle_used,
+            "text": message.text,
+            "notes": list(result.notes),
+        },
+        contact_id=message.contact_id,
     )
 
 
-def _advance_after(writes: WriteSet, execution: FlowExecution, batch, event, *, sent: bool) -> None:  # type: ignore[no-untyped-def]
+def _advance_after(
+    writes: WriteSet, execution: FlowExecution, batch, event, *, sent: bool, details: dict[str, Any]
+) -> None:  # type: ignore[no-untyped-def]
+    """Move past the send; the engine's sendMessage log gets the delivery details."""
     state = state_of(execution)
     if sent:
         execution.context = {
@@ -96,6 +105,7 @@ def _advance_after(writes: WriteSet, execution: FlowExecution, batch, event, *, 
             SENDS_DONE: int((execution.context or {}).get(SENDS_DONE, 0)) + 1,
         }
     if execution.status != "running":  # paused/responded/cancelled meanwhile: hold there
+        writes.logs.append(details)
         writes.update_execution(
             execution,
             context=execution.context,
@@ -108,8 +118,10 @@ def _advance_after(writes: WriteSet, execution: FlowExecution, batch, event, *, 
     campaign = batch.campaigns[execution.campaign_id]
     contact = batch.contacts.get(execution.contact_id)
     if contact is None:
+        writes.logs.append(details)
         _hold(writes, execution, status="failed", error_message="Contact was deleted")
         return
+    first_log = len(writes.logs)
     step = advance(
         batch.flow_for(execution),
         state,
@@ -120,13 +132,27 @@ def _advance_after(writes: WriteSet, execution: FlowExecution, batch, event, *, 
         options=options_of(campaign),
     )
     follow_up = apply_step(writes, execution, step, account_id=execution.account_id)
+    _merge_send_log(writes.logs, first_log, details)
     values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
-    if (execution.context or {}).get(STOP_AFTER_NODE) and execution.status in ("running", "waiting"):
+    if (execution.context or {}).get(STOP_AFTER_NODE) and execution.status in (
+        "running",
+        "waiting",
+    ):
         writes.update_execution(execution, status="responded", completed_at=writes.now, **values)
         return
     if follow_up is not None or execution.status == "running":
         values.update(status="pending", next_execution_at=writes.now)  # next send: next tick
     writes.update_execution(execution, **values)
+
+
+def _merge_send_log(logs: list[dict[str, Any]], first: int, details: dict[str, Any]) -> None:
+    for entry in logs[first:]:
+        if entry["log_type"] == "sendMessage":
+            entry["input_data"] = {**entry["input_data"], **details["input_data"]}
+            entry["output_data"] = {**entry["output_data"], **details["output_data"]}
+            entry["error_message"] = entry["error_message"] or details["error_message"]
+            return
+    logs.append(details)
 
 
 def _retry(session, writes, message, account, result: RetryLater) -> None:  # type: ignore[no-untyped-def]
@@ -145,17 +171,17 @@ def _failed(session, writes, message, account, result: Failed, plan, execution, 
     message.status = "failed"
     message.error = result.reason[:2000]
     session.add(message)
-    writes.logs.append(
-        _log(
-            plan,
-            "sendMessage",
-            "failed",
-            writes.now,
-            error=result.reason,
-            output={"notes": list(result.notes)},
-            contact_id=message.contact_id,
-        )
+    details = _log(
+        plan,
+        "sendMessage",
+        "failed",
+        writes.now,
+        error=result.reason,
+        output={"notes": list(result.notes)},
+        contact_id=message.contact_id,
     )
+    if result.account_problem is not None or not result.permanent or execution is None:
+        writes.logs.append(details)
     if result.account_problem is not None:
         mark_account_problem(session, writes, account, result.account_problem, result.reason)
         if execution is not None:  # the lead is not at fault: it waits for a usable account
@@ -169,9 +195,8 @@ def _failed(session, writes, message, account, result: Failed, plan, execution, 
             _hold(writes, execution, status="pending", next_execution_at=writes.now)
         return
     if execution is not None:
-        _advance_after(
-            writes, execution, batch, SendFailed(plan.node_id, result.reason), sent=False
-        )
+        event = SendFailed(plan.node_id, result.reason)
+        _advance_after(writes, execution, batch, event, sent=False, details=details)
 
 
 def _hold(writes: WriteSet, execution: FlowExecution, **values: Any) -> None:

@@ -66,6 +66,21 @@ class PacingGate:
             if contact_id is not None and sent_at is not None:
                 self._contact_sends[contact_id].append(sent_at)
 
+    def lock_accounts(self, campaigns: list[CampaignFlow], sticky: list[int | None]) -> None:
+        """Lock every account this batch may use, once, in id order (no deadlocks
+        between batches that share accounts)."""
+        ids = {a for a in sticky if a is not None}
+        for campaign in campaigns:
+            ids.update(self.pool(campaign))
+        if not ids:
+            return
+        query = select(ChannelAccount).where(col(ChannelAccount.id).in_(ids)).order_by(ChannelAccount.id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in self.session.exec(query):
+            if row.id is not None:
+                self._accounts[row.id] = row
+
     def account(self, account_id: int) -> ChannelAccount | None:
         if account_id not in self._accounts:
             query = select(ChannelAccount).where(ChannelAccount.id == account_id)
@@ -167,9 +182,10 @@ class PacingGate:
         """Take the slot now: record the send time and start the next cooldown."""
         self.history(account).append(self.now)
         self._contact_sends[contact_id].append(self.now)
-        account.next_send_at = self.now + draw_cooldown(self.limits(account), self.rng)
-        account.updated_at = self.now
-        self.session.add(account)
+        next_send_at = self.now + draw_cooldown(self.limits(account), self.rng)
+        if account.next_send_at is None or next_send_at > account.next_send_at:
+            account.next_send_at = next_send_at
+            self.session.add(account)
 
     def sends_in_window(self, account: ChannelAccount) -> int:
         return len(self.history(account))

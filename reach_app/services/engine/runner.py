@@ -78,6 +78,7 @@ def _prepare(
     rng = random.Random(stable_int(owner, now.isoformat()))
     gate = PacingGate(session, now, rng, get_settings().lease_seconds)
     gate.preload_contacts([e.contact_id for e in executions])
+    gate.lock_accounts(list(batch.campaigns.values()), [e.account_id for e in executions])
     planned: list[PlannedSend] = []
     for execution in executions:
         send = _step(execution, batch, writes, now, report)
