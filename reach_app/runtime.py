@@ -58,7 +58,9 @@ class SchedulerLoop:
                 log.exception("statistics refresh failed")
 
     def run_forever(self) -> None:
-        stats = threading.Thread(target=self.refresh_statistics_forever, name="reach-stats", daemon=True)
+        stats = threading.Thread(
+            target=self.refresh_statistics_forever, name="reach-stats", daemon=True
+        )
         stats.start()
         while not self.stop_event.is_set():
             started = time.monotonic()
@@ -111,11 +113,17 @@ def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime
 
     settings = get_settings()
     loop = _loop_with_actors()
-    worker = Worker(broker, worker_threads=worker_threads or settings.worker_threads, worker_timeout=100)
+    worker = Worker(
+        broker, worker_threads=worker_threads or settings.worker_threads, worker_timeout=100
+    )
     worker.start()
     thread = threading.Thread(target=loop.run_forever, name="reach-scheduler", daemon=True)
     thread.start()
     return EmbeddedRuntime(worker, loop, thread)
+
+
+def _collector(into: list[list[int]]) -> Callable[[list[int], str], None]:
+    return lambda ids, _owner: into.append(ids)
 
 
 def run_synchronously(
@@ -139,7 +147,7 @@ def run_synchronously(
     for number in range(1, max_ticks + 1):
         owner = f"sync-{os.getpid()}-{number}"
         claimed: list[list[int]] = []
-        report = tick(clock(), owner, settings, lambda ids, _owner: claimed.append(ids))  # type: ignore[arg-type]
+        report = tick(clock(), owner, settings, _collector(claimed))  # type: ignore[arg-type]
         for ids in claimed:
             process_batch(ids, owner, call_providers=call_providers, clock=clock)  # type: ignore[arg-type]
         if poll:

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
     claim_batch_size: int = Field(default=200, ge=1, le=5000)
     lease_seconds: int = Field(default=120, ge=2)
+    work_chunk: int = Field(default=100, ge=1, le=5000, description="Executions per worker message.")
     max_in_flight: int = Field(
         default=2000, ge=1, description="Executions leased at once (back-pressure for workers)."
     )

@@ -72,6 +72,9 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # a body that is not JSON (or not form data) is bad input
+        items = [{"msg": str(exc.detail), "loc": ["body"], "type": "body_invalid"}]
+        return JSONResponse({"detail": items}, status_code=422)
     return JSONResponse(
         {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
     )

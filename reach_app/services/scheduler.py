@@ -24,7 +24,6 @@ from reach_app.services.statistics import refresh_campaign_stats
 from reach_app.settings import Settings
 
 Enqueue = Callable[[list[int], str], None]
-WORK_CHUNK = 100
 OPEN = ("pending", "running", "waiting")
 
 
@@ -61,8 +60,9 @@ def tick(
             ids = claim_due_executions(
                 session, now=now, owner=owner, limit=limit, lease_seconds=settings.lease_seconds
             )
-        for start in range(0, len(ids), WORK_CHUNK):
-            enqueue(ids[start : start + WORK_CHUNK], owner)
+        chunk = settings.work_chunk
+        for start in range(0, len(ids), chunk):
+            enqueue(ids[start : start + chunk], owner)
         report.claimed += len(ids)
         if len(ids) < limit:
             break

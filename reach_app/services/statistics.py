@@ -175,7 +175,7 @@ def recent_activities(session: Session, campaign_id: int, limit: int = 20) -> li
             col(FlowExecutionLog.log_type).in_(IMPORTANT_LOG_TYPES),
             FlowExecutionLog.status == "completed",
         )
-        .order_by(col(FlowExecutionLog.executed_at).desc(), col(FlowExecutionLog.id).desc())
+        .order_by(col(FlowExecutionLog.executed_at).desc())  # walks ix_logs_campaign_time backwards
         .limit(limit)
     ).all()
     return [

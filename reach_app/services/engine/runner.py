@@ -77,13 +77,16 @@ def _prepare(
     writes = WriteSet(now)
     rng = random.Random(stable_int(owner, now.isoformat()))
     gate = PacingGate(session, now, rng, get_settings().lease_seconds)
-    gate.preload_contacts([e.contact_id for e in executions])
-    gate.lock_accounts(list(batch.campaigns.values()), [e.account_id for e in executions])
+    stepped = [(e, _step(e, batch, writes, now, report)) for e in executions]
+    sends = [(execution, send) for execution, send in stepped if send is not None]
     planned: list[PlannedSend] = []
-    for execution in executions:
-        send = _step(execution, batch, writes, now, report)
-        if send is None:
-            continue
+    if sends:  # accounts are locked only now, for the short planning part
+        gate.preload_contacts([e.contact_id for e, _ in sends])
+        campaigns = [batch.campaigns[e.campaign_id] for e, _ in sends]
+        gate.lock_accounts(
+            list({c.id: c for c in campaigns}.values()), [e.account_id for e, _ in sends]
+        )
+    for execution, send in sends:
         plan = plan_send(session, gate, writes, execution, batch, send)
         if plan is not None:
             planned.append(plan)
@@ -157,4 +160,3 @@ def _release(
     writes.update_execution(execution, lease_owner=None, lease_expires_at=None, **values)
     report.released += 1
     return None
-
