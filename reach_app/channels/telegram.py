@@ -116,6 +116,8 @@ class TelegramChannel:
         self._owns_runner = runner is None
         self._runner = runner or LoopRunner(name=f"telegram-{account_id}")
         self._clock = clock
+        self._live: tuple[InboundCallback, ReceiptCallback] | None = None
+        self._live_attached = False
         if client is not None:
             _adopt(client)
 
@@ -125,6 +127,9 @@ class TelegramChannel:
         if self._client is None:
             assert self._factory is not None
             self._client = _adopt(await self._factory())
+        if self._live is not None and not self._live_attached:
+            register_live_handlers(self._client, self.account_id, *self._live)
+            self._live_attached = True
         return self._client
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -172,14 +177,34 @@ class TelegramChannel:
 
     # -- live updates and lifecycle -------------------------------------------
 
-    def start_live(self, on_inbound: InboundCallback, on_receipt: ReceiptCallback) -> None:
-        """Register reply and read-receipt handlers; callbacks run on the loop thread."""
+    def start_live(
+        self, on_inbound: InboundCallback, on_receipt: ReceiptCallback, *, connect: bool = True
+    ) -> None:
+        """Register reply and read-receipt handlers; callbacks run on the loop thread.
 
-        async def attach() -> None:
-            register_live_handlers(await self._get_client(), self.account_id,
-                                   on_inbound, on_receipt)
+        With `connect=False` nothing touches the network now: the handlers are attached
+        when the client is first built (by a send, a poll, a health check or keep_alive)."""
+        if self._live is not None:
+            return
+        self._live = (on_inbound, on_receipt)
+        if connect or self._client is not None:
+            self._run(self._get_client())
 
-        self._run(attach())
+    def keep_alive(self) -> HealthReport | None:
+        """Connect the client if it never was, reconnect it if Telegram dropped it, and
+        then ask for our own user (Telegram starts pushing updates after a request).
+
+        Returns the health seen when it (re)connected, None when already connected.
+        Never raises for Telegram or network errors (they become the report)."""
+        try:
+            return self._run(self._keep_alive())
+        except ProxyUnsupportedError as exc:
+            return HealthReport(connected=False, detail=str(exc))
+        except Exception as exc:
+            report = health_from_error(exc, now=self._clock())
+            if report is None:
+                raise
+            return report
 
     def close(self) -> None:
         """Disconnect the client and stop the loop thread if this channel owns it."""
@@ -247,6 +272,16 @@ class TelegramChannel:
     async def _poll(self, since: datetime, peers: Sequence[Recipient]) -> PollResult:
         client = await self._get_client()
         return await catch_up(client, self.account_id, since, peers, self.peer_cache)
+
+    async def _keep_alive(self) -> HealthReport | None:
+        fresh = self._client is None
+        client = await self._get_client()
+        is_connected = getattr(client, "is_connected", None)
+        if not fresh and (is_connected is None or is_connected()):
+            return None
+        if not fresh:
+            await client.connect()
+        return await self._health()
 
     async def _health(self) -> HealthReport:
         client = await self._get_client()

@@ -7,6 +7,12 @@ requests: keep the object (one per pending login, server side) between
 methods block the caller up to `timeout` seconds: from async code call them
 through `asyncio.to_thread`. One login object serves one operator at a time.
 
+A login may also span processes: `snapshot()` after a step gives a
+`LoginSnapshot` (the not-yet-authorised StringSession with its auth key, the
+phone and the code hash) to store encrypted; a new TelegramLogin `restore`s it
+and continues with `submit_code` / `submit_password` on a fresh connection
+(Telegram ties the login to the auth key, not to the TCP connection).
+
 The final `LoginStep` carries the StringSession string, a credential: encrypt
 it (reach_app.crypto) before storing; it is kept out of reprs and logs.
 Every failure is a `LoginError` with a machine `code` and a human `message`.
@@ -39,8 +45,8 @@ from reach_app.channels.telegram_errors import error_name
 from reach_app.channels.telegram_loop import LoopRunner
 
 __all__ = [
-    "LoginError", "LoginStep", "LoginStepKind", "ProxyConfig", "TelegramLogin", "client_kwargs",
-    "login_error", "validate_string_session",
+    "LoginError", "LoginSnapshot", "LoginStep", "LoginStepKind", "ProxyConfig", "TelegramLogin",
+    "client_kwargs", "login_error", "validate_string_session",
 ]
 
 
@@ -59,6 +65,29 @@ class LoginStep:
     username: str | None = None
     display_name: str = ""
     session_string: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSnapshot:
+    """A login between steps, to continue in another request or process. `session` is a
+    credential in the making (it holds the auth key): encrypt it at rest."""
+
+    phone: str
+    code_hash: str
+    state: LoginStepKind
+    session: str = field(repr=False)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"phone": self.phone, "code_hash": self.code_hash, "state": self.state.value,
+                "session": self.session}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoginSnapshot:
+        try:
+            return cls(phone=str(data["phone"]), code_hash=str(data["code_hash"]),
+                       state=LoginStepKind(data["state"]), session=str(data["session"]))
+        except (KeyError, TypeError, ValueError):
+            raise LoginError("out_of_order", "This login cannot be continued. Start again.") from None
 
 
 class LoginError(Exception):
@@ -163,6 +192,7 @@ class TelegramLogin:
         self._phone = ""
         self._code_hash = ""
         self._state: LoginStepKind | None = None
+        self._resume_session = ""
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         try:
@@ -189,6 +219,21 @@ class TelegramLogin:
         if self._state is not LoginStepKind.PASSWORD_NEEDED:
             raise LoginError("out_of_order", "No password was asked for.")
         return self._run(self._submit_password(password))
+
+    def snapshot(self) -> LoginSnapshot:
+        """The pending login (after CODE_SENT or PASSWORD_NEEDED), to `restore` elsewhere."""
+        if self._state not in (LoginStepKind.CODE_SENT, LoginStepKind.PASSWORD_NEEDED):
+            raise LoginError("out_of_order", "There is no login in progress.")
+        session = (StringSession.save(self._client.session) if self._client is not None
+                   else self._resume_session)
+        return LoginSnapshot(self._phone, self._code_hash, self._state, session)
+
+    def restore(self, snapshot: LoginSnapshot) -> None:
+        """Continue a login saved by `snapshot()`; the next step reconnects with its session."""
+        if snapshot.state not in (LoginStepKind.CODE_SENT, LoginStepKind.PASSWORD_NEEDED):
+            raise LoginError("out_of_order", "There is no login in progress.")
+        self._phone, self._code_hash = snapshot.phone, snapshot.code_hash
+        self._state, self._resume_session = snapshot.state, snapshot.session
 
     def import_string_session(self, session: str) -> LoginStep:
         """Check a StringSession made elsewhere: well formed and still logged in."""
@@ -227,9 +272,15 @@ class TelegramLogin:
         delivery = type(getattr(sent, "type", None)).__name__.removeprefix("SentCodeType").lower()
         return LoginStep(LoginStepKind.CODE_SENT, phone=self._phone, code_delivery=delivery)
 
+    async def _resumed_client(self) -> Any:
+        if self._client is None and self._resume_session:
+            await self._connect(self._resume_session)
+        return self._client
+
     async def _submit_code(self, code: str) -> LoginStep:
+        client = await self._resumed_client()
         try:
-            user = await self._client.sign_in(
+            user = await client.sign_in(
                 phone=self._phone, code=code, phone_code_hash=self._code_hash)
         except errors.SessionPasswordNeededError:
             self._state = LoginStepKind.PASSWORD_NEEDED
@@ -240,7 +291,8 @@ class TelegramLogin:
         return await self._finish(user)
 
     async def _submit_password(self, password: str) -> LoginStep:
-        user = await self._client.sign_in(password=password)
+        client = await self._resumed_client()
+        user = await client.sign_in(password=password)
         return await self._finish(user)
 
     async def _import(self, session: str) -> LoginStep:
