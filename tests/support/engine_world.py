@@ -186,12 +186,12 @@ def next_due() -> datetime | None:
 
 def run_jumping(
     world: World, until: Callable[[], bool], *, max_ticks: int = 300, poll: bool = False,
-    max_jump: float | None = None,
+    max_jump: float | None = None, providers: ProviderCall = call_providers,  # type: ignore[assignment]
 ) -> int:
     """Tick, then move the clock straight to the next due execution (at least
     1 s, at most `max_jump` s), until `until()`; returns the ticks used."""
     for number in range(1, max_ticks + 1):
-        run_ticks(world, 1, poll=poll)
+        run_ticks(world, 1, poll=poll, providers=providers)
         if until():
             return number
         due = next_due()
