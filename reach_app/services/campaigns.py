@@ -236,6 +236,7 @@ def _apply(session: Session, campaign: CampaignFlow, fields: Mapping[str, Any]) 
         campaign.account_id = fields["account_ids"][0] if fields["account_ids"] else None
     session.add(campaign)
     session.flush()
+    assert campaign.id is not None
     if "account_ids" in fields:
         session.execute(
             delete(CampaignAccount).where(col(CampaignAccount.campaign_id) == campaign.id)

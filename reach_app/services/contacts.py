@@ -97,7 +97,8 @@ def create_contacts(
     """All or nothing: any invalid item answers Invalid listing every problem by index."""
     if len(items) > MAX_BULK:
         raise Invalid(f"At most {MAX_BULK} contacts per request")
-    cleaned, problems = [], []
+    cleaned: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
     for index, raw in enumerate(items):
         fields, found = clean_contact(raw)
         cleaned.append(fields)
@@ -154,7 +155,7 @@ def list_contacts(
     for tag in tags:
         where.append(
             exists().where(
-                ContactTag.contact_id == Contact.id,
+                col(ContactTag.contact_id) == col(Contact.id),
                 func.lower(ContactTag.tag) == tag.strip().lower(),
             )
         )

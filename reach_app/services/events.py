@@ -80,9 +80,9 @@ def contacts_with_event(session: Session, actor: Actor, event_type: str) -> list
     """Contacts of the workspace that have an event of this type (most recent first)."""
     rows = session.exec(
         select(ContactEvent.contact_id, func.max(ContactEvent.occurred_at))
-        .join(Contact, Contact.id == ContactEvent.contact_id)
+        .join(Contact, col(Contact.id) == col(ContactEvent.contact_id))
         .where(ContactEvent.type == event_type, contacts_of_actor(actor))
-        .group_by(ContactEvent.contact_id)
+        .group_by(col(ContactEvent.contact_id))
         .order_by(func.max(ContactEvent.occurred_at).desc())
         .limit(MAX_TRIGGERED)
     ).all()

@@ -44,13 +44,16 @@ def list_executions(
 ) -> tuple[list[ExecutionRow], int]:
     """One page of the campaign's contacts (removed ones left out), oldest first."""
     campaign = visible_campaign(session, actor, campaign_id)
-    where = [FlowExecution.campaign_id == campaign.id, col(FlowExecution.deleted_at).is_(None)]
+    where: list[Any] = [
+        FlowExecution.campaign_id == campaign.id,
+        col(FlowExecution.deleted_at).is_(None),
+    ]
     if status:
         where.append(FlowExecution.status == status)
     if search and search.strip():
         where.append(contact_search(search))
     base = select(FlowExecution, Contact).join(
-        Contact, Contact.id == FlowExecution.contact_id, isouter=True
+        Contact, col(Contact.id) == col(FlowExecution.contact_id), isouter=True
     )
     total = session.exec(select(func.count()).select_from(base.where(*where).subquery())).one()
     rows = session.exec(

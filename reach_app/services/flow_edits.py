@@ -27,7 +27,7 @@ class FlowSnapshot:
 
     @classmethod
     def of(cls, session: Session, campaign: CampaignFlow) -> FlowSnapshot:
-        flows = {None: parse_flow(campaign.nodes, campaign.edges)[0]}
+        flows: dict[str | None, Flow] = {None: parse_flow(campaign.nodes, campaign.edges)[0]}
         variations = session.exec(
             select(CampaignVariation).where(CampaignVariation.campaign_id == campaign.id)
         ).all()

@@ -66,8 +66,8 @@ def _full_name() -> Any:
 def _search(search: str) -> Any:
     pattern = f"%{search.strip().lower()}%"
     message_matches = exists().where(
-        Message.execution_id == FlowExecutionLog.execution_id,
-        Message.node_id == FlowExecutionLog.node_id,
+        col(Message.execution_id) == col(FlowExecutionLog.execution_id),
+        col(Message.node_id) == col(FlowExecutionLog.node_id),
         func.lower(Message.text).like(pattern),
     )
     return or_(func.lower(_full_name()).like(pattern), message_matches)

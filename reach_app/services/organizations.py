@@ -58,7 +58,7 @@ def organization_of_member(
     """The organization and the user's role there; NotFound for non-members (never reveal it)."""
     row = session.exec(
         select(Organization, Membership.role)
-        .join(Membership, Membership.organization_id == Organization.id)
+        .join(Membership, col(Membership.organization_id) == col(Organization.id))
         .where(Organization.id == organization_id, Membership.user_id == user_id)
     ).first()
     if row is None:
@@ -104,7 +104,7 @@ def list_members(
     total = session.exec(select(func.count()).select_from(Membership).where(where)).one()
     rows = session.exec(
         select(Membership, User)
-        .join(User, User.id == Membership.user_id)
+        .join(User, col(User.id) == col(Membership.user_id))
         .where(where)
         .order_by(col(Membership.id))
         .limit(limit)

@@ -43,7 +43,7 @@ def parse_conditions(raw: Mapping[str, Any]) -> list[ConditionData]:
                 {"field": "filter", "msg": f"Condition {index}: kind must be field, tag or event"}
             )
     if details:
-        raise Invalid(details[0]["msg"], details=details)
+        raise Invalid(str(details[0]["msg"]), details=details)
     return [
         node.data for node in parsed if node is not None and isinstance(node.data, ConditionData)
     ]

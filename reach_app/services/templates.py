@@ -54,6 +54,7 @@ def create_template(
             setattr(template, name, fields[name])
     session.add(template)
     session.flush()
+    assert template.id is not None
     session.add(
         TemplateVersion(template_id=template.id, version=1, body=template.body, created_at=now)
     )
@@ -69,7 +70,7 @@ def update_template(
         if changes.get(name) is not None:
             setattr(template, name, changes[name])
     body = changes.get("body")
-    if body is not None and body != template.body:
+    if body is not None and body != template.body and template.id is not None:
         template.body = body
         template.current_version += 1
         session.add(

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from reach_app.api.schemas.common import Name, text
+from reach_app.api.schemas.common import Name
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
 RateProfile = Literal["conservative", "moderate", "aggressive", "custom"]
-Handle = text(255)
-Prefix = text(64)
-ReplyText = text(4096)
+Handle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Prefix = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+ReplyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096)]
 
 
 class SandboxSimulation(BaseModel):

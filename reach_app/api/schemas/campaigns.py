@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from reach_app.api.schemas.common import Id, LongText, Name, Page, ShortText, UtcDatetime, text
-from reach_app.domain.statuses import CampaignStatus
+from reach_app.api.schemas.common import Id, LongText, Name, Page, ShortText, UtcDatetime
 from reach_app.services.campaigns import CampaignView
 
 CampaignType = Literal["automated", "broadcast"]
-StatusName = Literal[tuple(s.value for s in CampaignStatus)]  # type: ignore[valid-type]
+StatusName = Literal[
+    "draft", "scheduled", "active", "paused", "paused_error", "paused_balance", "completed",
+    "completed_partial", "cancelled",
+]  # fmt: skip
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["22:00"])]
-NodeKey = text(64, min_length=1)
-NodeTypeName = text(24, min_length=1)
-ConditionText = text(64)
-EventType = text(100)
-Timezone = text(64, min_length=1)
+NodeKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, min_length=1)]
+NodeTypeName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=24, min_length=1)]
+ConditionText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+EventType = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Timezone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, min_length=1)]
 VariationKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$", examples=["A"])]
 MAX_NODES = 500
 

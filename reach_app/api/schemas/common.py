@@ -25,18 +25,10 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 """An ISO 8601 time with an offset (naive times are refused), stored as UTC."""
 
 
-def text(max_length: int, *, min_length: int = 0) -> Any:
-    """A stripped string of bounded length (the column's limit)."""
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-    ]
-
-
-Name = text(200, min_length=1)
-ShortText = text(200)
-LongText = text(10_000)
-EmailText = text(320, min_length=3)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, min_length=1)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+EmailText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320, min_length=3)]
 
 JsonObject = dict[str, Any]
 

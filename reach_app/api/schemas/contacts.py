@@ -5,21 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from reach_app.api.schemas.common import MAX_ID, Id, UtcDatetime, text
+from reach_app.api.schemas.common import MAX_ID, Id, UtcDatetime
 
 Consent = Literal["granted", "denied", "unknown"]
-Tag = text(100, min_length=1)
-ChannelName = text(16, min_length=1)
-EventType = text(100, min_length=1)
-MessageText = text(10_000, min_length=1)
-ProviderMessageId = text(64, min_length=1)
-Username = text(65)
-Phone = text(40)
-Text200 = text(200)
-Text64 = text(64)
-EmailAddress = text(320)
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, min_length=1)]
+ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16, min_length=1)]
+EventType = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, min_length=1)]
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=10_000, min_length=1)
+]
+ProviderMessageId = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64, min_length=1)
+]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, max_length=65)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text64 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+EmailAddress = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
 
 
 class _ContactFields(BaseModel):

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from reach_app.api.schemas.common import Name, text
+from reach_app.api.schemas.common import Name
 
 TemplateStatus = Literal["DRAFT", "PUBLISHED", "REJECTED"]
 Channel = Literal["telegram", "sandbox", "email", "webhook"]
 MessageType = Literal["text", "image", "video", "document"]
-Body = text(4096)
-Text100 = text(100)
+Body = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
 class TemplateIn(BaseModel):

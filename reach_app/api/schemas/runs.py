@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reach_app.api.schemas.campaigns import EventType
 from reach_app.api.schemas.common import Id
-from reach_app.domain.statuses import ExecutionStatus
 
 ContactIds = Annotated[list[Id], Field(min_length=1, max_length=10_000)]
-ExecutionStatusName = Literal[tuple(s.value for s in ExecutionStatus)]  # type: ignore[valid-type]
+ExecutionStatusName = Literal[
+    "pending", "running", "waiting", "completed", "responded", "failed", "paused", "cancelled",
+    "skipped",
+]  # fmt: skip
 
 
 class LaunchIn(BaseModel):
