@@ -18,6 +18,11 @@ from typing import Any
 
 import pytest
 
+# Import the app once, at collection, so its page states are registered in the
+# base registration context that every AppHarness forks: a harness forgets the
+# states first registered inside its own fork when it stops, which would leave
+# the next module's harness without them.
+import reach_app.reach_app  # noqa: F401
 from reach_app.db.engine import dispose_engines
 from reach_app.settings import reset_settings_cache
 from tests.conftest import IN_CI

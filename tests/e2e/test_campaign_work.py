@@ -217,8 +217,10 @@ def test_a_member_sees_no_all_campaigns_switch_and_cannot_open_others_campaigns(
     page.get_by_test_id("campaign-row").filter(has_text="Bob's idea").wait_for()
     assert page.get_by_test_id("view-mode").count() == 0
     assert page.get_by_text("Ada's org plan").count() == 0
+    page.wait_for_function(f"localStorage.getItem('reach_workspace') === '{ids()['org']}'")
     page.goto(f"/campaigns/{ids()['org_campaign']}")
     page.get_by_text("Campaign not found").wait_for()
+    assert "Acme" in page.get_by_test_id("workspace-switch").first.inner_text()
     assert page.get_by_text("Ada's org plan").count() == 0
 
 

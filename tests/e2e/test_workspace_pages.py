@@ -53,7 +53,8 @@ def test_every_section_page_renders(page):
         screenshot(page, name)
     page.get_by_test_id("workspace-switch").click()
     page.get_by_role("option", name="Acme").click()
-    page.goto("/organization")
+    page.get_by_test_id("workspace-switch").filter(has_text="Acme").wait_for()
+    page.get_by_test_id("nav-organization").first.click()
     page.get_by_test_id("member-row").filter(has_text="ada@example.com").wait_for()
     screenshot(page, "organization")
 
