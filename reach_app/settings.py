@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REACH_", extra="ignore")
 
     db_url: str = Field(
-        default=f"sqlite:///{PROJECT_ROOT / 'reach.db'}",
+        default=f"sqlite:///{PROJECT_ROOT / '.reach' / 'reach.db'}",
         validation_alias="REFLEX_DB_URL",
         description="SQLAlchemy URL of the database (SQLite file or PostgreSQL).",
     )
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1)
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
+    telegram_gateway_shards: int = Field(
+        default=1, ge=1, le=256,
+        description="Telegram accounts are split over this many gateway shards (account id % n); "
+        "every process must use the same value.",
+    )
     frontend_port: int = 3000
     backend_port: int = 8000
 
