@@ -35,10 +35,18 @@ class SchedulerLoop:
     owner: str = field(default_factory=scheduler_owner)
     stop_event: threading.Event = field(default_factory=threading.Event)
     _last_poll: float = 0.0
+    _last_ab: float = field(default_factory=time.monotonic)
 
     def run_once(self) -> None:
         settings = get_settings()
         tick(utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False)
+        if time.monotonic() - self._last_ab >= settings.ab_optimise_seconds:
+            from reach_app.db.engine import session_scope
+            from reach_app.services.ab_testing import optimise_running_campaigns
+
+            self._last_ab = time.monotonic()
+            with session_scope() as session:
+                optimise_running_campaigns(session, now=utcnow())
         if time.monotonic() - self._last_poll >= self.poll_every:
             from reach_app.services.polling import polling_account_ids
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
@@ -18,10 +19,10 @@ from sqlmodel import Session, col, func, select
 from reach_app.db.tables import (
     CampaignAccount,
     CampaignFlow,
+    CampaignVariation,
     ChannelAccount,
     FlowExecution,
     FlowExecutionLog,
-    Template,
 )
 from reach_app.domain.flow import find_problems
 from reach_app.domain.lifecycle import execution_error_message, execution_status_after
@@ -29,6 +30,7 @@ from reach_app.domain.permissions import Action
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError, ExecutionStatus
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.services.actor import Actor
+from reach_app.services.campaign_preview import template_ids
 from reach_app.services.campaign_scope import campaign_for_action
 from reach_app.services.enrollment import EnrollResult, enroll_contacts
 from reach_app.services.enrollment import remove_contacts as _remove
@@ -58,6 +60,8 @@ def _start(
     session: Session, campaign: CampaignFlow, action: CampaignAction, now: datetime, rerun: bool
 ) -> CampaignFlow:
     problems = flow_problems(session, campaign)
+    if problems and action is CampaignAction.LAUNCH:
+        raise Invalid("The flow has problems; fix them before launching", details=problems)
     status = _transition(
         campaign,
         action,
@@ -67,8 +71,6 @@ def _start(
         flow_valid=not problems,
         has_contacts=_has_contacts(session, campaign.id or 0),
     )
-    if problems and action is CampaignAction.LAUNCH:
-        raise Invalid("The flow has problems", details=[p.to_dict() for p in problems])
     _move_executions(session, campaign, action, now, rerun_completed=rerun)
     return _set_status(session, campaign, status, now, action.value)
 
@@ -134,15 +136,22 @@ def trigger(
     return enroll_contacts(session, campaign, contact_ids, now=now)
 
 
-def flow_problems(session: Session, campaign: CampaignFlow) -> list:  # type: ignore[type-arg]
-    templates = session.exec(
-        select(Template.id, Template.status).where(col(Template.deleted_at).is_(None))
+def flow_problems(session: Session, campaign: CampaignFlow) -> list[dict[str, object]]:
+    """Every R-4 problem of the campaign's flow and its variations' flows, with
+    templates checked against the campaign's own workspace."""
+    known, published = template_ids(session, campaign.created_by, campaign.organization_id)
+    flows: list[tuple[str | None, list[Any], list[Any]]] = [(None, campaign.nodes, campaign.edges)]
+    variations = session.exec(
+        select(CampaignVariation).where(CampaignVariation.campaign_id == campaign.id)
     ).all()
-    known = frozenset(t for t, _ in templates if t is not None)
-    published = frozenset(t for t, s in templates if s == "PUBLISHED" and t is not None)
-    return find_problems(
-        campaign.nodes, campaign.edges, published_template_ids=published, known_template_ids=known
-    )
+    flows += [(v.key, v.nodes, v.edges) for v in variations if v.nodes and v.enabled]
+    problems: list[dict[str, object]] = []
+    for key, nodes, edges in flows:
+        found = find_problems(
+            nodes, edges, published_template_ids=published, known_template_ids=known
+        )
+        problems += [{**p.to_dict(), "variation": key} for p in found]
+    return problems
 
 
 def account_ready(session: Session, campaign: CampaignFlow) -> bool:

@@ -13,7 +13,7 @@ from reach_app.api.schemas.common import MAX_ID, Page
 from reach_app.api.schemas.results import AbStatisticsOut, LogOut, StatisticsOut
 from reach_app.db.engine import session_scope
 from reach_app.db.types import utcnow
-from reach_app.services import statistics
+from reach_app.services import ab_testing, statistics
 from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.logs import LogFilters, LogRow, export_logs_csv, list_logs
 
@@ -42,21 +42,7 @@ def ab_statistics(campaign_id: CampaignId, actor: ActorDep) -> AbStatisticsOut:
     """Per variation: sent, responses, response rate (percent)."""
     with session_scope() as session:
         visible_campaign(session, actor, campaign_id)
-        if hasattr(statistics, "ab_statistics"):
-            return AbStatisticsOut.model_validate(statistics.ab_statistics(session, campaign_id))
-        figures = statistics.campaign_statistics(session, campaign_id, now=utcnow())
-    return AbStatisticsOut(campaign_id=campaign_id, variations=_variations(figures))
-
-
-def _variations(figures: dict[str, Any]) -> list[Any]:
-    raw = figures.get("by_variation") or {}
-    items = raw.items() if isinstance(raw, dict) else []
-    result = []
-    for key, entry in sorted(items):
-        sent, responses = int(entry.get("sent", 0)), int(entry.get("responded", 0))
-        rate = round(responses / sent * 100, 2) if sent else 0.0
-        result.append({"key": key, "sent": sent, "responses": responses, "response_rate": rate})
-    return result
+        return AbStatisticsOut.model_validate(ab_testing.ab_statistics(session, campaign_id))
 
 
 def log_out(row: LogRow) -> LogOut:
