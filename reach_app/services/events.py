@@ -17,6 +17,7 @@ from reach_app.services.contact_fields import clean_contact
 from reach_app.services.contact_scope import contacts_of_actor, contacts_of_workspace
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.inbound import InboundOutcome, receive_inbound
+from reach_app.services.triggers import on_contact_event
 
 MAX_TRIGGERED = 10_000
 
@@ -40,7 +41,7 @@ def record_event(
     occurred_at: datetime | None,
     now: datetime,
 ) -> ContactEvent:
-    _contact(session, actor, contact_id)
+    contact = _contact(session, actor, contact_id)
     if not type.strip():
         raise Invalid("Event type is required", details=[{"field": "type", "msg": "Required"}])
     event = ContactEvent(
@@ -48,6 +49,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    on_contact_event(session, contact, event.type, now=now)
     return event
 
 
