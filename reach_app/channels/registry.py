@@ -3,14 +3,21 @@
 Sends to one account go out one after another (never concurrently), in the
 order pacing reserved them. A provider that raises is treated as a transient
 error (RetryLater), never as a crash of the batch.
+
+Telegram: a session lives in one process. In the process that owns the
+sessions (a `reach gateway`, or any process in embedded mode) the factory
+returns the account's own long-lived channel from the `TelegramHost`;
+elsewhere (engine workers with Redis) a `TelegramProxyChannel` that asks the
+account's gateway over Redis and waits for the answer.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session
 
@@ -18,6 +25,11 @@ from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater
 from reach_app.channels.sandbox import SandboxChannel, SandboxSettings
 from reach_app.db.engine import get_engine
 from reach_app.db.types import utcnow
+from reach_app.settings import get_settings
+
+if TYPE_CHECKING:
+    from reach_app.channels.telegram_gateway import GatewayLink
+    from reach_app.channels.telegram_host import TelegramHost
 
 log = logging.getLogger(__name__)
 TRANSIENT_RETRY = timedelta(seconds=15)
@@ -42,7 +54,50 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
             SandboxSettings.from_account_settings(settings),
             lambda: Session(get_engine(), expire_on_commit=False),
         )
-    return None  # telegram/email/webhook senders are attached by their gateways
+    if provider == "telegram":
+        return telegram_channel(account_id, settings)
+    return None  # email/webhook senders are attached by their gateways
+
+
+_telegram_host: TelegramHost | None = None
+_telegram_lock = threading.Lock()
+_gateway_link: GatewayLink | None = None
+
+
+def telegram_channel(account_id: int, settings: dict[str, Any]) -> Channel:
+    """The account's own channel where its session lives, else a proxy to its gateway."""
+    from reach_app.channels.telegram_gateway import GatewayLink, TelegramProxyChannel
+    from reach_app.services.telegram_accounts import session_version
+
+    global _telegram_host, _gateway_link
+    version = session_version(settings)
+    config = get_settings()
+    with _telegram_lock:
+        if _telegram_host is None and config.embedded:
+            from reach_app.channels.telegram_sessions import make_telegram_host
+
+            _telegram_host = make_telegram_host()
+            _telegram_host.start()
+        host = _telegram_host
+        if host is None and _gateway_link is None:
+            import redis
+
+            _gateway_link = GatewayLink(redis.Redis.from_url(str(config.redis_url)),
+                                        config.telegram_gateway_shards)
+        link = _gateway_link
+    if host is not None:
+        return host.channel(account_id, version)
+    assert link is not None
+    return TelegramProxyChannel(account_id, link, version=version)
+
+
+def install_telegram_host(host: TelegramHost | None) -> TelegramHost | None:
+    """Make this process the owner of the sessions `host` serves (the gateway, tests);
+    None forgets it (and the gateway link). Returns the previous host, not stopped."""
+    global _telegram_host, _gateway_link
+    with _telegram_lock:
+        previous, _telegram_host, _gateway_link = _telegram_host, host, None
+    return previous
 
 
 def call_providers(

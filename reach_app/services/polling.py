@@ -1,52 +1,90 @@
-"""Response check for polling providers (SPEC R-7: every 60 s by default)."""
+"""Response check for polling providers (SPEC R-7: every 60 s by default), and
+the store for replies that live Telegram handlers push.
+
+Sandbox accounts are polled for their simulated replies; Telegram accounts
+get a dialogs catch-up (replies and read receipts the live handlers missed),
+carried out where the account's session lives (this process in embedded
+mode, its gateway otherwise). Both paths, and the live handlers through
+`LiveInboundSink`, store through `store_poll_result`, so one reply seen twice
+is stored once (dedupe key "in:{account_id}:{provider_message_id}").
+"""
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from reach_app.channels.base import Recipient
+from reach_app.channels.base import Failed, InboundMessage, PollResult, ReadReceipt, Recipient
 from reach_app.channels.registry import default_channel_factory
+from reach_app.channels.telegram import PollFailed
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact
+from reach_app.db.types import utcnow
 from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.inbound import apply_read_receipt, receive_inbound
 
-POLLING_PROVIDERS = ("sandbox",)
+log = logging.getLogger(__name__)
+POLLING_PROVIDERS = ("sandbox", "telegram")
+NOT_POLLED_HEALTH = ("disconnected", "banned", "connecting")  # telegram accounts only
+OVERLAP = timedelta(minutes=5)
 
 
 def polling_account_ids() -> list[int]:
     with session_scope() as session:
-        return [
-            a
-            for a in session.exec(
-                select(ChannelAccount.id).where(
-                    col(ChannelAccount.provider).in_(POLLING_PROVIDERS),
-                    col(ChannelAccount.deleted_at).is_(None),
-                )
-            )
-            if a is not None
-        ]
+        rows = session.exec(
+            select(ChannelAccount.id, ChannelAccount.provider, ChannelAccount.health,
+                   ChannelAccount.encrypted_credentials).where(
+                col(ChannelAccount.provider).in_(POLLING_PROVIDERS),
+                col(ChannelAccount.deleted_at).is_(None),
+            ).order_by(col(ChannelAccount.id))
+        ).all()
+    return [
+        account_id for account_id, provider, health, credentials in rows
+        if account_id is not None
+        and (provider != "telegram" or (credentials and health not in NOT_POLLED_HEALTH))
+    ]
 
 
 def poll_account(account_id: int, *, now: datetime) -> tuple[int, int]:
-    """Fetch replies and read receipts; returns (inbound stored, receipts applied)."""
+    """Fetch replies and read receipts; returns (inbound stored, receipts applied).
+
+    The window starts 5 minutes before the last successful check; a check that
+    fails leaves it there (a revoked or banned session trips the breaker)."""
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
         if account is None:
             return 0, 0
         channel = default_channel_factory(account_id, account.provider, dict(account.settings or {}))
-        since = (account.last_checked_at or now) - timedelta(minutes=5)
-        account.last_checked_at = now
-        session.add(account)
+        since = (account.last_checked_at or now) - OVERLAP
     if channel is None:
         return 0, 0
-    result = channel.poll(since, ())
+    try:
+        result = channel.poll(since, ())
+    except PollFailed as failed:
+        _poll_failed(account_id, failed.outcome, now)
+        return 0, 0
+    return store_poll_result(account_id, result, now=now, checked=True)
+
+
+def store_poll_result(
+    account_id: int, result: PollResult, *, now: datetime, checked: bool = False
+) -> tuple[int, int]:
+    """Store replies and apply read receipts of one account in one transaction;
+    `checked` also moves the account's response-check mark to `now`."""
     stored = receipts = 0
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
-        assert account is not None
+        if account is None:
+            return 0, 0
+        if checked:
+            account.last_checked_at = now
+            session.add(account)
         for message in result.inbound:
             contact_id = resolve_contact(session, account, message.sender)
             if contact_id is None:
@@ -65,6 +103,23 @@ def poll_account(account_id: int, *, now: datetime) -> tuple[int, int]:
                     max_provider_message_id=receipt.max_provider_message_id, read_at=receipt.read_at,
                 )
     return stored, receipts
+
+
+def _poll_failed(account_id: int, outcome: object, now: datetime) -> None:
+    if not isinstance(outcome, Failed) or outcome.account_problem is None:
+        log.info("response check of account %s postponed: %s", account_id,
+                 getattr(outcome, "reason", outcome))
+        return
+    from reach_app.services.engine.breaker import mark_account_problem
+    from reach_app.services.engine.writes import WriteSet
+
+    with session_scope() as session:
+        account = session.get(ChannelAccount, account_id)
+        if account is None:
+            return
+        writes = WriteSet(now)
+        mark_account_problem(session, writes, account, outcome.account_problem, outcome.reason)
+        writes.flush(session)
 
 
 def resolve_contact(session: Session, account: ChannelAccount, sender: Recipient) -> int | None:
@@ -87,3 +142,57 @@ def resolve_contact(session: Session, account: ChannelAccount, sender: Recipient
             contacts_of_workspace(account.user_id, account.organization_id), or_(*handles)
         )
     ).first()
+
+
+class LiveInboundSink:
+    """Takes replies and read receipts from live handlers (called on the Telegram loop
+    thread, so they only enqueue) and stores them on its own thread, in small batches,
+    through `store_poll_result`. A batch that fails is logged; the next catch-up finds
+    those replies again."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow, batch: int = 200) -> None:
+        self._clock = clock
+        self._batch = batch
+        self._queue: queue.Queue[InboundMessage | ReadReceipt | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._drain, name="telegram-inbound", daemon=True)
+        self._thread.start()
+
+    def inbound(self, message: InboundMessage) -> None:
+        self._queue.put(message)
+
+    def receipt(self, receipt: ReadReceipt) -> None:
+        self._queue.put(receipt)
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is stored (tests, shutdown)."""
+        self._queue.join()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _drain(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self._batch and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            try:
+                self._store([i for i in items if i is not None])
+            except Exception:
+                log.exception("storing %d live Telegram update(s) failed", len(items))
+            finally:
+                for _ in items:
+                    self._queue.task_done()
+            if None in items:
+                return
+
+    def _store(self, items: list[InboundMessage | ReadReceipt]) -> None:
+        by_account: dict[int, PollResult] = defaultdict(PollResult)
+        for item in items:
+            result = by_account[item.account_id]
+            if isinstance(item, InboundMessage):
+                result.inbound.append(item)
+            else:
+                result.receipts.append(item)
+        for account_id, result in by_account.items():
+            store_poll_result(account_id, result, now=self._clock())

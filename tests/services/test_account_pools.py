@@ -6,6 +6,7 @@ not-yet-contacted leads to the others and does not pause the campaign."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,11 +29,13 @@ LEADS = 30
 
 
 @pytest.fixture(autouse=True)
-def _fresh_flow_cache() -> None:
+def _fresh_flow_cache() -> Iterator[None]:
     """The engine caches parsed flows per process by (campaign id, flow version):
-    a campaign id reused by the next test's fresh database would get this test's flow."""
+    a campaign id reused by the next test's fresh database would get another test's flow."""
     from reach_app.services.engine import loader
 
+    loader._FLOW_CACHE.clear()
+    yield
     loader._FLOW_CACHE.clear()
 
 

@@ -13,7 +13,7 @@ from reach_app.channels.base import OutboundMessage, Recipient, Sent
 from reach_app.channels.telegram import TelegramChannel
 from reach_app.channels.telegram_loop import LoopRunner
 from reach_app.db.engine import session_scope
-from reach_app.db.tables import PeerCacheEntry
+from reach_app.db.tables import PeerCacheEntry, User
 from reach_app.services import seeding
 from reach_app.services.peer_cache import SqlPeerCache
 from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
@@ -28,7 +28,9 @@ def runner() -> Iterator[LoopRunner]:
 
 def _accounts(count: int = 2) -> list[int]:
     with session_scope() as s:
-        user = seeding.get_or_create_user(s, "peers@example.com", "password-123", "Peers")
+        user = User(email="peers@example.com", name="Peers", password_hash="-")  # never signs in
+        s.add(user)
+        s.flush()
         return [seeding.sandbox_account(s, user_id=user.id, name=f"T{i}").id for i in range(count)]
 
 
