@@ -25,6 +25,7 @@ from reach_app.db.tables import (
 from reach_app.services.errors import NotFound
 
 OPEN_STATUSES = ("pending", "running", "waiting", "paused")
+REPLYABLE_STATUSES = (*OPEN_STATUSES, "completed")  # a reply after the flow ended still counts
 PENDING_REPLY = "_pending_reply"  # context key: a reply for a WAIT-for-reply node to consume
 STOP_AFTER_NODE = "_stop_after_node"
 
@@ -89,7 +90,7 @@ def _open_executions(session: Session, account_id: int, contact_id: int) -> list
             select(FlowExecution).where(
                 FlowExecution.contact_id == contact_id,
                 FlowExecution.account_id == account_id,
-                col(FlowExecution.status).in_(OPEN_STATUSES),
+                col(FlowExecution.status).in_(REPLYABLE_STATUSES),
                 col(FlowExecution.deleted_at).is_(None),
             )
         )
@@ -155,7 +156,7 @@ def _consume_reply(
         execution.context = context
     else:
         execution.status = "responded"
-        execution.completed_at = now
+        execution.completed_at = execution.completed_at or now
         execution.lease_owner = execution.lease_expires_at = None
     session.add(execution)
     return False

@@ -97,22 +97,26 @@ def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[
 def _advance_after(
     writes: WriteSet, execution: FlowExecution, batch, event, *, sent: bool, details: dict[str, Any]
 ) -> None:  # type: ignore[no-untyped-def]
-    """Move past the send; the engine's sendMessage log gets the delivery details."""
+    """Move past the send; the engine's sendMessage log gets the delivery details.
+
+    An execution paused (or otherwise held) while its send was in flight still
+    moves past the send, then holds at its next point with its held status.
+    A reply during the send with pause_on_response=false ends it right after
+    this node.
+    """
     state = state_of(execution)
     if sent:
-        execution.context = {
-            **(execution.context or {}),
-            SENDS_DONE: int((execution.context or {}).get(SENDS_DONE, 0)) + 1,
-        }
-    if execution.status != "running":  # paused/responded/cancelled meanwhile: hold there
+        done = int((execution.context or {}).get(SENDS_DONE, 0)) + 1
+        execution.context = {**(execution.context or {}), SENDS_DONE: done}
+    release: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+    held = execution.status if execution.status != "running" else None
+    if held in ("responded", "cancelled", "failed", "completed", "skipped") or (
+        (execution.context or {}).get(STOP_AFTER_NODE)
+    ):
         writes.logs.append(details)
+        final = held or "responded"
         writes.update_execution(
-            execution,
-            context=execution.context,
-            awaiting=None if sent else execution.awaiting,
-            current_node_id=execution.current_node_id,
-            lease_owner=None,
-            lease_expires_at=None,
+            execution, context=execution.context, awaiting=None, status=final, **release
         )
         return
     campaign = batch.campaigns[execution.campaign_id]
@@ -133,16 +137,11 @@ def _advance_after(
     )
     follow_up = apply_step(writes, execution, step, account_id=execution.account_id)
     _merge_send_log(writes.logs, first_log, details)
-    values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
-    if (execution.context or {}).get(STOP_AFTER_NODE) and execution.status in (
-        "running",
-        "waiting",
-    ):
-        writes.update_execution(execution, status="responded", completed_at=writes.now, **values)
-        return
     if follow_up is not None or execution.status == "running":
-        values.update(status="pending", next_execution_at=writes.now)  # next send: next tick
-    writes.update_execution(execution, **values)
+        release.update(status="pending", next_execution_at=writes.now)  # next send: next tick
+    if held == "paused" and execution.status in ("running", "pending", "waiting"):
+        release["status"] = "paused"  # timers kept: resume continues from here
+    writes.update_execution(execution, **release)
 
 
 def _merge_send_log(logs: list[dict[str, Any]], first: int, details: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +25,13 @@ from reach_app.domain.flow import Flow, parse_flow
 
 EVENT_LOOKBACK = timedelta(days=365)
 
-_FLOW_CACHE: dict[tuple[int, int, str | None], Flow] = {}
+_FLOW_CACHE: dict[tuple[int, int, str | None, str], Flow] = {}
+
+
+def _fingerprint(nodes: object, edges: object) -> str:
+    """The flow's content, so a cached parse is never used for a different flow."""
+    text = json.dumps([nodes, edges], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 @dataclass
@@ -38,10 +46,11 @@ class Batch:
     def flow_for(self, execution: FlowExecution) -> Flow:
         campaign = self.campaigns[execution.campaign_id]
         variation = self.variations.get(campaign.id or 0, {}).get(execution.variation or "")
+        source = variation if variation is not None and variation.nodes else campaign
         key = (campaign.id or 0, campaign.flow_version, variation.key if variation else None)
+        key = (*key, _fingerprint(source.nodes, source.edges))
         flow = _FLOW_CACHE.get(key)
         if flow is None:
-            source = variation if variation is not None and variation.nodes else campaign
             flow, _problems = parse_flow(source.nodes, source.edges)
             if len(_FLOW_CACHE) > 2000:
                 _FLOW_CACHE.clear()

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import (
+    CampaignAccount,
     CampaignFlow,
     Contact,
     ContactTag,
@@ -102,8 +103,12 @@ class WriteSet:
     def _flush_inbox(self, session: Session) -> None:
         for item in self.inbox:
             campaign = session.get(CampaignFlow, item["campaign_id"])
-            if campaign is None or item.get("account_id") is None:
-                continue  # no sender account yet: nothing to attach a thread to
+            account_id = item.get("account_id") or (
+                campaign and _campaign_account(session, campaign)
+            )
+            if campaign is None or account_id is None:
+                continue  # the campaign has no sender account at all
+            item["account_id"] = account_id
             thread = session.exec(
                 select(InboxThread).where(
                     InboxThread.account_id == item["account_id"],
@@ -122,3 +127,14 @@ class WriteSet:
             thread.campaign_id = item.get("campaign_id") or thread.campaign_id
             thread.last_message_at = self.now
             session.add(thread)
+
+
+def _campaign_account(session: Session, campaign: CampaignFlow) -> int | None:
+    """The campaign's account, or the first of its pool (a lead not written to yet)."""
+    if campaign.account_id is not None:
+        return campaign.account_id
+    return session.exec(
+        select(CampaignAccount.account_id)
+        .where(CampaignAccount.campaign_id == campaign.id)
+        .order_by(CampaignAccount.position)
+    ).first()
