@@ -43,10 +43,14 @@ def _assert_tripped(world, reason_part: str) -> None:  # type: ignore[no-untyped
     assert account.health == "disconnected" and reason_part in (account.last_error or "")
     campaign = campaign_row(world.campaign_id)
     assert campaign.status == "paused_error" and reason_part in (campaign.error_message or "")
-    assert statuses(world.campaign_id) == {"pending": len(world.contact_ids)}  # pending work stays pending
+    assert statuses(world.campaign_id) == {
+        "pending": len(world.contact_ids)
+    }  # pending work stays pending
 
 
-def test_five_consecutive_provider_errors_trip_the_breaker_and_resume_completes_the_work(db: str) -> None:
+def test_five_consecutive_provider_errors_trip_the_breaker_and_resume_completes_the_work(
+    db: str,
+) -> None:
     world = build_world("start_send_end", leads=2)
     for _ in range(2):  # two leads per batch: four errors, one short of the threshold
         run_ticks(world, 1, providers=_transport_errors, step=1)
@@ -61,7 +65,9 @@ def test_five_consecutive_provider_errors_trip_the_breaker_and_resume_completes_
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 2}
     assert campaign_row(world.campaign_id).status == "completed"
-    assert {m.status for m in outbound(world.campaign_id)} == {"sent"} and len(outbound(world.campaign_id)) == 2
+    assert {m.status for m in outbound(world.campaign_id)} == {"sent"} and len(
+        outbound(world.campaign_id)
+    ) == 2
 
 
 def test_a_success_resets_the_consecutive_error_count(db: str) -> None:
@@ -100,7 +106,9 @@ def test_a_success_resets_the_consecutive_error_count(db: str) -> None:
 )
 def test_five_consecutive_sandbox_transient_failures_trip_the_breaker(db: str) -> None:
     # The sandbox dates its retries with the wall clock, so this world runs at the real time.
-    world = build_world("start_send_end", leads=1, start=utcnow(), simulation={"transient_failure_probability": 1.0})
+    world = build_world(
+        "start_send_end", leads=1, start=utcnow(), simulation={"transient_failure_probability": 1.0}
+    )
     run_ticks(world, 8, step=6)
     with session_scope() as s:
         outcomes = s.exec(select(SandboxCall.outcome)).all()
@@ -108,11 +116,15 @@ def test_five_consecutive_sandbox_transient_failures_trip_the_breaker(db: str) -
     _assert_tripped(world, "network timeout")
 
 
-def test_a_revoked_session_pauses_the_campaign_at_once_and_resume_sends_each_lead_once(db: str) -> None:
+def test_a_revoked_session_pauses_the_campaign_at_once_and_resume_sends_each_lead_once(
+    db: str,
+) -> None:
     world = build_world("start_send_end", leads=3, simulation={"session_revoked": True})
     run_ticks(world, 1)
     _assert_tripped(world, "session revoked")
-    assert {e.account_id for e in executions(world.campaign_id)} == {None}  # free for another account
+    assert {e.account_id for e in executions(world.campaign_id)} == {
+        None
+    }  # free for another account
     world.clock.advance(600)
     run_ticks(world, 2)
     assert statuses(world.campaign_id) == {"pending": 3}
@@ -128,7 +140,9 @@ def test_a_revoked_session_pauses_the_campaign_at_once_and_resume_sends_each_lea
     assert sorted(delivered) == sorted(world.contact_ids)
 
 
-def test_a_pool_with_a_healthy_account_keeps_the_campaign_running_when_one_is_revoked(db: str) -> None:
+def test_a_pool_with_a_healthy_account_keeps_the_campaign_running_when_one_is_revoked(
+    db: str,
+) -> None:
     world = build_world("start_send_end", leads=4, accounts=2)
     set_simulation(world.account_ids[0], session_revoked=True)
     settle(world)

@@ -52,7 +52,9 @@ def test_a_worker_killed_after_the_provider_call_is_reconciled_not_repeated(db: 
     (lead,) = world.contact_ids
     (message,) = outbound(world.campaign_id)
     key = message.idempotency_key
-    assert key is not None and message.status == "sending" and message.random_id == random_id_for(key)
+    assert (
+        key is not None and message.status == "sending" and message.random_id == random_id_for(key)
+    )
     assert execution_of(world.campaign_id, lead).status == "running"
 
     run_ticks(world, 2)  # the lease still holds: nobody touches the execution
@@ -65,7 +67,10 @@ def test_a_worker_killed_after_the_provider_call_is_reconciled_not_repeated(db: 
     assert message.status == "sent" and message.attempts == 2
     accepted, calls = _sandbox()
     assert [(row.idempotency_key, row.random_id) for row in accepted] == [(key, random_id_for(key))]
-    assert [(call.idempotency_key, call.outcome) for call in calls] == [(key, "sent"), (key, "duplicate")]
+    assert [(call.idempotency_key, call.outcome) for call in calls] == [
+        (key, "sent"),
+        (key, "duplicate"),
+    ]
     assert message.provider_message_id == str(accepted[0].id)
     execution = execution_of(world.campaign_id, lead)
     assert (execution.status, execution.current_node_id) == ("waiting", "hour")
@@ -94,7 +99,9 @@ def test_a_worker_killed_before_the_provider_call_sends_once_after_recovery(db: 
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 2}
     messages = outbound(world.campaign_id)
-    assert {m.idempotency_key for m in messages} == keys and {m.status for m in messages} == {"sent"}
+    assert {m.idempotency_key for m in messages} == keys and {m.status for m in messages} == {
+        "sent"
+    }
     accepted, calls = _sandbox()
     assert sorted(row.idempotency_key for row in accepted) == sorted(keys)  # type: ignore[type-var]
     assert sorted(call.outcome for call in calls) == ["sent", "sent"]
@@ -143,5 +150,9 @@ def test_a_late_confirmation_does_not_log_the_message_as_sent_twice(db: str) -> 
         return results
 
     run_ticks(world, 1, providers=slow_worker)
-    sent_logs = [r for r in logs(campaign_id=world.campaign_id) if r.log_type == "sendMessage" and r.status == "completed"]
+    sent_logs = [
+        r
+        for r in logs(campaign_id=world.campaign_id)
+        if r.log_type == "sendMessage" and r.status == "completed"
+    ]
     assert len(sent_logs) == 1

@@ -28,7 +28,13 @@ from tests.support.engine_world import (
     texts_to,
 )
 
-PACED = {"rate_profile": "custom", "cooldown_min_seconds": 60, "cooldown_max_seconds": 60, "hourly_limit": 0, "daily_limit": 0}
+PACED = {
+    "rate_profile": "custom",
+    "cooldown_min_seconds": 60,
+    "cooldown_max_seconds": 60,
+    "hourly_limit": 0,
+    "daily_limit": 0,
+}
 
 
 def test_a_campaign_completes_by_itself_when_every_lead_has_finished(db: str) -> None:
@@ -56,11 +62,17 @@ def test_a_lead_that_cannot_be_reached_makes_the_campaign_completed_partial(db: 
 
 def test_a_scheduled_campaign_waits_for_its_start_time_then_runs(db: str) -> None:
     start_at = T0 + timedelta(hours=1)
-    world = build_world("start_send_end", leads=2, launch=False, campaign={"scheduled_start_at": start_at})
+    world = build_world(
+        "start_send_end", leads=2, launch=False, campaign={"scheduled_start_at": start_at}
+    )
     with session_scope() as s:
-        assert runs.launch(s, world.actor, world.campaign_id, now=world.clock()).status == "scheduled"
+        assert (
+            runs.launch(s, world.actor, world.campaign_id, now=world.clock()).status == "scheduled"
+        )
     run_ticks(world, 5, step=60)  # T0 .. T0+4 min
-    assert campaign_row(world.campaign_id).status == "scheduled" and outbound(world.campaign_id) == []
+    assert (
+        campaign_row(world.campaign_id).status == "scheduled" and outbound(world.campaign_id) == []
+    )
     world.clock.now = start_at - timedelta(seconds=1)
     run_ticks(world, 1)
     assert campaign_row(world.campaign_id).status == "scheduled"
@@ -71,7 +83,9 @@ def test_a_scheduled_campaign_waits_for_its_start_time_then_runs(db: str) -> Non
 
 
 def test_reaching_end_at_cancels_the_remaining_executions_with_campaign_ended(db: str) -> None:
-    world = build_world("engine_two_steps", leads=3, campaign={"end_at": T0 + timedelta(minutes=30)})
+    world = build_world(
+        "engine_two_steps", leads=3, campaign={"end_at": T0 + timedelta(minutes=30)}
+    )
     settle(world)
     assert statuses(world.campaign_id) == {"waiting": 3}
     world.clock.advance(30 * 60)
@@ -80,7 +94,10 @@ def test_reaching_end_at_cancels_the_remaining_executions_with_campaign_ended(db
     assert {(e.status, e.error_message) for e in ended} == {("cancelled", "campaign ended")}
     assert all(e.completed_at == world.clock() for e in ended)
     campaign = campaign_row(world.campaign_id)
-    assert campaign.status not in ("active", "paused", "scheduled") and campaign.completed_at == world.clock()
+    assert (
+        campaign.status not in ("active", "paused", "scheduled")
+        and campaign.completed_at == world.clock()
+    )
     world.clock.advance(3600)
     run_ticks(world, 3)
     assert [m.node_id for m in outbound(world.campaign_id)] == ["first"] * 3
@@ -90,7 +107,12 @@ def test_pause_holds_every_execution_where_it_is_and_resume_finishes_them(db: st
     world = build_world("engine_two_steps", leads=4, rate=PACED)
     run_ticks(world, 1)
     before = {e.id: (e.status, e.next_execution_at) for e in executions(world.campaign_id)}
-    assert sorted(status for status, _ in before.values()) == ["pending", "pending", "pending", "waiting"]
+    assert sorted(status for status, _ in before.values()) == [
+        "pending",
+        "pending",
+        "pending",
+        "waiting",
+    ]
     assert all(due is not None and due > world.clock() for _, due in before.values())
 
     world.clock.advance(10)
@@ -111,17 +133,6 @@ def test_pause_holds_every_execution_where_it_is_and_resume_finishes_them(db: st
         assert [m.node_id for m in outbound(world.campaign_id, contact_id)] == ["first", "second"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/engine/confirm.py:_advance_after: when the campaign is paused while a send is in "
-        "flight, the Sent result is recorded (context _sends+1) but the execution is held with "
-        "current_node_id still on the SEND node and awaiting=None; on resume domain.engine._on_tick "
-        "(awaiting None) restarts _run at current_node_id, i.e. visits the same SEND again and sends it a "
-        "second time under the next idempotency key (x<id>:s1). It should hold the execution *past* the "
-        "send (advance with SendSucceeded, then keep the resulting node/timer with status paused)."
-    ),
-)
 def test_pausing_while_a_send_is_in_flight_never_sends_that_message_twice(db: str) -> None:
     world = build_world("engine_two_steps", leads=1)
 
@@ -156,7 +167,9 @@ def test_stop_cancels_unfinished_executions_and_the_campaign_cannot_resume(db: s
         runs.resume(s, world.actor, world.campaign_id, now=world.clock())
 
 
-def test_disable_cancels_active_executions_keeps_the_status_and_enable_does_not_restart(db: str) -> None:
+def test_disable_cancels_active_executions_keeps_the_status_and_enable_does_not_restart(
+    db: str,
+) -> None:
     world = build_world("engine_two_steps", leads=2)
     settle(world)
     with session_scope() as s:
@@ -182,14 +195,20 @@ def test_a_disabled_campaign_cannot_be_launched(db: str) -> None:
         runs.launch(s, world.actor, world.campaign_id, now=world.clock())
 
 
-def test_adding_contacts_to_a_completed_campaign_reactivates_it_for_the_new_leads_only(db: str) -> None:
+def test_adding_contacts_to_a_completed_campaign_reactivates_it_for_the_new_leads_only(
+    db: str,
+) -> None:
     world = build_world("start_send_end", leads=2)
     settle(world)
     assert campaign_row(world.campaign_id).status == "completed"
     world.clock.advance(60)
     with session_scope() as s:
-        (newcomer,) = make_contacts(s, world.user_id, [{"first_name": "Late", "telegram_user_id": 77}], world.clock())
-        result = runs.enroll(s, world.actor, world.campaign_id, [newcomer, world.contact_ids[0]], now=world.clock())
+        (newcomer,) = make_contacts(
+            s, world.user_id, [{"first_name": "Late", "telegram_user_id": 77}], world.clock()
+        )
+        result = runs.enroll(
+            s, world.actor, world.campaign_id, [newcomer, world.contact_ids[0]], now=world.clock()
+        )
     assert (result.enrolled, result.already_enrolled) == (1, 1)
     assert campaign_row(world.campaign_id).status == "active"
     settle(world)
@@ -203,7 +222,9 @@ def test_removing_contacts_cancels_their_executions_and_the_others_carry_on(db: 
     settle(world)
     gone = world.contact_ids[1]
     with session_scope() as s:
-        assert runs.remove_contacts(s, world.actor, world.campaign_id, [gone], now=world.clock()) == 1
+        assert (
+            runs.remove_contacts(s, world.actor, world.campaign_id, [gone], now=world.clock()) == 1
+        )
     removed = execution_of(world.campaign_id, gone)
     assert removed.status == "cancelled" and removed.deleted_at == world.clock()
     world.clock.advance(3600)

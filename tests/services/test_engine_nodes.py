@@ -39,7 +39,9 @@ def test_a_duration_wait_holds_the_lead_until_its_timer_then_sends(db: str) -> N
     world = build_world("engine_wait_duration", leads=2)
     run_ticks(world)
     parked = executions(world.campaign_id)
-    assert {e.status for e in parked} == {"waiting"} and {e.current_node_id for e in parked} == {"pause"}
+    assert {e.status for e in parked} == {"waiting"} and {e.current_node_id for e in parked} == {
+        "pause"
+    }
     assert {e.next_execution_at for e in parked} == {world.clock() + _minutes(10)}
     assert parked[0].context["wait_until"] == (world.clock() + _minutes(10)).isoformat()
     wait_log = node_logs(parked[0].id, "pause")
@@ -54,7 +56,9 @@ def test_a_duration_wait_holds_the_lead_until_its_timer_then_sends(db: str) -> N
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 2}
     for contact_id in world.contact_ids:
-        assert texts_to(world.campaign_id, contact_id) == [f"Ten minutes later, {contact_row(contact_id).first_name}"]
+        assert texts_to(world.campaign_id, contact_id) == [
+            f"Ten minutes later, {contact_row(contact_id).first_name}"
+        ]
     finished = executions(world.campaign_id)[0]
     assert "wait_until" not in finished.context and finished.completed_at == world.clock()
     kinds = [(row.node_id, row.log_type, row.status) for row in logs(finished.id) if row.node_id]
@@ -71,14 +75,23 @@ def test_a_reply_during_a_wait_for_reply_continues_on_the_replied_branch(db: str
     lead = world.contact_ids[0]
     settle(world)
     waiting = execution_of(world.campaign_id, lead)
-    assert (waiting.status, waiting.awaiting, waiting.current_node_id) == ("waiting", "reply", "listen")
+    assert (waiting.status, waiting.awaiting, waiting.current_node_id) == (
+        "waiting",
+        "reply",
+        "listen",
+    )
     assert waiting.next_execution_at == world.clock() + _hours(2)
 
     world.clock.advance(600)
     with session_scope() as s:
         outcome = receive_inbound(
-            s, account_id=world.account_id, contact_id=lead, text="Yes, tell me more",
-            received_at=world.clock(), now=world.clock(), provider_message_id="r-1",
+            s,
+            account_id=world.account_id,
+            contact_id=lead,
+            text="Yes, tell me more",
+            received_at=world.clock(),
+            now=world.clock(),
+            provider_message_id="r-1",
         )
     assert outcome.executions_resumed == 1 and outcome.executions_responded == 0
     settle(world)
@@ -114,7 +127,12 @@ def test_a_wait_for_reply_without_answer_continues_after_its_timeout(db: str) ->
 
 def test_field_and_tag_conditions_choose_the_yes_or_no_branch_per_lead(db: str) -> None:
     leads = [
-        {"first_name": "Pia", "telegram_user_id": 1, "custom_fields": {"plan": "pro"}, "tags": ["vip"]},
+        {
+            "first_name": "Pia",
+            "telegram_user_id": 1,
+            "custom_fields": {"plan": "pro"},
+            "tags": ["vip"],
+        },
         {"first_name": "Bo", "telegram_user_id": 2, "custom_fields": {"plan": "basic"}},
         {"first_name": "Vi", "telegram_user_id": 3, "tags": ["VIP"]},
     ]
@@ -127,13 +145,18 @@ def test_field_and_tag_conditions_choose_the_yes_or_no_branch_per_lead(db: str) 
     assert texts_to(world.campaign_id, vi) == ["Basic plan", "VIP offer"]
     pia_logs = node_logs(execution_of(world.campaign_id, pia).id, "is_pro")
     assert pia_logs[0].log_type == "condition"
-    assert pia_logs[0].input_data.items() >= {"kind": "field", "field": "plan", "operator": "equals", "value": "pro"}.items()
+    assert (
+        pia_logs[0].input_data.items()
+        >= {"kind": "field", "field": "plan", "operator": "equals", "value": "pro"}.items()
+    )
     assert pia_logs[0].output_data == {"result": True, "branch": "yes", "next_node_id": "pro"}
     bo_logs = node_logs(execution_of(world.campaign_id, bo).id, "is_vip")
     assert bo_logs[0].output_data["branch"] == "no"
 
 
-def test_an_ab_split_assigns_each_lead_by_a_stable_hash_and_a_variation_condition_reads_it(db: str) -> None:
+def test_an_ab_split_assigns_each_lead_by_a_stable_hash_and_a_variation_condition_reads_it(
+    db: str,
+) -> None:
     world = build_world("engine_ab_split", leads=16)
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 16}
@@ -153,10 +176,14 @@ def test_an_ab_split_assigns_each_lead_by_a_stable_hash_and_a_variation_conditio
         assert condition_log.output_data["branch"] == ("yes" if expected == "A" else "no")
     assert seen == {"A", "B"}
     messages = outbound(world.campaign_id)
-    assert all(m.variation == execution_of(world.campaign_id, m.contact_id).variation for m in messages)
+    assert all(
+        m.variation == execution_of(world.campaign_id, m.contact_id).variation for m in messages
+    )
 
 
-def test_tag_set_field_score_and_notify_nodes_change_the_contact_and_open_an_inbox_thread(db: str) -> None:
+def test_tag_set_field_score_and_notify_nodes_change_the_contact_and_open_an_inbox_thread(
+    db: str,
+) -> None:
     leads = [{"first_name": "Ada", "telegram_user_id": 11, "tags": ["cold"], "score": 10}]
     world = build_world("engine_contact_ops", leads=leads)
     settle(world)
@@ -172,7 +199,11 @@ def test_tag_set_field_score_and_notify_nodes_change_the_contact_and_open_an_inb
         threads = s.exec(select(InboxThread)).all()
     assert len(threads) == 1
     thread = threads[0]
-    assert (thread.contact_id, thread.account_id, thread.campaign_id) == (lead, world.account_id, world.campaign_id)
+    assert (thread.contact_id, thread.account_id, thread.campaign_id) == (
+        lead,
+        world.account_id,
+        world.campaign_id,
+    )
     assert thread.status == "open" and thread.note == "Call Ada back"
     by_node = {row.node_id: row for row in logs(execution.id) if row.node_id}
     assert by_node["warm"].input_data.items() >= {"action": "add", "tag": "warm"}.items()
@@ -180,18 +211,11 @@ def test_tag_set_field_score_and_notify_nodes_change_the_contact_and_open_an_inb
     assert by_node["plan"].log_type == "set_field"
     assert by_node["plan"].input_data.items() >= {"field": "plan", "value": "gold"}.items()
     assert by_node["score_down"].output_data == {"score": 15}
-    assert by_node["notify"].log_type == "notify_inbox" and by_node["notify"].output_data == {"note": "Call Ada back"}
+    assert by_node["notify"].log_type == "notify_inbox" and by_node["notify"].output_data == {
+        "note": "Call Ada back"
+    }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/engine/writes.py:WriteSet._flush_inbox skips a NOTIFY_INBOX whose execution has no "
-        "account yet (execution.account_id is only set by the first send in planning.plan_send), so a "
-        "NOTIFY_INBOX before any SEND logs 'notify_inbox completed' but no inbox_threads row is written; "
-        "it should fall back to the campaign's account (campaign.account_id / first pool account)."
-    ),
-)
 def test_a_notify_inbox_before_any_send_still_opens_an_inbox_thread(db: str) -> None:
     world = build_world("engine_notify_first", leads=1)
     settle(world)
@@ -207,7 +231,9 @@ class _Hook(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server API)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body or b"null")})
+        self.received.append(
+            {"path": self.path, "headers": dict(self.headers), "body": json.loads(body or b"null")}
+        )
         self.send_response(202)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -228,7 +254,9 @@ def hook_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
     server.server_close()
 
 
-def test_a_webhook_node_hands_its_call_to_the_worker_and_delivery_is_logged(db: str, hook_server: int) -> None:
+def test_a_webhook_node_hands_its_call_to_the_worker_and_delivery_is_logged(
+    db: str, hook_server: int
+) -> None:
     spec = flow("engine_webhook")
     url = f"http://127.0.0.1:{hook_server}/hook"
     spec["nodes"][1]["data"]["url"] = url
@@ -238,15 +266,26 @@ def test_a_webhook_node_hands_its_call_to_the_worker_and_delivery_is_logged(db: 
     payloads = [p for report in world.reports for p in report.webhooks]
     assert sorted(p["contact_id"] for p in payloads) == sorted(world.contact_ids)
     for payload in payloads:
-        assert payload["url"] == url and payload["method"] == "POST" and payload["node_id"] == "hook"
-        assert payload["body"] == {"event": "lead-reached"} and payload["headers"] == {"X-Test": "yes"}
+        assert (
+            payload["url"] == url and payload["method"] == "POST" and payload["node_id"] == "hook"
+        )
+        assert payload["body"] == {"event": "lead-reached"} and payload["headers"] == {
+            "X-Test": "yes"
+        }
         assert deliver_webhook(payload, now=world.clock()) == "completed"
     assert len(_Hook.received) == 2
-    assert all(r["path"] == "/hook" and r["body"] == {"event": "lead-reached"} for r in _Hook.received)
-    assert all(r["headers"]["X-Test"] == "yes" and r["headers"]["X-Reach-Node"] == "hook" for r in _Hook.received)
+    assert all(
+        r["path"] == "/hook" and r["body"] == {"event": "lead-reached"} for r in _Hook.received
+    )
+    assert all(
+        r["headers"]["X-Test"] == "yes" and r["headers"]["X-Reach-Node"] == "hook"
+        for r in _Hook.received
+    )
     with session_scope() as s:
         rows = s.exec(select(FlowExecutionLog).where(FlowExecutionLog.log_type == "webhook")).all()
-    engine_logs = [r for r in rows if r.node_type == "WEBHOOK" and r.output_data.get("status_code") == 202]
+    engine_logs = [
+        r for r in rows if r.node_type == "WEBHOOK" and r.output_data.get("status_code") == 202
+    ]
     assert len(engine_logs) == 2 and all(r.status == "completed" for r in engine_logs)
 
 
@@ -256,7 +295,9 @@ def test_an_end_node_completes_the_execution_and_logs_it(db: str) -> None:
     (execution,) = executions(world.campaign_id)
     assert execution.status == "completed" and execution.current_node_id == "end"
     assert execution.completed_at == world.clock() and execution.started_at == world.clock()
-    assert [(r.log_type, r.status) for r in node_logs(execution.id, "end")] == [("end", "completed")]
+    assert [(r.log_type, r.status) for r in node_logs(execution.id, "end")] == [
+        ("end", "completed")
+    ]
 
 
 def _minutes(n: float):  # type: ignore[no-untyped-def]

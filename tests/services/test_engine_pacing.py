@@ -10,9 +10,9 @@ from reach_app.channels.base import Sent
 from reach_app.db.claims import claim_due_executions
 from reach_app.db.engine import session_scope
 from reach_app.db.types import utcnow
+from reach_app.domain.pacing import PROFILES
 from reach_app.services import runs
 from reach_app.services.engine.runner import process_batch
-from reach_app.domain.pacing import PROFILES
 from tests.support.engine_world import (
     account_row,
     build_world,
@@ -30,7 +30,9 @@ from tests.support.engine_world import (
 )
 
 MODERATE = PROFILES["moderate"]
-MIN_GAP = timedelta(seconds=MODERATE.cooldown_min_seconds * 1.2)  # profile minimum + the smallest jitter
+MIN_GAP = timedelta(
+    seconds=MODERATE.cooldown_min_seconds * 1.2
+)  # profile minimum + the smallest jitter
 
 
 def _accepting_provider(plans):  # type: ignore[no-untyped-def]
@@ -44,7 +46,9 @@ def _simulate(world, until: datetime, step: float) -> int:  # type: ignore[no-un
     while world.clock() < until:
         owner = f"pacing-{ticks}"
         with session_scope() as s:
-            ids = claim_due_executions(s, now=world.clock(), owner=owner, limit=500, lease_seconds=120)
+            ids = claim_due_executions(
+                s, now=world.clock(), owner=owner, limit=500, lease_seconds=120
+            )
         if ids:
             process_batch(ids, owner, call_providers=_accepting_provider, clock=world.clock)
         ticks += 1
@@ -85,7 +89,10 @@ def _assert_cooldown(account_id: int, times: list[datetime]) -> None:
 
 def test_twenty_moderate_accounts_keep_the_cooldown_and_the_hourly_cap(db: str) -> None:
     world = build_world(
-        "engine_pacing_loop", leads=default_contacts(20), accounts=20, rate={"rate_profile": "moderate"}
+        "engine_pacing_loop",
+        leads=default_contacts(20),
+        accounts=20,
+        rate={"rate_profile": "moderate"},
     )
     start = world.clock()
     _simulate(world, start + timedelta(minutes=70), step=35)
@@ -99,7 +106,10 @@ def test_twenty_moderate_accounts_keep_the_cooldown_and_the_hourly_cap(db: str) 
 
 def test_moderate_accounts_keep_the_daily_cap_over_a_rolling_day(db: str) -> None:
     world = build_world(
-        "engine_pacing_loop", leads=default_contacts(3), accounts=3, rate={"rate_profile": "moderate"}
+        "engine_pacing_loop",
+        leads=default_contacts(3),
+        accounts=3,
+        rate={"rate_profile": "moderate"},
     )
     start = world.clock()
     _simulate(world, start + timedelta(hours=24, minutes=15), step=35)
@@ -121,7 +131,9 @@ def test_quiet_hours_defer_sends_to_the_end_of_the_window_in_the_leads_zone(db: 
         {"first_name": "Tokyo", "telegram_user_id": 2, "timezone": "Asia/Tokyo"},  # 08:00 there
     ]
     world = build_world(
-        "start_send_end", leads=leads, start=late_evening,
+        "start_send_end",
+        leads=leads,
+        start=late_evening,
         campaign={"settings": {"quiet_hours": {"start": "22:00", "end": "08:00"}}},
     )
     settle(world)
@@ -144,7 +156,9 @@ def test_quiet_hours_defer_sends_to_the_end_of_the_window_in_the_leads_zone(db: 
 def test_a_flood_wait_rests_the_account_and_reschedules_without_failing(db: str) -> None:
     # The sandbox computes retry times with the wall clock, so this world runs at the real time.
     world = build_world(
-        "start_send_end", leads=1, start=utcnow(),
+        "start_send_end",
+        leads=1,
+        start=utcnow(),
         simulation={"flood_wait_probability": 1.0, "flood_wait_seconds": 120},
     )
     run_ticks(world, 1)
@@ -160,14 +174,18 @@ def test_a_flood_wait_rests_the_account_and_reschedules_without_failing(db: str)
     set_simulation(world.account_id, flood_wait_probability=0.0)
     world.clock.advance(60)
     with session_scope() as s:  # a new lead during the rest waits for it too
-        (newcomer,) = make_contacts(s, world.user_id, [{"first_name": "New", "telegram_user_id": 9}], world.clock())
+        (newcomer,) = make_contacts(
+            s, world.user_id, [{"first_name": "New", "telegram_user_id": 9}], world.clock()
+        )
         runs.enroll(s, world.actor, world.campaign_id, [newcomer], now=world.clock())
     run_ticks(world, 2)
     assert len([m for m in outbound(world.campaign_id) if m.status == "sent"]) == 0
     waiting = execution_of(world.campaign_id, newcomer)
     assert waiting.status == "pending" and waiting.next_execution_at >= account.flood_until  # type: ignore[operator]
 
-    world.clock.now = max(account.flood_until, next_due() or account.flood_until) + timedelta(seconds=1)
+    world.clock.now = max(account.flood_until, next_due() or account.flood_until) + timedelta(
+        seconds=1
+    )
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 2}
     (message, _) = outbound(world.campaign_id)

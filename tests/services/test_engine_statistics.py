@@ -4,7 +4,6 @@ important log entries, newest first."""
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from sqlmodel import col, select
@@ -26,8 +25,12 @@ from tests.support.engine_world import (
     settle,
 )
 
-IMPORTANT = {"sendMessage": "message_sent", "response_detection": "response_detected",
-             "delivery": "delivery_confirmed", "campaign_activity": "campaign_activity"}
+IMPORTANT = {
+    "sendMessage": "message_sent",
+    "response_detection": "response_detected",
+    "delivery": "delivery_confirmed",
+    "campaign_activity": "campaign_activity",
+}
 
 
 def _rate(numerator: int, denominator: int) -> float:
@@ -64,7 +67,12 @@ def _expected_from_rows(campaign_id: int) -> dict[str, Any]:
 def _run_mixed_campaign():  # type: ignore[no-untyped-def]
     """Nine leads: about half reply, one cannot be reached; the rest get a second message."""
     leads = default_contacts(8) + [{"first_name": "Hidden", "username": "private_x"}]
-    simulation = {"reply_probability": 0.5, "reply_delay_seconds": [0, 0], "read_receipt_delay_seconds": None, "seed": 7}
+    simulation = {
+        "reply_probability": 0.5,
+        "reply_delay_seconds": [0, 0],
+        "read_receipt_delay_seconds": None,
+        "seed": 7,
+    }
     world = build_world("engine_two_steps", leads=leads, simulation=simulation, start=utcnow())
     settle(world, poll=True)
     return world
@@ -88,7 +96,9 @@ def test_recent_activities_are_the_twenty_newest_important_logs_newest_first(db:
     world.clock.advance(3600)
     settle(world)
     with session_scope() as s:
-        activities = campaign_statistics(s, world.campaign_id, now=world.clock())["recent_activities"]
+        activities = campaign_statistics(s, world.campaign_id, now=world.clock())[
+            "recent_activities"
+        ]
         important = s.exec(
             select(FlowExecutionLog).where(
                 FlowExecutionLog.campaign_id == world.campaign_id,
@@ -113,8 +123,13 @@ def test_the_scheduler_refresh_brings_cached_statistics_up_to_date(db: str) -> N
     quiet = next(e for e in executions(world.campaign_id) if e.status == "waiting")
     with session_scope() as s:  # a reply arrives: rows change, the cache does not yet
         receive_inbound(
-            s, account_id=world.account_id, contact_id=quiet.contact_id, text="Late answer",
-            received_at=utcnow(), now=world.clock(), provider_message_id="late-1",
+            s,
+            account_id=world.account_id,
+            contact_id=quiet.contact_id,
+            text="Late answer",
+            received_at=utcnow(),
+            now=world.clock(),
+            provider_message_id="late-1",
         )
     expected = _expected_from_rows(world.campaign_id)
     assert expected["contacts_responded"] == cached["contacts_responded"] + 1
@@ -126,7 +141,12 @@ def test_the_scheduler_refresh_brings_cached_statistics_up_to_date(db: str) -> N
 
 
 def test_ab_statistics_count_sends_and_responses_per_variation(db: str) -> None:
-    simulation = {"reply_probability": 0.5, "reply_delay_seconds": [0, 0], "read_receipt_delay_seconds": None, "seed": 3}
+    simulation = {
+        "reply_probability": 0.5,
+        "reply_delay_seconds": [0, 0],
+        "read_receipt_delay_seconds": None,
+        "seed": 3,
+    }
     world = build_world("engine_ab_wait", leads=12, simulation=simulation, start=utcnow())
     settle(world, poll=True)
     with session_scope() as s:

@@ -66,7 +66,9 @@ class World:
         return self.account_ids[0]
 
 
-def make_contacts(session: Session, user_id: int, specs: Sequence[dict[str, Any]], now: datetime) -> list[int]:
+def make_contacts(
+    session: Session, user_id: int, specs: Sequence[dict[str, Any]], now: datetime
+) -> list[int]:
     ids = []
     for spec in specs:
         values = dict(spec)
@@ -103,7 +105,9 @@ def build_world(
     clock = FakeClock(start)
     spec = flow(flow_spec) if isinstance(flow_spec, str) else flow_spec
     with session_scope() as s:
-        user = User(email="engine@example.com", name="Engine", password_hash="not-a-login")  # no argon2: 1 s
+        user = User(
+            email="engine@example.com", name="Engine", password_hash="not-a-login"
+        )  # no argon2: 1 s
         s.add(user)
         s.flush()
         account_ids = []
@@ -120,7 +124,11 @@ def build_world(
         specs = default_contacts(leads) if isinstance(leads, int) else leads
         contact_ids = make_contacts(s, user.id, specs, clock())
         row = seeding.campaign_with_flow(
-            s, user_id=user.id, name="Engine test", flow=spec, account_ids=account_ids,
+            s,
+            user_id=user.id,
+            name="Engine test",
+            flow=spec,
+            account_ids=account_ids,
             **(campaign or {}),
         )
         actor = Actor(user_id=user.id)
@@ -148,9 +156,17 @@ def run_ticks(
     for number in range(1, ticks + 1):
         owner = f"test-{number}-{world.clock().timestamp()}"
         claimed: list[list[int]] = []
-        tick(world.clock(), owner, settings, lambda ids, _o: claimed.append(ids), refresh_stats=False)
+        tick(
+            world.clock(),
+            owner,
+            settings,
+            lambda ids, _o, into=claimed: into.append(ids),
+            refresh_stats=False,
+        )
         for ids in claimed:
-            world.reports.append(process_batch(ids, owner, call_providers=providers, clock=world.clock))
+            world.reports.append(
+                process_batch(ids, owner, call_providers=providers, clock=world.clock)
+            )
         if poll:
             for account_id in polling_account_ids():
                 poll_account(account_id, now=world.clock())
@@ -185,8 +201,13 @@ def next_due() -> datetime | None:
 
 
 def run_jumping(
-    world: World, until: Callable[[], bool], *, max_ticks: int = 300, poll: bool = False,
-    max_jump: float | None = None, providers: ProviderCall = call_providers,  # type: ignore[assignment]
+    world: World,
+    until: Callable[[], bool],
+    *,
+    max_ticks: int = 300,
+    poll: bool = False,
+    max_jump: float | None = None,
+    providers: ProviderCall = call_providers,  # type: ignore[assignment]
 ) -> int:
     """Tick, then move the clock straight to the next due execution (at least
     1 s, at most `max_jump` s), until `until()`; returns the ticks used."""
@@ -210,7 +231,9 @@ def run_jumping(
 def executions(campaign_id: int) -> list[FlowExecution]:
     with session_scope() as s:
         rows = s.exec(
-            select(FlowExecution).where(FlowExecution.campaign_id == campaign_id).order_by(FlowExecution.id)
+            select(FlowExecution)
+            .where(FlowExecution.campaign_id == campaign_id)
+            .order_by(FlowExecution.id)
         ).all()
         for row in rows:
             s.expunge(row)
