@@ -84,15 +84,16 @@ def shard_of(account_id: int, shards: int) -> int:
 class GatewayLink:
     """Both ends of the Redis request/reply lists. `redis` is a redis.Redis client."""
 
-    def __init__(self, redis: Any, shards: int) -> None:
+    def __init__(self, redis: Any, shards: int, *, prefix: str = PREFIX) -> None:
         self.redis = redis
         self.shards = max(1, shards)
+        self.prefix = prefix
 
     def requests_key(self, shard: int) -> str:
-        return f"{PREFIX}requests:{shard}"
+        return f"{self.prefix}requests:{shard}"
 
     def owner_key(self, shard: int) -> str:
-        return f"{PREFIX}gateway:{shard}"
+        return f"{self.prefix}gateway:{shard}"
 
     # -- the engine worker's side ---------------------------------------------------
 
@@ -104,7 +105,7 @@ class GatewayLink:
             raise GatewayUnavailable(
                 f"No Telegram gateway is running for shard {shard}: start `reach gateway`")
         request_id = uuid.uuid4().hex
-        reply_to = f"{PREFIX}reply:{request_id}"
+        reply_to = f"{self.prefix}reply:{request_id}"
         request = {"id": request_id, "op": op, "account_id": account_id, "version": version,
                    "args": args, "reply_to": reply_to, "deadline": time.time() + timeout}
         encoded = json.dumps(request)

@@ -146,7 +146,7 @@ def _sends_since(session: Session, ids: list[int], since: datetime) -> dict[int,
             col(Message.status).in_(COUNTED),
             col(Message.sent_at) >= since,
         )
-        .group_by(Message.account_id)
+        .group_by(col(Message.account_id))
     ).all()
     return {int(account_id): int(count) for account_id, count in rows if account_id is not None}
 
@@ -159,7 +159,9 @@ def check_account(actor: Actor, account_id: int, *, now: datetime,
     """Probe the account now (no transaction is open during the call) and record the answer;
     returns the account's health afterwards and the probe's report."""
     if factory is None:
-        from reach_app.channels.registry import default_channel_factory as factory
+        from reach_app.channels.registry import default_channel_factory
+
+        factory = default_channel_factory
     with session_scope() as session:
         account = session.exec(select(ChannelAccount).where(
             ChannelAccount.id == account_id, in_actor_workspace(ChannelAccount, actor))).first()

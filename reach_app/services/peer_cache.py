@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from reach_app.channels.telegram_resolve import InMemoryPeerCache
 from reach_app.db.engine import session_scope
@@ -65,7 +65,8 @@ class SqlPeerCache:
         try:
             with self._scope() as session:
                 session.execute(delete(PeerCacheEntry).where(
-                    PeerCacheEntry.account_id == account_id, PeerCacheEntry.peer_id == peer_id))
+                    col(PeerCacheEntry.account_id) == account_id,
+                    col(PeerCacheEntry.peer_id) == peer_id))
         except SQLAlchemyError:
             log.exception("peer cache: could not forget peer %s of account %s", peer_id, account_id)
 

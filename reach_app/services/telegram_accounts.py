@@ -23,7 +23,7 @@ adapter's operator-facing message.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -185,7 +185,8 @@ def _continue(actor: Actor, login_id: int, now: datetime, make_login: LoginFacto
     try:
         step, follow_up = _step(make_login, proxy, snapshot, action)
     except Conflict as exc:
-        if (exc.details or {}).get("code") in ("code_expired", "out_of_order"):  # type: ignore[union-attr]
+        details = exc.details if isinstance(exc.details, dict) else {}
+        if details.get("code") in ("code_expired", "out_of_order"):
             with session_scope() as session:
                 _set_telegram(_login_account(session, actor, login_id), pending_login=None)
         raise
@@ -335,7 +336,7 @@ def _set_telegram(account: ChannelAccount, **values: Any) -> None:
     account.settings = {**(account.settings or {}), "telegram": telegram}
 
 
-def session_version(settings: dict[str, Any] | None) -> int | None:
+def session_version(settings: Mapping[str, Any] | None) -> int | None:
     """The account's session version (bumped by every completed login) from its settings."""
     telegram = (settings or {}).get("telegram")
     version = telegram.get("session_version") if isinstance(telegram, dict) else None

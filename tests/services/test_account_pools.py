@@ -22,6 +22,7 @@ from reach_app.db.tables import (
 )
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
+from reach_app.services.account_health import accounts_health
 from reach_app.services.actor import Actor
 from tests.support.engine import FakeClock, flow, run_until_idle
 
@@ -146,6 +147,14 @@ def test_new_leads_go_to_the_account_with_the_most_free_capacity(db: str) -> Non
     counts = {a: rows.count(a) for a in accounts}
     assert sum(counts.values()) == 12
     assert counts[accounts[0]] <= 3 and counts[accounts[2]] >= counts[accounts[1]]
+    with session_scope() as s:
+        rows_ = [s.get(ChannelAccount, a) for a in accounts]
+        health = accounts_health(s, [r for r in rows_ if r is not None], now=utcnow())
+    assert [(h.sends_last_24h, h.daily_limit) for h in health] == [
+        (counts[a], cap) for a, cap in zip(accounts, (3, 10, 20), strict=True)]
+    assert all(h.sends_last_hour == h.sends_last_24h for h in health)
+    busiest = max(health, key=lambda h: h.sends_last_24h / h.daily_limit)
+    assert busiest.score < 100 and min(h.score for h in health) == busiest.score
 
 
 def _campaign_status(campaign_id: int) -> str:

@@ -13,7 +13,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from telethon import errors
+from telethon import TelegramClient, errors
+from telethon.sessions import StringSession
 from telethon.tl import types
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -156,3 +157,20 @@ class FakeTelegram:
         messages = self.histories.get(user_id, [])[: request.limit]
         return types.messages.Messages(
             messages=messages, topics=[], chats=[], users=[self.users[user_id]])
+
+
+class OfflineTelegramClient(TelegramClient):  # type: ignore[misc]
+    """A real, never-connected TelegramClient (Telethon's own event builders and
+    filters run on dispatched updates) whose requests the FakeTelegram answers."""
+
+    def __init__(self, server: FakeTelegram) -> None:
+        super().__init__(StringSession(), 12345, "0123456789abcdef0123456789abcdef",
+                         receive_updates=False)
+        self.server = server
+
+    async def __call__(self, request: Any, ordered: bool = False,
+                       flood_sleep_threshold: Any = None) -> Any:
+        return await self.server(request)
+
+    async def disconnect(self) -> None:
+        self.server.disconnected = True
