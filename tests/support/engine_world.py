@@ -25,9 +25,12 @@ from reach_app.db.tables import (
     ContactTag,
     FlowExecution,
     FlowExecutionLog,
+    Membership,
     Message,
+    Organization,
     User,
 )
+from reach_app.domain.permissions import Role
 from reach_app.services import runs, seeding
 from reach_app.services.actor import Actor
 from reach_app.services.engine.runner import BatchReport, process_batch
@@ -67,13 +70,23 @@ class World:
 
 
 def make_contacts(
-    session: Session, user_id: int, specs: Sequence[dict[str, Any]], now: datetime
+    session: Session,
+    user_id: int,
+    specs: Sequence[dict[str, Any]],
+    now: datetime,
+    organization_id: int | None = None,
 ) -> list[int]:
     ids = []
     for spec in specs:
         values = dict(spec)
         tags = values.pop("tags", [])
-        contact = Contact(user_id=user_id, created_at=now, updated_at=now, **values)
+        contact = Contact(
+            user_id=user_id,
+            organization_id=organization_id,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
         session.add(contact)
         session.flush()
         for tag in tags:
@@ -100,8 +113,10 @@ def build_world(
     campaign: dict[str, Any] | None = None,
     launch: bool = True,
     start: datetime = T0,
+    organization_balance: int | None = None,
 ) -> World:
-    """A personal campaign on sandbox account(s) with the given leads, launched at `start`."""
+    """A campaign on sandbox account(s) with the given leads, launched at `start`:
+    personal, or (with `organization_balance`, in micros) an organization's."""
     clock = FakeClock(start)
     spec = flow(flow_spec) if isinstance(flow_spec, str) else flow_spec
     with session_scope() as s:
@@ -110,11 +125,19 @@ def build_world(
         )  # no argon2: 1 s
         s.add(user)
         s.flush()
+        org_id = None
+        if organization_balance is not None:
+            org = Organization(name="Org", owner_id=user.id, balance_micros=organization_balance)
+            s.add(org)
+            s.flush()
+            s.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
+            org_id = org.id
         account_ids = []
         for number in range(accounts):
             account = seeding.sandbox_account(
                 s,
                 user_id=user.id,
+                organization_id=org_id,
                 name=f"Sandbox {number + 1}",
                 zero_cooldown=rate is None,
                 simulation=dict(simulation or {}),
@@ -122,16 +145,17 @@ def build_world(
             )
             account_ids.append(account.id)
         specs = default_contacts(leads) if isinstance(leads, int) else leads
-        contact_ids = make_contacts(s, user.id, specs, clock())
+        contact_ids = make_contacts(s, user.id, specs, clock(), organization_id=org_id)
         row = seeding.campaign_with_flow(
             s,
             user_id=user.id,
             name="Engine test",
             flow=spec,
             account_ids=account_ids,
+            organization_id=org_id,
             **(campaign or {}),
         )
-        actor = Actor(user_id=user.id)
+        actor = Actor(user_id=user.id, organization_id=org_id, role=Role.OWNER if org_id else None)
         runs.enroll(s, actor, row.id, contact_ids, now=clock())
         if launch:
             runs.launch(s, actor, row.id, now=clock())
