@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -42,8 +43,8 @@ def test_a_duration_wait_holds_the_lead_until_its_timer_then_sends(db: str) -> N
     assert {e.status for e in parked} == {"waiting"} and {e.current_node_id for e in parked} == {
         "pause"
     }
-    assert {e.next_execution_at for e in parked} == {world.clock() + _minutes(10)}
-    assert parked[0].context["wait_until"] == (world.clock() + _minutes(10)).isoformat()
+    assert {e.next_execution_at for e in parked} == {world.clock() + timedelta(minutes=10)}
+    assert parked[0].context["wait_until"] == (world.clock() + timedelta(minutes=10)).isoformat()
     wait_log = node_logs(parked[0].id, "pause")
     assert [(row.log_type, row.status) for row in wait_log] == [("wait", "completed")]
     assert wait_log[0].input_data["seconds"] == 600.0
@@ -80,7 +81,7 @@ def test_a_reply_during_a_wait_for_reply_continues_on_the_replied_branch(db: str
         "reply",
         "listen",
     )
-    assert waiting.next_execution_at == world.clock() + _hours(2)
+    assert waiting.next_execution_at == world.clock() + timedelta(hours=2)
 
     world.clock.advance(600)
     with session_scope() as s:
@@ -300,13 +301,33 @@ def test_an_end_node_completes_the_execution_and_logs_it(db: str) -> None:
     ]
 
 
-def _minutes(n: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
+def test_a_scheduled_start_node_holds_each_lead_until_its_local_start_time(db: str) -> None:
+    world = build_world("engine_scheduled_start", leads=1)  # 13:30 Berlin = 12:30 UTC
+    settle(world)
+    (execution,) = executions(world.campaign_id)
+    start_at = datetime(2030, 1, 7, 12, 30, tzinfo=UTC)
+    assert (execution.status, execution.next_execution_at) == ("waiting", start_at)
+    world.clock.now = start_at - timedelta(seconds=1)
+    run_ticks(world, 2)
+    assert outbound(world.campaign_id) == []
+    world.clock.now = start_at
+    settle(world)
+    assert [m.sent_at for m in outbound(world.campaign_id)] == [start_at]
+    assert statuses(world.campaign_id) == {"completed": 1}
 
-    return timedelta(minutes=n)
 
-
-def _hours(n: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(hours=n)
+def test_a_wait_for_reply_without_its_own_timeout_uses_the_campaigns_response_timeout(
+    db: str,
+) -> None:
+    world = build_world(
+        "engine_reply_default_timeout", leads=1, campaign={"response_timeout_hours": 3}
+    )
+    settle(world)
+    (execution,) = executions(world.campaign_id)
+    assert execution.next_execution_at == world.clock() + timedelta(hours=3)
+    world.clock.advance(3 * 3600)
+    settle(world)
+    assert texts_to(world.campaign_id, execution.contact_id) == [
+        "Any questions?",
+        "Still here if you need me",
+    ]
