@@ -43,6 +43,12 @@ def test_every_section_page_renders(page):
     page.get_by_test_id("add-sandbox").click()
     page.get_by_test_id("account-row").filter(has_text="Try-out").wait_for()
     screenshot(page, "accounts")
+    page.get_by_test_id("telegram-wizard").click()
+    page.get_by_placeholder("+491701234567").fill("+491701234567")
+    page.get_by_role("button", name="Send login code").click()
+    page.get_by_text("Telegram API credentials are not configured").wait_for()
+    screenshot(page, "accounts-telegram-wizard")
+    page.keyboard.press("Escape")
     for path, text, name in [
         ("/templates", "Save draft", "templates"),
         ("/segments", "No segments", "segments"),

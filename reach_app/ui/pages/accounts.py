@@ -1,5 +1,5 @@
 """Accounts page: sender accounts with health and cap usage; add a sandbox
-account. The Telegram connect wizard is not built yet (no service for it)."""
+account; connect a Telegram account (pages/telegram_wizard.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from reach_app.domain.pacing import limits_for
 from reach_app.services.accounts import RATE_PROFILES, create_account, list_accounts
 from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
-from reach_app.ui.components.common import empty_state, not_built, page_header
+from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
@@ -86,6 +86,9 @@ class AccountsState(AppState):
 
     @rx.event
     def load(self):
+        return self._fetch()
+
+    def _fetch(self):
         try:
             with self.actor_session() as (session, actor):
                 accounts, _ = list_accounts(session, actor, limit=200)
@@ -115,7 +118,7 @@ class AccountsState(AppState):
             return None
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
-        self.load()
+        self._fetch()
         return rx.toast.success("Sandbox account added")
 
 
@@ -153,6 +156,8 @@ def _add_form() -> rx.Component:
 
 
 def accounts_page() -> rx.Component:
+    from reach_app.ui.pages.telegram_wizard import telegram_wizard  # it extends this page's state
+
     heads = ["Account", "Provider", "Health", "Rate profile", "Sent last hour", "Sent last 24 h"]
     return shell(
         page_header("Accounts"),
@@ -167,12 +172,17 @@ def accounts_page() -> rx.Component:
             ),
             margin_bottom="12px",
         ),
-        not_built(
-            "The Telegram connect wizard",
-            "Connecting a Telegram account (phone, code, 2FA password or a StringSession) "
-            "from the browser needs a service the UI does not have yet; use the CLI or API.",
+        rx.hstack(
+            telegram_wizard(),
+            rx.text(
+                "Telegram needs REACH_TELEGRAM_API_ID and REACH_TELEGRAM_API_HASH on the server.",
+                size="1",
+                color_scheme="gray",
+            ),
+            align="center",
+            wrap="wrap",
+            margin_bottom="12px",
         ),
-        rx.box(height="12px"),
         rx.cond(
             S.rows.length() == 0,
             empty_state("at-sign", "No accounts yet", "Add a sandbox account to get started."),
