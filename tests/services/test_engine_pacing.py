@@ -11,8 +11,9 @@ from reach_app.db.claims import claim_due_executions
 from reach_app.db.engine import session_scope
 from reach_app.db.types import utcnow
 from reach_app.domain.pacing import PROFILES
-from reach_app.services import runs
+from reach_app.services import runs, seeding
 from reach_app.services.engine.runner import process_batch
+from tests.support.engine import flow
 from tests.support.engine_world import (
     account_row,
     build_world,
@@ -23,6 +24,7 @@ from tests.support.engine_world import (
     next_due,
     outbound,
     reset_engine_caches,  # noqa: F401  (autouse fixture)
+    run_jumping,
     run_ticks,
     set_simulation,
     settle,
@@ -192,3 +194,30 @@ def test_a_flood_wait_rests_the_account_and_reschedules_without_failing(db: str)
     assert message.status == "sent" and message.attempts == 2
     assert account_row(world.account_id).health == "connected"
     assert campaign_row(world.campaign_id).status == "completed"
+
+
+def test_two_campaigns_sharing_an_account_share_its_cooldown(db: str) -> None:
+    paced = {"rate_profile": "custom", "cooldown_min_seconds": 60, "cooldown_max_seconds": 60}
+    paced |= {"hourly_limit": 0, "daily_limit": 0}
+    world = build_world("start_send_end", leads=3, rate=paced)
+    with session_scope() as s:
+        contacts = make_contacts(s, world.user_id, default_contacts(3), world.clock())
+        other = seeding.campaign_with_flow(
+            s,
+            user_id=world.user_id,
+            name="Other",
+            flow=flow("start_send_end"),
+            account_ids=[world.account_id],
+        )
+        runs.enroll(s, world.actor, other.id, contacts, now=world.clock())
+        runs.launch(s, world.actor, other.id, now=world.clock())
+    run_jumping(
+        world,
+        lambda: (
+            campaign_row(world.campaign_id).status == campaign_row(other.id).status == "completed"
+        ),
+    )
+    times = sorted(m.sent_at for m in outbound())  # type: ignore[type-var]
+    assert len(times) == 6 and {m.campaign_id for m in outbound()} == {world.campaign_id, other.id}
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]  # type: ignore[operator]
+    assert min(gaps) >= timedelta(seconds=72)  # 60 s + at least 20 % jitter

@@ -10,6 +10,7 @@ from reach_app.channels.registry import call_providers
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution, InboxThread, Message
 from reach_app.db.types import utcnow
+from reach_app.services import runs
 from reach_app.services.inbound import apply_read_receipt, receive_inbound
 from tests.support.engine_world import (
     T0,
@@ -266,3 +267,33 @@ def test_a_lead_stopped_after_the_node_in_progress_is_closed_like_any_responded_
     assert execution.status == "responded"
     assert execution.completed_at is not None and execution.response_detected_at is not None
     assert execution.lease_owner is None and execution.lease_expires_at is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "services/inbound.py:_consume_reply hands a reply to a WAIT-for-reply only when the execution is "
+        "waiting/pending; a paused execution (campaign paused) with awaiting='reply' falls through and is "
+        "marked responded, so after resume its flow never takes the replied branch. Store the reply "
+        "(_pending_reply) for paused executions too; resume sets them pending and the engine consumes it."
+    ),
+)
+def test_a_reply_to_a_wait_for_reply_during_a_pause_is_taken_up_on_resume(db: str) -> None:
+    world = build_world("engine_wait_reply", leads=1)
+    settle(world)
+    (lead,) = world.contact_ids
+    world.clock.advance(60)
+    with session_scope() as s:
+        runs.pause(s, world.actor, world.campaign_id, now=world.clock())
+    with session_scope() as s:
+        _inbound(s, world, lead, "Yes please", "tg-paused")
+    world.clock.advance(60)
+    with session_scope() as s:
+        runs.resume(s, world.actor, world.campaign_id, now=world.clock())
+    settle(world)
+    execution = execution_of(world.campaign_id, lead)
+    assert execution.status == "completed" and execution.response_text == "Yes please"
+    assert [m.text for m in outbound(world.campaign_id)] == [
+        "Shall we talk, Lead0?",
+        "Thanks for answering",
+    ]
