@@ -270,3 +270,81 @@ def test_a_request_nobody_takes_is_withdrawn_so_it_never_runs_late(
     assert isinstance(result, RetryLater) and "withdrawn" in result.reason
     assert result.retry_at > utcnow() + timedelta(seconds=20)
     assert link.redis.llen(link.requests_key(1)) == 0
+
+
+# -- embedded mode: this process owns the sessions -------------------------------------------
+
+
+@pytest.fixture
+def embedded(db: str) -> Iterator[None]:
+    previous = registry.install_telegram_host(None)
+    yield
+    host = registry.install_telegram_host(previous)
+    if host is not None:
+        host.stop()
+
+
+def _telegram_account(**fields: Any) -> int:
+    with session_scope() as s:
+        user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", name="E", password_hash="-")
+        s.add(user)
+        s.flush()
+        account = ChannelAccount(user_id=user.id, provider="telegram", name="TG", **fields)
+        s.add(account)
+        s.flush()
+        assert account.id is not None
+        return account.id
+
+
+def test_embedded_mode_builds_a_real_channel_from_the_encrypted_session(
+    embedded: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from telethon.crypto import AuthKey
+    from telethon.sessions import StringSession
+
+    from reach_app.channels.telegram_login import ProxyConfig
+    from reach_app.crypto import encrypt_secret
+    from reach_app.services.telegram_accounts import proxy_of, proxy_settings
+    from reach_app.settings import get_settings, reset_settings_cache
+
+    monkeypatch.setenv("REACH_TELEGRAM_API_ID", "12345")
+    monkeypatch.setenv("REACH_TELEGRAM_API_HASH", "0123456789abcdef0123456789abcdef")
+    reset_settings_cache()
+    session = StringSession()
+    session.set_dc(2, "149.154.167.51", 443)
+    session.auth_key = AuthKey(b"\x01" * 256)
+    proxy = ProxyConfig("socks5", "127.0.0.1", 1080, "me", "proxy-password")
+    key = get_settings().resolved_secret_key()
+    account_id = _telegram_account(
+        encrypted_credentials=encrypt_secret(StringSession.save(session), key),
+        health="disconnected",  # so the host's keeper does not try to reach Telegram
+        settings={"telegram": {"session_version": 3, "proxy": proxy_settings(proxy)}})
+    with session_scope() as s:
+        stored = s.get(ChannelAccount, account_id)
+        assert stored is not None and "proxy-password" not in str(stored.settings)
+        assert proxy_of(stored) == proxy
+    channel = registry.default_channel_factory(account_id, "telegram", stored.settings)
+    assert isinstance(channel, TelegramChannel) and isinstance(channel.peer_cache, SqlPeerCache)
+    assert channel.timeout == 15.0 and channel._client is None  # connects on first use only
+
+
+def test_an_account_without_a_session_is_taken_out_and_a_missing_api_id_only_waits(
+    embedded: None,
+) -> None:
+    no_session = _telegram_account()
+    unconfigured = _telegram_account(encrypted_credentials="token", health="disconnected")
+    message = OutboundMessage(0, "k", Recipient(contact_id=1, telegram_user_id=5), "Hi")
+    taken_out = registry.default_channel_factory(no_session, "telegram", {}).send(message)
+    waits = registry.default_channel_factory(unconfigured, "telegram", {}).send(message)
+    assert getattr(taken_out, "account_problem", None) is not None
+    assert "log in again" in getattr(taken_out, "reason", "")
+    assert isinstance(waits, RetryLater) and "REACH_TELEGRAM_API_ID" in waits.reason
+
+
+def test_reach_gateway_needs_redis_and_real_shards(db: str) -> None:
+    from click.testing import CliRunner
+
+    from reach_app.gateway_cli import gateway
+
+    result = CliRunner().invoke(gateway, [])
+    assert result.exit_code == 2 and "REACH_REDIS_URL is not set" in result.output
