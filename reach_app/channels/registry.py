@@ -67,7 +67,7 @@ _gateway_link: GatewayLink | None = None
 def telegram_channel(account_id: int, settings: dict[str, Any]) -> Channel:
     """The account's own channel where its session lives, else a proxy to its gateway."""
     from reach_app.channels.telegram_gateway import GatewayLink, TelegramProxyChannel
-    from reach_app.services.telegram_accounts import session_version
+    from reach_app.channels.telegram_sessions import session_version
 
     global _telegram_host, _gateway_link
     version = session_version(settings)

@@ -7,22 +7,29 @@ client connected lazily on the host's loop thread), or an
 a host keeps connected, `make_telegram_host` wires a `TelegramHost` to the
 database: live replies into the shared inbound path, health probes into the
 circuit breaker.
+
+An account's Telegram settings live in `ChannelAccount.settings["telegram"]`:
+`session_version` (bumped by every completed login, so owners rebuild their
+client), `proxy` (its password / MTProxy secret encrypted), `display_name`,
+and while a login is pending `pending_login` (encrypted, see
+services/telegram_accounts).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from sqlmodel import col, select
 
 from reach_app.channels.base import AccountProblem, Channel
 from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_client import telethon_client_factory
+from reach_app.channels.telegram_client import ProxyConfig, telethon_client_factory
 from reach_app.channels.telegram_gateway import UnavailableChannel, shard_of
 from reach_app.channels.telegram_host import TelegramHost
 from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.crypto import SecretDecryptionError, decrypt_secret
+from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
@@ -33,13 +40,64 @@ CALL_TIMEOUT = 15.0
 """Seconds one Telegram call may take in the owner process (below the proxy's 20 s wait)."""
 KEPT_HEALTH = ("connected", "flood_wait", "spam_limited")
 NO_SESSION = "The account has no Telegram session: log in again"
+NOT_CONFIGURED = ("Telegram API credentials are not configured: set REACH_TELEGRAM_API_ID and "
+                  "REACH_TELEGRAM_API_HASH (from my.telegram.org) and restart")
+
+
+def telegram_settings(account: ChannelAccount) -> dict[str, Any]:
+    """A copy of the account's settings["telegram"]."""
+    settings = account.settings if isinstance(account.settings, dict) else {}
+    value = settings.get("telegram")
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def set_telegram_settings(account: ChannelAccount, **values: Any) -> None:
+    """Change keys of settings["telegram"] (None removes); a new dict so the change is saved."""
+    telegram = telegram_settings(account)
+    for key, value in values.items():
+        if value is None:
+            telegram.pop(key, None)
+        else:
+            telegram[key] = value
+    account.settings = {**(account.settings or {}), "telegram": telegram}
+
+
+def session_version(settings: Mapping[str, Any] | None) -> int | None:
+    """The account's session version (bumped by every completed login) from its settings."""
+    telegram = (settings or {}).get("telegram")
+    version = telegram.get("session_version") if isinstance(telegram, dict) else None
+    return int(version) if isinstance(version, int) else None
+
+
+def proxy_settings(proxy: ProxyConfig) -> dict[str, Any]:
+    """What is stored in settings["telegram"]["proxy"]: secrets encrypted."""
+    stored: dict[str, Any] = {"kind": proxy.kind, "host": proxy.host, "port": proxy.port,
+                              "username": proxy.username, "rdns": proxy.rdns}
+    key = get_settings().resolved_secret_key()
+    for name in ("password", "secret"):
+        value = getattr(proxy, name)
+        if value:
+            stored[f"{name}_encrypted"] = encrypt_secret(value, key)
+    return stored
+
+
+def proxy_of(account: ChannelAccount) -> ProxyConfig | None:
+    """The account's proxy (secrets decrypted), or None. Raises SecretDecryptionError or
+    KeyError/ValueError for damaged settings."""
+    stored = telegram_settings(account).get("proxy")
+    if not isinstance(stored, dict):
+        return None
+    key = get_settings().resolved_secret_key()
+    secrets = {name: decrypt_secret(stored[f"{name}_encrypted"], key)
+               for name in ("password", "secret") if stored.get(f"{name}_encrypted")}
+    return ProxyConfig(kind=stored["kind"], host=stored["host"], port=int(stored["port"]),
+                       username=stored.get("username"), rdns=bool(stored.get("rdns", True)),
+                       **secrets)
 
 
 def build_channel(account_id: int, runner: LoopRunner) -> Channel:
     """The channel for one Telegram account, on `runner`'s loop."""
-    from reach_app.services.errors import Conflict
     from reach_app.services.peer_cache import SqlPeerCache
-    from reach_app.services.telegram_accounts import NOT_CONFIGURED, proxy_of
 
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
@@ -57,7 +115,7 @@ def build_channel(account_id: int, runner: LoopRunner) -> Channel:
             proxy = proxy_of(account)
         except SecretDecryptionError as exc:
             return UnavailableChannel(account_id, str(exc), AccountProblem.DISCONNECTED)
-        except (KeyError, ValueError, Conflict) as exc:
+        except (KeyError, ValueError) as exc:
             return UnavailableChannel(account_id, f"the account's proxy settings are invalid: {exc}")
     factory = telethon_client_factory(session_string, settings.telegram_api_id,
                                       settings.telegram_api_hash, proxy)
@@ -68,8 +126,6 @@ def build_channel(account_id: int, runner: LoopRunner) -> Channel:
 def wanted_accounts(shards: Collection[int] | None = None) -> dict[int, int | None]:
     """Telegram accounts to keep connected (id -> session version): live, with a session,
     not disconnected or banned; with `shards`, only those of these shards."""
-    from reach_app.services.telegram_accounts import session_version
-
     count = get_settings().telegram_gateway_shards
     with session_scope() as session:
         rows = session.exec(select(ChannelAccount.id, ChannelAccount.settings).where(

@@ -23,10 +23,9 @@ adapter's operator-facing message.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -39,6 +38,14 @@ from reach_app.channels.telegram_login import (
     TelegramLogin,
     client_kwargs,
 )
+from reach_app.channels.telegram_sessions import (
+    NOT_CONFIGURED,
+    proxy_of,
+    proxy_settings,
+    session_version,
+)
+from reach_app.channels.telegram_sessions import set_telegram_settings as _set_telegram
+from reach_app.channels.telegram_sessions import telegram_settings as _telegram
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount
@@ -49,8 +56,6 @@ from reach_app.services.workspace import in_actor_workspace
 from reach_app.settings import get_settings
 
 PENDING_TTL = timedelta(minutes=15)
-NOT_CONFIGURED = ("Telegram API credentials are not configured: set REACH_TELEGRAM_API_ID and "
-                  "REACH_TELEGRAM_API_HASH (from my.telegram.org) and restart")
 DEFAULT_RATE_PROFILE = "conservative"
 _INVALID_FIELDS = {"invalid_phone": "phone", "phone_not_registered": "phone", "code_invalid": "code",
                    "password_invalid": "password", "session_malformed": "session_string"}
@@ -319,30 +324,6 @@ def _same_user(session: Session, actor: Actor, user_id: int | None) -> ChannelAc
         ChannelAccount.provider_user_id == user_id).order_by(col(ChannelAccount.id))).first()
 
 
-def _telegram(account: ChannelAccount) -> dict[str, Any]:
-    settings = account.settings if isinstance(account.settings, dict) else {}
-    value = settings.get("telegram")
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _set_telegram(account: ChannelAccount, **values: Any) -> None:
-    """Change keys of settings["telegram"] (None removes); a new dict so the change is saved."""
-    telegram = _telegram(account)
-    for key, value in values.items():
-        if value is None:
-            telegram.pop(key, None)
-        else:
-            telegram[key] = value
-    account.settings = {**(account.settings or {}), "telegram": telegram}
-
-
-def session_version(settings: Mapping[str, Any] | None) -> int | None:
-    """The account's session version (bumped by every completed login) from its settings."""
-    telegram = (settings or {}).get("telegram")
-    version = telegram.get("session_version") if isinstance(telegram, dict) else None
-    return int(version) if isinstance(version, int) else None
-
-
 # -- proxies ------------------------------------------------------------------------------------
 
 
@@ -353,27 +334,7 @@ def _check_proxy(proxy: ProxyConfig | None) -> None:
         raise Invalid(str(exc), details=[{"field": "proxy", "msg": str(exc)}]) from None
 
 
-def proxy_settings(proxy: ProxyConfig) -> dict[str, Any]:
-    """What is stored in settings["telegram"]["proxy"]: secrets encrypted."""
-    stored: dict[str, Any] = {"kind": proxy.kind, "host": proxy.host, "port": proxy.port,
-                              "username": proxy.username, "rdns": proxy.rdns}
-    for name in ("password", "secret"):
-        value = getattr(proxy, name)
-        if value:
-            stored[f"{name}_encrypted"] = encrypt_secret(value, _secret())
-    return stored
 
 
-def proxy_of(account: ChannelAccount) -> ProxyConfig | None:
-    stored = _telegram(account).get("proxy")
-    if not isinstance(stored, dict):
-        return None
-    secrets = {name: decrypt_secret(stored[f"{name}_encrypted"], _secret())
-               for name in ("password", "secret") if stored.get(f"{name}_encrypted")}
-    return ProxyConfig(kind=stored["kind"], host=stored["host"], port=int(stored["port"]),
-                       username=stored.get("username"), rdns=bool(stored.get("rdns", True)),
-                       **secrets)
-
-
-__all__ = ["LoginProgress", "import_session", "proxy_of", "proxy_settings", "session_version",
-           "start_login", "submit_code", "submit_password", "telegram_api"]
+__all__ = ["NOT_CONFIGURED", "LoginProgress", "import_session", "proxy_of", "proxy_settings",
+           "session_version", "start_login", "submit_code", "submit_password", "telegram_api"]
