@@ -248,7 +248,7 @@ def hook_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
     monkeypatch.setenv("REACH_WEBHOOK_ALLOW_PRIVATE", "1")
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()

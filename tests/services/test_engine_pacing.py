@@ -86,7 +86,7 @@ def _assert_cooldown(account_id: int, times: list[datetime]) -> None:
 # Work is claimed every 35 s: finer than the smallest allowed gap (36 s), so a
 # skipped cooldown would show up as a 35 s gap. (A full day of 20 saturated
 # accounts costs ~4,500 batch steps, 40 s on both databases; so the hourly cap is
-# shown on 20 accounts over 70 minutes and the daily cap on 3 accounts over a day.)
+# shown on 20 accounts over 65 minutes and the daily cap on 2 accounts over a day.)
 
 
 def test_twenty_moderate_accounts_keep_the_cooldown_and_the_hourly_cap(db: str) -> None:
@@ -97,7 +97,7 @@ def test_twenty_moderate_accounts_keep_the_cooldown_and_the_hourly_cap(db: str) 
         rate={"rate_profile": "moderate"},
     )
     start = world.clock()
-    _simulate(world, start + timedelta(minutes=70), step=35)
+    _simulate(world, start + timedelta(minutes=65), step=35)
     by_account = _sends_by_account(world.campaign_id)
     assert sorted(by_account) == sorted(world.account_ids)
     for account_id, times in by_account.items():
@@ -109,12 +109,12 @@ def test_twenty_moderate_accounts_keep_the_cooldown_and_the_hourly_cap(db: str) 
 def test_moderate_accounts_keep_the_daily_cap_over_a_rolling_day(db: str) -> None:
     world = build_world(
         "engine_pacing_loop",
-        leads=default_contacts(3),
-        accounts=3,
+        leads=default_contacts(2),
+        accounts=2,
         rate={"rate_profile": "moderate"},
     )
     start = world.clock()
-    _simulate(world, start + timedelta(hours=24, minutes=15), step=35)
+    _simulate(world, start + timedelta(hours=24, minutes=5), step=35)
     by_account = _sends_by_account(world.campaign_id)
     assert sorted(by_account) == sorted(world.account_ids)
     for account_id, times in by_account.items():
