@@ -67,10 +67,12 @@ class TelegramHost:
 
     def channel(self, account_id: int, version: int | None = None) -> Channel:
         """The account's channel; rebuilt when `version` (the session version the caller
-        saw in the account's settings) differs from the one it was built with."""
+        saw in the account's settings) is newer than the one it was built with (a caller
+        that read the settings before a new login does not undo the rebuild)."""
         with self._lock:
             entry = self._entries.get(account_id)
-            if entry is not None and (version is None or entry.version == version):
+            if entry is not None and (version is None or (
+                    entry.version is not None and version <= entry.version)):
                 return entry.channel
             if entry is not None:
                 self._close(account_id)

@@ -189,6 +189,7 @@ def test_a_new_session_version_rebuilds_the_channel(owner: Owner) -> None:
     assert owner.host.channel(7, 1) is first and owner.host.channel(7) is first
     second = owner.host.channel(7, 2)
     assert second is not first and owner.built == [7, 7]
+    assert owner.host.channel(7, 1) is second  # a caller with older settings keeps the new one
 
 
 # -- across processes, through Redis ---------------------------------------------------------
