@@ -1,5 +1,11 @@
 """Campaign logs (SPEC R-9): filters (execution, node type, status, log type),
-search over contact name and message text, pages, and a streamed CSV export."""
+search over contact name and message text, pages, and a streamed CSV export.
+
+The export neutralises formula injection: a text cell that starts with `=`,
+`+`, `-`, `@` (or a tab / carriage return, which spreadsheets strip before
+reading a formula) gets a leading single quote, so a spreadsheet shows the
+text instead of running it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import visible_campaign
 
 CSV_CHUNK = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "log_id", "executed_at", "execution_id", "contact_id", "contact_name", "node_id",
     "node_type", "log_type", "status", "message_text", "error_message", "output_data",
@@ -144,10 +151,18 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
+def neutralise_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with a single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_record(row: LogRow) -> list[Any]:
     log = row.log
-    return [
+    cells = [
         log.id, log.executed_at.isoformat(), log.execution_id, log.contact_id, row.contact_name,
         log.node_id, log.node_type, log.log_type, log.status, row.message_text, log.error_message,
         json.dumps(log.output_data or {}, ensure_ascii=False, default=str),
     ]  # fmt: skip
+    return cells

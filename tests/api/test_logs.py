@@ -76,3 +76,24 @@ def test_logs_of_another_tenants_campaign_are_not_found(api: Api) -> None:
     cid = campaign(ana)["id"]
     assert ben.get(f"/campaign-flows/{cid}/logs").status_code == 404
     assert ben.get(f"/campaign-flows/{cid}/logs", params={"format": "csv"}).status_code == 404
+
+
+def test_the_csv_export_quotes_cells_a_spreadsheet_would_run_as_formulas(api: Api) -> None:
+    ana = api.person("ana")
+    flow = flow_json()
+    flow["nodes"][1]["data"]["text"] = '=HYPERLINK("http://evil.example","win") {firstName}'
+    cid = campaign(ana, account=sandbox_account(ana), nodes=flow["nodes"])["id"]
+    leads = [contact(ana, first_name="@SUM(A1)"), contact(ana, first_name="+1", last_name="-2")]
+    ok(ana.post(f"/campaign-flows/{cid}/enroll", {"contact_ids": leads}))
+    ok(ana.post(f"/campaign-flows/{cid}/launch"))
+    run_until_idle()
+    answer = ana.get(f"/campaign-flows/{cid}/logs", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8"), newline="")))
+    sent = [r for r in rows if r["log_type"] == "sendMessage"]
+    assert {r["message_text"] for r in sent} == {
+        '\'=HYPERLINK("http://evil.example","win") @SUM(A1)',
+        '\'=HYPERLINK("http://evil.example","win") +1',
+    }
+    assert {"'@SUM(A1)", "'+1 -2"} <= {r["contact_name"] for r in rows}
+    cells = [value for row in rows for value in row.values() if value]
+    assert not [c for c in cells if c[0] in "=+-@"], "a cell would run as a formula"
