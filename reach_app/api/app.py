@@ -24,6 +24,7 @@ ROUTER_MODULES = (
     "events",
     "accounts",
     "library",
+    "inbox",
 )
 
 

@@ -14,14 +14,19 @@ from sqlmodel import and_, col
 from reach_app.services.actor import Actor
 
 
+def owned_by_workspace(model: Any, user_id: int, organization_id: int | None) -> Any:
+    """WHERE clause: rows of `model` in the organization, or the user's personal rows
+    (for tables without soft delete, such as inbox threads)."""
+    if organization_id is not None:
+        return model.organization_id == organization_id
+    return and_(col(model.organization_id).is_(None), model.user_id == user_id)
+
+
 def in_workspace(model: Any, user_id: int, organization_id: int | None) -> Any:
     """WHERE clause: live rows of `model` in the organization, or the user's personal rows."""
-    conditions = [col(model.deleted_at).is_(None)]
-    if organization_id is not None:
-        conditions.append(model.organization_id == organization_id)
-    else:
-        conditions += [col(model.organization_id).is_(None), model.user_id == user_id]
-    return and_(*conditions)
+    return and_(
+        col(model.deleted_at).is_(None), owned_by_workspace(model, user_id, organization_id)
+    )
 
 
 def in_actor_workspace(model: Any, actor: Actor) -> Any:

@@ -1,7 +1,7 @@
 """Tenant isolation, generated over every route with an id (SPEC R-11): a user of
 organization A and a personal user B get 404 for each other's campaigns,
-contacts, accounts, executions, logs, templates, segments (and keys, orgs) —
-and nothing of the other tenant changes."""
+contacts, accounts, executions, logs, templates, segments, inbox threads (and
+keys, orgs) — and nothing of the other tenant changes."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def _tenant(api: Api, name: str, *, organization: bool) -> Tenant:
     created = campaign(person, account=account)
     ok(person.post(f"/campaign-flows/{created['id']}/enroll", {"contact_ids": [lead]}))
     execution = ok(person.get(f"/campaign-flows/{created['id']}/contacts"))["items"][0]["id"]
+    reply = {"account_id": account, "contact_id": lead, "text": "hello"}
+    ok(person.post("/inbound-messages", reply), 201)
+    thread = ok(person.get("/inbox/threads"))["items"][0]["id"]
     template = ok(person.post("/templates", {"name": "T", "body": "Hi"}), 201)["id"]
     segment = ok(person.post("/segments", {"name": "S"}), 201)["id"]
     key = ok(person.post("/api-keys", {"name": "k"}), 201)["id"]
@@ -37,6 +40,7 @@ def _tenant(api: Api, name: str, *, organization: bool) -> Tenant:
         "campaign_id": created["id"], "contact_id": lead, "account_id": account,
         "execution_id": execution, "template_id": template, "segment_id": segment,
         "key_id": key, "organization_id": person.org or 0, "user_id": person.user_id,
+        "thread_id": thread,
     }  # fmt: skip
     return Tenant(person, ids)
 
@@ -84,6 +88,8 @@ def _assert_untouched(victim: Tenant) -> None:
     assert ok(person.get(f"/templates/{ids['template_id']}"))["name"] == "T"
     assert ok(person.get(f"/segments/{ids['segment_id']}"))["name"] == "S"
     assert ok(person.get("/api-keys"))["total"] == 1
+    thread = ok(person.get(f"/inbox/threads/{ids['thread_id']}"))
+    assert thread["status"] == "open" and thread["unread_count"] == 1
     contacts = ok(person.get(f"/campaign-flows/{ids['campaign_id']}/contacts"))
     assert contacts["total"] == 1 and contacts["items"][0]["status"] == "pending"
 

@@ -1,0 +1,77 @@
+"""`/inbox/threads`: the workspace's conversations with leads, their messages
+(newest last; `offset` counts back from the newest), mark read, close, reopen.
+Replying is done from the account's own app for now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlmodel import Session
+
+from reach_app.api.deps import ActorDep, WindowDep
+from reach_app.api.schemas.common import MAX_ID, Page
+from reach_app.api.schemas.inbox import MessageOut, ThreadOut, ThreadStatus, message_out, thread_out
+from reach_app.db.engine import session_scope
+from reach_app.services import inbox
+from reach_app.services.actor import Actor
+from reach_app.services.inbox import ThreadView
+
+router = APIRouter(prefix="/inbox/threads", tags=["inbox"])
+ThreadId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("", response_model=Page[ThreadOut])
+def list_threads(
+    actor: ActorDep,
+    window: WindowDep,
+    status: ThreadStatus | None = None,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Part of the contact's name")
+    ] = None,
+) -> Page[ThreadOut]:
+    """Threads with the latest message first; `status` open or closed (absent = both)."""
+    with session_scope() as session:
+        rows, total = inbox.list_threads(
+            session, actor, status=status, search=search, **vars(window)
+        )
+        return Page(items=[thread_out(r) for r in rows], total=total, **vars(window))
+
+
+@router.get("/{thread_id}", response_model=ThreadOut)
+def get_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
+    with session_scope() as session:
+        return thread_out(inbox.get_thread(session, actor, thread_id))
+
+
+@router.get("/{thread_id}/messages", response_model=Page[MessageOut])
+def thread_messages(thread_id: ThreadId, actor: ActorDep, window: WindowDep) -> Page[MessageOut]:
+    """One page of the conversation, oldest to newest; offset 0 is the latest page."""
+    with session_scope() as session:
+        rows, total = inbox.thread_messages(session, actor, thread_id, **vars(window))
+        return Page(items=[message_out(m) for m in rows], total=total, **vars(window))
+
+
+def _act(
+    call: Callable[[Session, Actor, int], ThreadView], thread_id: int, actor: Actor
+) -> ThreadOut:
+    with session_scope() as session:
+        return thread_out(call(session, actor, thread_id))
+
+
+@router.post("/{thread_id}/read", response_model=ThreadOut)
+def mark_read(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
+    """Every message of the thread counts as read (unread_count 0)."""
+    return _act(inbox.mark_read, thread_id, actor)
+
+
+@router.post("/{thread_id}/close", response_model=ThreadOut)
+def close_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
+    """Closed threads leave the open list; the lead's next reply reopens them."""
+    return _act(inbox.close_thread, thread_id, actor)
+
+
+@router.post("/{thread_id}/reopen", response_model=ThreadOut)
+def reopen_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
+    return _act(inbox.reopen_thread, thread_id, actor)
