@@ -31,7 +31,9 @@ def migrate(revision: str) -> None:
 
 
 @cli.command()
-@click.option("--backend-only", is_flag=True, help="Serve API + UI backend, do not build the frontend.")
+@click.option(
+    "--backend-only", is_flag=True, help="Serve API + UI backend, do not build the frontend."
+)
 @click.option("--prod", is_flag=True, help="Run Reflex in production mode (compiled frontend).")
 def up(backend_only: bool, prod: bool) -> None:
     """Migrate, then run workers and the web app (embedded workers by default)."""
@@ -41,7 +43,7 @@ def up(backend_only: bool, prod: bool) -> None:
     upgrade("head")
     helpers: list[subprocess.Popen[bytes]] = []
     if not settings.embedded:
-        helpers = [_spawn_self("worker"), _spawn_self("scheduler")]
+        helpers = [_spawn_self("worker"), _spawn_self("scheduler"), _spawn_self("gateway")]
     mode = "embedded (SQLite/in-process workers)" if settings.embedded else "Redis workers"
     click.echo(f"Reach is starting in {mode} mode.")
     click.echo(f"Open http://localhost:{settings.frontend_port} when the build finishes.")
@@ -69,7 +71,9 @@ def worker(processes: int | None, threads: int | None) -> None:
     """Run Dramatiq worker processes on Redis (REACH_REDIS_URL must be set)."""
     settings = get_settings()
     if settings.embedded:
-        raise click.UsageError("REACH_REDIS_URL is not set: embedded mode runs workers inside `reach up`")
+        raise click.UsageError(
+            "REACH_REDIS_URL is not set: embedded mode runs workers inside `reach up`"
+        )
     args = [sys.executable, "-m", "dramatiq", "tasks.actors"]
     args += ["--processes", str(processes or settings.worker_processes)]
     args += ["--threads", str(threads or settings.worker_threads)]
@@ -111,7 +115,9 @@ def api_key() -> None:
 @api_key.command("create")
 @click.option("--email", required=True, help="The key's owner.")
 @click.option("--name", default="cli")
-@click.option("--organization-id", type=int, default=None, help="Limit the key to one organization.")
+@click.option(
+    "--organization-id", type=int, default=None, help="Limit the key to one organization."
+)
 def api_key_create(email: str, name: str, organization_id: int | None) -> None:
     """Create an API key and print it (it is shown only this once)."""
     from sqlmodel import select
@@ -125,7 +131,9 @@ def api_key_create(email: str, name: str, organization_id: int | None) -> None:
         owner = session.exec(select(User).where(User.email == normalise_email(email))).first()
         if owner is None:
             raise NotFound(f"No user with email {email}")
-        issued = create_api_key(session, user_id=owner.id, name=name, organization_id=organization_id)
+        issued = create_api_key(
+            session, user_id=owner.id, name=name, organization_id=organization_id
+        )
         click.echo(issued.plaintext)
 
 
@@ -164,6 +172,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
 
 
+def _register_optional_commands() -> None:
+    from reach_app.gateway_cli import gateway
+
+    cli.add_command(gateway)
+    _register_bench()
+
+
 def _register_bench() -> None:
     bench_module = Path(__file__).with_name("bench.py")
     if bench_module.exists():
@@ -172,7 +187,7 @@ def _register_bench() -> None:
         cli.add_command(bench)
 
 
-_register_bench()
+_register_optional_commands()
 
 if __name__ == "__main__":
     main()

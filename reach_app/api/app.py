@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "contacts",
     "events",
     "accounts",
+    "telegram_accounts",
     "library",
     "inbox",
 )

@@ -81,6 +81,7 @@ class RetryLater:
     retry_at: datetime  # aware UTC
     reason: str
     account_rest: bool = False  # True: the whole account rests until retry_at (FloodWait)
+    transient: bool = False  # True: a transport/provider error (counts toward the breaker)
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,7 +129,7 @@ def _send_group(channel: Channel | None, group: list[SendPlan]) -> list[SendResu
         return list(send_batch([plan.outbound for plan in group]))
     except Exception as exc:
         log.exception("provider batch raised on account %s", group[0].account_id)
-        retry = RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}")
+        retry = RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}", transient=True)
         return [retry for _ in group]
 
 
@@ -142,4 +142,4 @@ def _send(channel: Channel | None, plan: SendPlan) -> SendResult:
         return channel.send(plan.outbound)
     except Exception as exc:  # a provider bug must not lose the batch
         log.exception("provider %s raised on account %s", plan.provider, plan.account_id)
-        return RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}")
+        return RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}", transient=True)

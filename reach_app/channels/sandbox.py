@@ -31,8 +31,8 @@ from reach_app.channels.base import (
     SendResult,
     Sent,
 )
+from reach_app.clock import now as engine_now
 from reach_app.db.tables import SandboxCall, SandboxMessage
-from reach_app.db.types import utcnow
 
 Clock = Callable[[], datetime]
 SessionFactory = Callable[[], Session]
@@ -78,7 +78,7 @@ class SandboxChannel:
         account_id: int,
         settings: SandboxSettings,
         session_factory: SessionFactory,
-        clock: Clock = utcnow,
+        clock: Clock = engine_now,
     ) -> None:
         self.account_id = account_id
         self.settings = settings
@@ -166,7 +166,7 @@ class SandboxChannel:
             retry = now + timedelta(seconds=s.flood_wait_seconds)
             return RetryLater(retry, f"FloodWait {s.flood_wait_seconds} s", True), "flood_wait", ()
         if _unit(*key, "transient") < s.transient_failure_probability:
-            return RetryLater(now + timedelta(seconds=5), "network timeout"), "transient", ()
+            return RetryLater(now + timedelta(seconds=5), "network timeout", transient=True), "transient", ()
         handle, notes, failure = self._resolve(message.recipient)
         if failure is not None:
             return failure, "failed", notes

@@ -89,6 +89,7 @@ def _transient(exc: BaseException, now: datetime) -> Outcome:
     return RetryLater(
         retry_at=now + timedelta(seconds=TRANSIENT_RETRY_SECONDS),
         reason=f"transient error {error_name(exc)}: retry in {TRANSIENT_RETRY_SECONDS} s",
+        transient=True,
     )
 
 

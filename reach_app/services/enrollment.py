@@ -105,6 +105,7 @@ def _row(
         "created_at": now,
         "updated_at": now,
         "flow_version": 0,
+        "run_number": 0,
     }
 
 
@@ -150,6 +151,7 @@ def _reenter(
             error_message=None,
             deleted_at=None,
             updated_at=now,
+            run_number=FlowExecution.run_number + 1,  # a new run: new idempotency keys
         )
         .returning(FlowExecution.contact_id)
     )

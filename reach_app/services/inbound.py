@@ -144,10 +144,12 @@ def _consume_reply(
         {"text": text[:500]},
         at,
     )
-    if execution.awaiting == "reply" and execution.status in ("waiting", "pending"):
+    if execution.awaiting == "reply" and execution.status in ("waiting", "pending", "paused"):
         context[PENDING_REPLY] = {"text": text[:4096], "at": at.isoformat()}
         execution.context = context
-        execution.status, execution.next_execution_at = "pending", now
+        execution.next_execution_at = now  # consumed at once, or at resume when paused
+        if execution.status != "paused":
+            execution.status = "pending"
         session.add(execution)
         return True
     campaign = session.get(CampaignFlow, execution.campaign_id)

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, or_, select
 from reach_app.channels.base import Failed, InboundMessage, PollResult, ReadReceipt, Recipient
 from reach_app.channels.registry import default_channel_factory
 from reach_app.channels.telegram import PollFailed
+from reach_app.clock import use_clock
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact
 from reach_app.db.types import utcnow
@@ -38,14 +39,21 @@ OVERLAP = timedelta(minutes=5)
 def polling_account_ids() -> list[int]:
     with session_scope() as session:
         rows = session.exec(
-            select(ChannelAccount.id, ChannelAccount.provider, ChannelAccount.health,
-                   ChannelAccount.encrypted_credentials).where(
+            select(
+                ChannelAccount.id,
+                ChannelAccount.provider,
+                ChannelAccount.health,
+                ChannelAccount.encrypted_credentials,
+            )
+            .where(
                 col(ChannelAccount.provider).in_(POLLING_PROVIDERS),
                 col(ChannelAccount.deleted_at).is_(None),
-            ).order_by(col(ChannelAccount.id))
+            )
+            .order_by(col(ChannelAccount.id))
         ).all()
     return [
-        account_id for account_id, provider, health, credentials in rows
+        account_id
+        for account_id, provider, health, credentials in rows
         if account_id is not None
         and (provider != "telegram" or (credentials and health not in NOT_POLLED_HEALTH))
     ]
@@ -60,12 +68,15 @@ def poll_account(account_id: int, *, now: datetime) -> tuple[int, int]:
         account = session.get(ChannelAccount, account_id)
         if account is None:
             return 0, 0
-        channel = default_channel_factory(account_id, account.provider, dict(account.settings or {}))
+        channel = default_channel_factory(
+            account_id, account.provider, dict(account.settings or {})
+        )
         since = (account.last_checked_at or now) - OVERLAP
     if channel is None:
         return 0, 0
     try:
-        result = channel.poll(since, ())
+        with use_clock(lambda: now):  # the poll sees the same time as the caller
+            result = channel.poll(since, ())
     except PollFailed as failed:
         _poll_failed(account_id, failed.outcome, now)
         return 0, 0
@@ -90,8 +101,12 @@ def store_poll_result(
             if contact_id is None:
                 continue
             outcome = receive_inbound(
-                session, account_id=account_id, contact_id=contact_id, text=message.text,
-                received_at=message.received_at, now=now,
+                session,
+                account_id=account_id,
+                contact_id=contact_id,
+                text=message.text,
+                received_at=message.received_at,
+                now=now,
                 provider_message_id=message.provider_message_id,
             )
             stored += 0 if outcome.duplicate else 1
@@ -99,16 +114,22 @@ def store_poll_result(
             contact_id = resolve_contact(session, account, receipt.peer)
             if contact_id is not None:
                 receipts += apply_read_receipt(
-                    session, account_id=account_id, contact_id=contact_id,
-                    max_provider_message_id=receipt.max_provider_message_id, read_at=receipt.read_at,
+                    session,
+                    account_id=account_id,
+                    contact_id=contact_id,
+                    max_provider_message_id=receipt.max_provider_message_id,
+                    read_at=receipt.read_at,
                 )
     return stored, receipts
 
 
 def _poll_failed(account_id: int, outcome: object, now: datetime) -> None:
     if not isinstance(outcome, Failed) or outcome.account_problem is None:
-        log.info("response check of account %s postponed: %s", account_id,
-                 getattr(outcome, "reason", outcome))
+        log.info(
+            "response check of account %s postponed: %s",
+            account_id,
+            getattr(outcome, "reason", outcome),
+        )
         return
     from reach_app.services.engine.breaker import mark_account_problem
     from reach_app.services.engine.writes import WriteSet

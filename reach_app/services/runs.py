@@ -223,6 +223,7 @@ def _move_executions(
                     context={},
                     completed_at=None,
                     next_execution_at=now,
+                    run_number=FlowExecution.run_number + 1,
                 )
         if target is ExecutionStatus.CANCELLED:
             values.update(

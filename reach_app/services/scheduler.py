@@ -124,7 +124,9 @@ def complete_finished_campaigns(session: Session, now: datetime) -> list[int]:
     )
     candidates = session.exec(
         select(CampaignFlow).where(
-            CampaignFlow.status == "active", col(CampaignFlow.id).not_in(open_ids)
+            CampaignFlow.status == "active",
+            CampaignFlow.enabled == True,  # noqa: E712  (disable keeps the status: R-2)
+            col(CampaignFlow.id).not_in(open_ids),
         )
     ).all()
     done: list[int] = []

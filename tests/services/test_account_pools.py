@@ -94,12 +94,6 @@ def _assert_completed_on_the_others(campaign_id: int, troubled: int) -> None:
     assert troubled not in used and len(used) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: PacingGate.choose_account keeps execution.account_id as the sticky account "
-    "from the moment plan_send assigns it, before anything was delivered, and "
-    "confirm._retry keeps that account_id on RetryLater(account_rest=True); so the leads "
-    "planned on the flooded account in the first batch wait out its FloodWait and flood "
-    "again forever instead of moving to the two healthy accounts"))
 def test_a_flood_waiting_account_hands_its_leads_to_the_other_two(db: str) -> None:
     clock = FakeClock()
     campaign_id, accounts = _pool_campaign({"flood_wait_probability": 1.0, "flood_wait_seconds": 600})

@@ -7,7 +7,14 @@ from sqlmodel import func, select
 
 from reach_app.cli import main
 from reach_app.db.engine import session_scope
-from reach_app.db.tables import ApiKey, CampaignFlow, ChannelAccount, Contact, FlowExecutionLog, User
+from reach_app.db.tables import (
+    ApiKey,
+    CampaignFlow,
+    ChannelAccount,
+    Contact,
+    FlowExecutionLog,
+    User,
+)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -4,7 +4,6 @@ reason; pending work stays pending; resume after the fix completes it."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
 from reach_app.channels.base import Failed
@@ -93,17 +92,6 @@ def test_a_success_resets_the_consecutive_error_count(db: str) -> None:
     assert statuses(world.campaign_id) == {"completed": 3}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/engine/confirm.py:confirm_sends handles RetryLater with _retry() only and never calls "
-        "breaker.count_failure, so transient transport errors (sandbox transient_failure_probability -> "
-        "RetryLater('network timeout'); channels/registry maps provider exceptions to RetryLater too) are "
-        "retried forever: the account stays connected and the campaign active. R-2: >= 5 consecutive "
-        "provider/transport errors trip paused_error. Mark transport errors (e.g. RetryLater(transient=True) "
-        "vs FloodWait/slow mode) and count them in confirm."
-    ),
-)
 def test_five_consecutive_sandbox_transient_failures_trip_the_breaker(db: str) -> None:
     # The sandbox dates its retries with the wall clock, so this world runs at the real time.
     world = build_world(

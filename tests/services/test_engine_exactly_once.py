@@ -131,15 +131,6 @@ def test_a_late_confirmation_from_a_worker_that_lost_its_lease_changes_nothing(d
     assert len(_sandbox()[0]) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/engine/confirm.py:confirm_sends: a Sent result for an execution the worker no longer "
-        "leases (execution is None) still appends a 'sendMessage completed' log (writes.logs.append(details)), "
-        "so one message gets two sendMessage logs and appears twice as 'message_sent' in R-9 recent "
-        "activities. Skip the log when the message was already sent/delivered before this confirmation."
-    ),
-)
 def test_a_late_confirmation_does_not_log_the_message_as_sent_twice(db: str) -> None:
     world = build_world("engine_two_steps", leads=1)
 

@@ -3,7 +3,6 @@ read receipts, and with inbound messages handed to `receive_inbound`."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
 from reach_app.channels.registry import call_providers
@@ -230,16 +229,6 @@ def test_a_reply_after_the_lead_finished_the_flow_still_counts_as_a_response(db:
     assert execution.response_text == LONG_REPLY[:500]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "channels/registry.py:default_channel_factory builds SandboxChannel without a clock, so with a "
-        "FakeClock (run_synchronously(clock=...), process_batch(clock=...)) the sandbox stamps accepted_at, "
-        "reply_due_at, RetryLater.retry_at and polls with the wall clock: a reply is 'received' before our "
-        "message's sent_at and services/inbound.receive_inbound ignores it (and FloodWait rests end in the "
-        "past). Pass the engine's clock through call_providers/poll_account to the channel factory."
-    ),
-)
 def test_replies_are_detected_in_compressed_time_too(db: str) -> None:
     world = build_world("engine_two_steps", leads=1, simulation=INSTANT_REPLY, start=T0)
     settle(world, poll=True)
@@ -248,15 +237,6 @@ def test_replies_are_detected_in_compressed_time_too(db: str) -> None:
     assert execution_of(world.campaign_id, world.contact_ids[0]).status == "responded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/engine/confirm.py:_advance_after (since ae9736d): the _stop_after_node branch sets "
-        "status='responded' via writes.update_execution(..., status=final) without completed_at, so a lead "
-        "stopped after the node in progress (pause_on_response=false) is responded with completed_at NULL "
-        "(the old code and inbound._consume_reply set it). Add completed_at=writes.now when final is terminal."
-    ),
-)
 def test_a_lead_stopped_after_the_node_in_progress_is_closed_like_any_responded_lead(
     db: str,
 ) -> None:
@@ -269,15 +249,6 @@ def test_a_lead_stopped_after_the_node_in_progress_is_closed_like_any_responded_
     assert execution.lease_owner is None and execution.lease_expires_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "services/inbound.py:_consume_reply hands a reply to a WAIT-for-reply only when the execution is "
-        "waiting/pending; a paused execution (campaign paused) with awaiting='reply' falls through and is "
-        "marked responded, so after resume its flow never takes the replied branch. Store the reply "
-        "(_pending_reply) for paused executions too; resume sets them pending and the engine consumes it."
-    ),
-)
 def test_a_reply_to_a_wait_for_reply_during_a_pause_is_taken_up_on_resume(db: str) -> None:
     world = build_world("engine_wait_reply", leads=1)
     settle(world)

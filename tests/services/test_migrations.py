@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import reach_app.db.tables  # noqa: F401
+from alembic import command
 from reach_app.db.engine import dispose_engines, engine_for
 from tests.conftest import require_service
 from tests.support.databases import PostgresSchema, alembic_config, postgres_available

@@ -33,6 +33,7 @@ class FlowExecution(SQLModel, table=True):
     awaiting: str | None = Field(default=None, max_length=8)  # send | wait | reply
     context: dict[str, Any] = json_dict()
     flow_version: int = 0
+    run_number: int = 0  # bumped when a finished execution starts again (rerun, re-entry)
     next_execution_at: datetime | None = when()
     started_at: datetime | None = when()
     completed_at: datetime | None = when()

@@ -72,7 +72,7 @@ def mark_account_problem(
     session.add(account)
     _release_uncontacted_leads(session, account.id or 0, writes.now)
     for campaign in campaigns_using(session, account.id or 0):
-        if not _has_other_usable_account(session, campaign, account.id or 0):
+        if not has_other_usable_account(session, campaign, account.id or 0):
             trip_campaign(session, writes, campaign, f"Account {account.name}: {detail}")
 
 
@@ -102,7 +102,7 @@ def campaigns_using(session: Session, account_id: int) -> list[CampaignFlow]:
     )
 
 
-def _has_other_usable_account(session: Session, campaign: CampaignFlow, account_id: int) -> bool:
+def has_other_usable_account(session: Session, campaign: CampaignFlow, account_id: int) -> bool:
     pool = select(CampaignAccount.account_id).where(CampaignAccount.campaign_id == campaign.id)
     other = session.exec(
         select(ChannelAccount.id).where(

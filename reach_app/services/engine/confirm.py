@@ -14,11 +14,21 @@ from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Mes
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
 from reach_app.domain.hashing import stable_int
-from reach_app.services.engine.billing import debit_send
-from reach_app.services.engine.breaker import count_failure, mark_account_problem
+from reach_app.services.engine.billing import debit_send, refund_send
+from reach_app.services.engine.breaker import (
+    count_failure,
+    has_other_usable_account,
+    mark_account_problem,
+)
 from reach_app.services.engine.loader import load_batch, load_leased
 from reach_app.services.engine.planning import PlannedSend
-from reach_app.services.engine.state import SENDS_DONE, apply_step, options_of, state_of
+from reach_app.services.engine.state import (
+    SENDS_DONE,
+    apply_step,
+    options_of,
+    sends_done,
+    state_of,
+)
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.inbound import STOP_AFTER_NODE
 
@@ -40,20 +50,33 @@ def confirm_sends(
         execution = executions.get(plan.execution_id)
         match result:
             case Sent():
+                already = message.status in ("sent", "delivered")
                 details = _sent(session, writes, message, account, result, plan, batch)
                 if execution is None:
-                    writes.logs.append(details)
+                    if not already:  # a late confirmation of a message already logged: once
+                        writes.logs.append(details)
                 else:
                     event = SendSucceeded(plan.node_id)
                     _advance_after(writes, execution, batch, event, sent=True, details=details)
             case RetryLater():
                 _retry(session, writes, message, account, result)
+                refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
+                if result.transient:
+                    count_failure(session, writes, account, result.reason)
                 if execution is not None:
-                    _hold(writes, execution, status="pending", next_execution_at=result.retry_at)
+                    campaign = _campaign(session, batch, plan.campaign_id)
+                    movable = campaign is not None and has_other_usable_account(
+                        session, campaign, account.id
+                    )
+                    _defer_after_retry(writes, execution, result, movable=movable)
             case Failed():
                 _failed(session, writes, message, account, result, plan, execution, batch)
     writes.flush(session)
     return writes.webhooks
+
+
+def _campaign(session: Session, batch, campaign_id: int) -> CampaignFlow | None:  # type: ignore[no-untyped-def]
+    return batch.campaigns.get(campaign_id) or session.get(CampaignFlow, campaign_id)
 
 
 def _by_id(session: Session, table: Any, ids: list[int], *, lock: bool = False) -> dict[int, Any]:
@@ -76,7 +99,7 @@ def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[
     if account.health == "flood_wait" and (account.flood_until or writes.now) <= writes.now:
         account.health = "connected"
     session.add(account)
-    campaign = batch.campaigns.get(plan.campaign_id) or session.get(CampaignFlow, plan.campaign_id)
+    campaign = _campaign(session, batch, plan.campaign_id)
     if campaign is not None:
         debit_send(session, campaign, account.provider, plan.message_id)
     return _log(
@@ -115,6 +138,8 @@ def _advance_after(
     ):
         writes.logs.append(details)
         final = held or "responded"
+        if final == "responded" and execution.completed_at is None:
+            release["completed_at"] = writes.now
         writes.update_execution(
             execution, context=execution.context, awaiting=None, status=final, **release
         )
@@ -144,6 +169,17 @@ def _advance_after(
     writes.update_execution(execution, **release)
 
 
+def _defer_after_retry(
+    writes: WriteSet, execution: FlowExecution, result: RetryLater, *, movable: bool
+) -> None:
+    """A lead not written to yet leaves a resting account when the pool has
+    another one (which may take it now); otherwise it waits for the rest."""
+    if result.account_rest and movable and sends_done(execution) == 0:
+        _hold(writes, execution, status="pending", next_execution_at=writes.now, account_id=None)
+    else:
+        _hold(writes, execution, status="pending", next_execution_at=result.retry_at)
+
+
 def _merge_send_log(logs: list[dict[str, Any]], first: int, details: dict[str, Any]) -> None:
     for entry in logs[first:]:
         if entry["log_type"] == "sendMessage":
@@ -167,6 +203,7 @@ def _retry(session, writes, message, account, result: RetryLater) -> None:  # ty
 
 
 def _failed(session, writes, message, account, result: Failed, plan, execution, batch) -> None:  # type: ignore[no-untyped-def]
+    refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
     message.status = "failed"
     message.error = result.reason[:2000]
     session.add(message)

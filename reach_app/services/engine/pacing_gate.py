@@ -74,7 +74,11 @@ class PacingGate:
             ids.update(self.pool(campaign))
         if not ids:
             return
-        query = select(ChannelAccount).where(col(ChannelAccount.id).in_(ids)).order_by(ChannelAccount.id)
+        query = (
+            select(ChannelAccount)
+            .where(col(ChannelAccount.id).in_(ids))
+            .order_by(ChannelAccount.id)
+        )
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         for row in self.session.exec(query):

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
-from reach_app.services.engine.billing import can_pay
+from reach_app.services.engine.billing import reserve_send
 from reach_app.services.engine.breaker import trip_campaign
 from reach_app.services.engine.loader import Batch
 from reach_app.services.engine.pacing_gate import PacingGate
@@ -68,7 +68,7 @@ def plan_send(
     account = gate.choose_account(execution, campaign)
     if account is None:
         trip_campaign(session, writes, campaign, "No healthy sender account is available")
-        return _defer(writes, execution, now, status="paused")
+        return _defer(writes, execution, now)  # pending work stays pending
     assert account.id is not None
     key = idempotency_key(execution)
     message = batch.messages.get(key)
@@ -79,11 +79,12 @@ def plan_send(
         deferred = gate.deferrals.get(account.id, 0)
         gate.deferrals[account.id] = deferred + 1
         return _defer(writes, execution, allowed_at + SPREAD * deferred)
-    if not can_pay(session, campaign, account.provider):
+    reserved_before = message is not None and message.status == "sending"  # crash recovery
+    if not reserved_before and not reserve_send(session, campaign, account.provider):
         trip_campaign(
             session, writes, campaign, "Balance too low for the next send", "paused_balance"
         )
-        return _defer(writes, execution, now, status="paused")
+        return _defer(writes, execution, now)  # pending work stays pending
     gate.reserve(account, contact.id)
     if message is None:  # the usual case: a new row, inserted in bulk with the batch
         new_row = _new_row(key, execution, campaign, account.id, account.provider, send, now)
@@ -110,12 +111,26 @@ def _new_row(
     now: datetime,
 ) -> dict[str, Any]:
     return {
-        "direction": "out", "idempotency_key": key, "random_id": random_id_for(key),
-        "execution_id": execution.id, "campaign_id": campaign.id, "contact_id": execution.contact_id,
-        "account_id": account_id, "node_id": send.node_id, "variation": execution.variation,
-        "channel": provider, "text": send.text, "media_url": send.media_url, "status": "sending",
-        "provider_message_id": None, "attempts": 1, "created_at": now, "sent_at": now,
-        "delivered_at": None, "read_at": None, "error": None,
+        "direction": "out",
+        "idempotency_key": key,
+        "random_id": random_id_for(key),
+        "execution_id": execution.id,
+        "campaign_id": campaign.id,
+        "contact_id": execution.contact_id,
+        "account_id": account_id,
+        "node_id": send.node_id,
+        "variation": execution.variation,
+        "channel": provider,
+        "text": send.text,
+        "media_url": send.media_url,
+        "status": "sending",
+        "provider_message_id": None,
+        "attempts": 1,
+        "created_at": now,
+        "sent_at": now,
+        "delivered_at": None,
+        "read_at": None,
+        "error": None,
     }
 
 

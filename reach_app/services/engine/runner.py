@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from reach_app.channels.base import SendResult
+from reach_app.clock import use_clock
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
@@ -56,7 +57,8 @@ def process_batch(
     report = BatchReport()
     with session_scope() as session, session.no_autoflush:
         planned = _prepare(session, ids, owner, clock(), report)
-    results = call_providers(planned) if planned else []
+    with use_clock(clock):  # providers stamp times with the engine's clock
+        results = call_providers(planned) if planned else []
     if results:
         with session_scope() as session, session.no_autoflush:
             report.webhooks += confirm_sends(session, results, owner, clock())

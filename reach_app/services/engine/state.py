@@ -47,8 +47,9 @@ def sends_done(execution: FlowExecution) -> int:
 
 
 def idempotency_key(execution: FlowExecution) -> str:
-    """Execution + the ordinal of this send: stable across crashes and retries."""
-    return f"x{execution.id}:s{sends_done(execution)}"
+    """Execution + run + the ordinal of this send: stable across crashes and
+    retries, new when a finished execution runs again."""
+    return f"x{execution.id}:r{execution.run_number}:s{sends_done(execution)}"
 
 
 def options_of(campaign: CampaignFlow, channel: str = "telegram") -> EngineOptions:
