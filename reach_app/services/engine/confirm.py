@@ -57,7 +57,15 @@ def confirm_sends(
                         writes.logs.append(details)
                 else:
                     event = SendSucceeded(plan.node_id)
-                    _advance_after(writes, execution, batch, event, sent=True, details=details)
+                    _advance_after(
+                        writes,
+                        execution,
+                        batch,
+                        event,
+                        sent=True,
+                        details=details,
+                        not_before=account.next_send_at,
+                    )
             case RetryLater():
                 _retry(session, writes, message, account, result)
                 refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
@@ -117,9 +125,16 @@ def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[
     )
 
 
-def _advance_after(
-    writes: WriteSet, execution: FlowExecution, batch, event, *, sent: bool, details: dict[str, Any]
-) -> None:  # type: ignore[no-untyped-def]
+def _advance_after(  # type: ignore[no-untyped-def]
+    writes: WriteSet,
+    execution: FlowExecution,
+    batch,
+    event,
+    *,
+    sent: bool,
+    details: dict[str, Any],
+    not_before: datetime | None = None,
+) -> None:
     """Move past the send; the engine's sendMessage log gets the delivery details.
 
     An execution paused (or otherwise held) while its send was in flight still
@@ -163,7 +178,9 @@ def _advance_after(
     follow_up = apply_step(writes, execution, step, account_id=execution.account_id)
     _merge_send_log(writes.logs, first_log, details)
     if follow_up is not None or execution.status == "running":
-        release.update(status="pending", next_execution_at=writes.now)  # next send: next tick
+        # the next send waits for this account's cooldown instead of being claimed for nothing
+        due = max(writes.now, not_before) if not_before else writes.now
+        release.update(status="pending", next_execution_at=due)
     if held == "paused" and execution.status in ("running", "pending", "waiting"):
         release["status"] = "paused"  # timers kept: resume continues from here
     writes.update_execution(execution, **release)
