@@ -3,165 +3,21 @@ adding contacts (picked or from a segment) and removing them."""
 
 from __future__ import annotations
 
-import logging
-
 import reflex as rx
 
-from reach_app.db.types import utcnow
-from reach_app.services import runs
-from reach_app.services.campaign_scope import visible_campaign
-from reach_app.ui.components.common import EXECUTION_STATUS_COLORS, pager, status_badge
-from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
-from reach_app.ui.queries.executions import (
-    ContactChoice,
-    ExecutionItem,
-    contact_choices,
-    execution_page,
-    segment_choices,
-    segment_member_ids,
+from reach_app.ui.components.common import EXECUTION_STATUS_COLORS, status_badge
+from reach_app.ui.components.paged_list import (
+    HIDDEN_ON_PHONE,
+    data_table,
+    list_pager,
+    list_toolbar,
+    search_box,
+    text_filter,
 )
-from reach_app.ui.state import error_toast
+from reach_app.ui.pages.campaign_contacts_state import ANY, CampaignContactsState
+from reach_app.ui.queries.executions import ExecutionItem
 
-log = logging.getLogger(__name__)
-PAGE_SIZE = 25
-ANY = "any"
-
-
-class CampaignContactsState(CampaignDetailState):
-    rows: list[ExecutionItem] = []
-    total: int = 0
-    page: int = 1
-    status_filter: str = ANY
-    search: str = ""
-    selected: list[int] = []
-    picker_open: bool = False
-    picker_search: str = ""
-    choices: list[ContactChoice] = []
-    picked: list[int] = []
-    segments: list[dict[str, str]] = []
-
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @rx.event
-    def load(self):
-        return self._fetch()
-
-    def _fetch(self):
-        try:
-            with self.actor_session() as (session, actor):
-                campaign = visible_campaign(session, actor, self._cid)
-                self.rows, self.total = execution_page(
-                    session,
-                    actor,
-                    campaign,
-                    status=None if self.status_filter == ANY else self.status_filter,
-                    search=self.search or None,
-                    limit=PAGE_SIZE,
-                    offset=(self.page - 1) * PAGE_SIZE,
-                )
-        except Exception as exc:
-            log.exception("executions failed")
-            return error_toast(exc)
-        return None
-
-    @rx.event
-    def set_status_filter(self, value: str):
-        self.status_filter, self.page, self.selected = value, 1, []
-        return self._fetch()
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.page, self.selected = value.strip()[:200], 1, []
-        return self._fetch()
-
-    @rx.event
-    def next_page(self):
-        self.page = min(self.page + 1, self.pages)
-        return self._fetch()
-
-    @rx.event
-    def previous_page(self):
-        self.page = max(1, self.page - 1)
-        return self._fetch()
-
-    @rx.event
-    def toggle_selected(self, contact_id: int, checked: bool):
-        chosen = [c for c in self.selected if c != contact_id]
-        self.selected = [*chosen, contact_id] if checked else chosen
-
-    @rx.event
-    def remove_selected(self):
-        try:
-            with self.actor_session() as (session, actor):
-                removed = runs.remove_contacts(
-                    session, actor, self._cid, self.selected, now=utcnow()
-                )
-        except Exception as exc:
-            return error_toast(exc)
-        self.selected = []
-        self._fetch()
-        return rx.toast.success(f"Removed {removed} contact(s) from the campaign")
-
-    # ---- adding contacts ----------------------------------------------------
-
-    @rx.event
-    def open_picker(self):
-        self.picker_open, self.picked, self.picker_search = True, [], ""
-        return self._find_choices()
-
-    @rx.event
-    def set_picker_open(self, value: bool):
-        self.picker_open = value
-
-    @rx.event
-    def set_picker_search(self, value: str):
-        self.picker_search = value[:200]
-        return self._find_choices()
-
-    def _find_choices(self):
-        try:
-            with self.actor_session() as (session, actor):
-                self.choices = contact_choices(session, actor, self._cid, self.picker_search)
-                self.segments = segment_choices(session, actor)
-        except Exception as exc:
-            return error_toast(exc)
-        return None
-
-    @rx.event
-    def toggle_picked(self, contact_id: int, checked: bool):
-        chosen = [c for c in self.picked if c != contact_id]
-        self.picked = [*chosen, contact_id] if checked else chosen
-
-    @rx.event
-    def add_picked(self):
-        return self._enroll(list(self.picked))
-
-    @rx.event
-    def add_segment(self, segment_id: str):
-        try:
-            with self.actor_session() as (session, actor):
-                ids = segment_member_ids(session, actor, int(segment_id))
-        except Exception as exc:
-            return error_toast(exc)
-        if not ids:
-            return rx.toast.info("That segment has no members right now")
-        return self._enroll(ids)
-
-    def _enroll(self, contact_ids: list[int]):
-        try:
-            with self.actor_session() as (session, actor):
-                result = runs.enroll(session, actor, self._cid, contact_ids, now=utcnow())
-        except Exception as exc:
-            return error_toast(exc)
-        self.picker_open, self.picked = False, []
-        self._fetch()
-        self._refresh()
-        note = f", {result.already_enrolled} already in" if result.already_enrolled else ""
-        return rx.toast.success(f"Added {result.enrolled} contact(s){note}")
-
-
+__all__ = ["CampaignContactsState", "contacts_tab"]
 S = CampaignContactsState
 
 
@@ -185,12 +41,12 @@ def _row(row: ExecutionItem) -> rx.Component:
             rx.text(row.current_node, size="2"),
             rx.text(row.steps.to(str) + " step(s) done", size="1", color_scheme="gray"),
         ),
-        rx.table.cell(row.variation, display=["none", "none", "table-cell"]),
-        rx.table.cell(row.next_run, display=["none", "none", "table-cell"]),
+        rx.table.cell(row.variation, display=HIDDEN_ON_PHONE),
+        rx.table.cell(row.next_run, display=HIDDEN_ON_PHONE),
         rx.table.cell(
             rx.text(rx.cond(row.error != "", row.error, row.response), size="1", trim="both"),
             max_width="260px",
-            display=["none", "none", "table-cell"],
+            display=HIDDEN_ON_PHONE,
         ),
         data_testid="execution-row",
     )
@@ -220,14 +76,11 @@ def _picker() -> rx.Component:
                         on_change=S.add_segment,
                     ),
                 ),
-                rx.debounce_input(
-                    rx.input(
-                        placeholder="Search contacts by name or username",
-                        value=S.picker_search,
-                        on_change=S.set_picker_search,
-                        width="100%",
-                    ),
-                    debounce_timeout=300,
+                text_filter(
+                    S.picker_search,
+                    S.set_picker_search,
+                    "Search contacts by name or username",
+                    width="100%",
                 ),
                 rx.scroll_area(
                     rx.vstack(rx.foreach(S.choices, choice), spacing="2"),
@@ -258,11 +111,8 @@ def _picker() -> rx.Component:
 
 def contacts_tab() -> rx.Component:
     statuses = [ANY, *EXECUTION_STATUS_COLORS]
-    toolbar = rx.flex(
-        rx.debounce_input(
-            rx.input(placeholder="Search by name", value=S.search, on_change=S.set_search),
-            debounce_timeout=350,
-        ),
+    toolbar = list_toolbar(
+        search_box(S, "Search by name"),
         rx.select(statuses, value=S.status_filter, on_change=S.set_status_filter),
         rx.spacer(),
         rx.cond(
@@ -278,38 +128,16 @@ def contacts_tab() -> rx.Component:
                 rx.button(rx.icon("user-plus", size=14), "Add contacts", on_click=S.open_picker),
             ),
         ),
-        gap="10px",
-        wrap="wrap",
-        width="100%",
     )
-    header = rx.table.row(
-        *[
-            rx.table.column_header_cell(h, display=d)
-            for h, d in [
-                ("", None),
-                ("Contact", None),
-                ("Status", None),
-                ("Progress", None),
-                ("Variation", ["none", "none", "table-cell"]),
-                ("Next step", ["none", "none", "table-cell"]),
-                ("Reply / error", ["none", "none", "table-cell"]),
-            ]
-        ]
-    )
+    columns = [
+        "", "Contact", "Status", "Progress", ("Variation", True), ("Next step", True),
+        ("Reply / error", True),
+    ]  # fmt: skip
     return rx.vstack(
         toolbar,
-        rx.box(
-            rx.table.root(
-                rx.table.header(header),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(columns, S.rows, _row),
         rx.cond(S.total == 0, rx.text("No contacts in this campaign yet.", color_scheme="gray")),
-        pager(S.page, S.pages, S.total, S.previous_page, S.next_page),
+        list_pager(S),
         _picker(),
         on_mount=S.load,
         spacing="3",

@@ -13,6 +13,7 @@ from reach_app.ui.components.common import (
     status_badge,
 )
 from reach_app.ui.components.layout import shell
+from reach_app.ui.components.projection import projection_summary
 from reach_app.ui.pages.campaign_contacts_tab import contacts_tab
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState as S
 from reach_app.ui.pages.campaign_flow_tab import flow_tab
@@ -134,6 +135,14 @@ def _fact(label: str, value: rx.Var | str) -> rx.Component:
     )
 
 
+def _window(start: rx.Var, end: rx.Var) -> rx.Var:
+    """'start → end', with an open end or start shown as '…'."""
+    both = (start != "") | (end != "")
+    return rx.cond(
+        both, rx.cond(start != "", start, "…") + " → " + rx.cond(end != "", end, "…"), ""
+    )
+
+
 def _account(account: AccountView) -> rx.Component:
     return rx.hstack(
         rx.text(account.name, size="2"),
@@ -155,7 +164,9 @@ def overview_tab() -> rx.Component:
             _fact("Timezone", o.timezone),
             rx.cond(S.org_mode, _fact("Creator", o.creator)),
             _fact("Scheduled start", o.scheduled_start),
-            _fact("Runs between", rx.cond(o.start_at != "", o.start_at + " → " + o.end_at, "")),
+            _fact("Runs between", _window(o.start_at, o.end_at)),
+            _fact("Quiet hours", o.quiet_hours),
+            _fact("Frequency cap", o.frequency_cap),
             _fact("Reply timeout (hours)", o.response_timeout_hours),
             _fact(
                 "Stop on reply", rx.cond(o.pause_on_response, "at once", "after the current step")
@@ -177,16 +188,8 @@ def overview_tab() -> rx.Component:
             ),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
-        rx.hstack(
-            settings_dialog(),
-            rx.text(
-                "Scheduling (start time, run window, quiet hours) is not editable here yet.",
-                size="1",
-                color_scheme="gray",
-            ),
-            align="center",
-            wrap="wrap",
-        ),
+        projection_summary(S.projection),
+        settings_dialog(),
         spacing="4",
         padding_top="16px",
         width="100%",

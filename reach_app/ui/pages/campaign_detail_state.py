@@ -18,6 +18,7 @@ from reach_app.ui.campaign_actions import (
     may_manage_contacts,
     perform,
 )
+from reach_app.ui.flow_feedback import ProjectionView, projection_view
 from reach_app.ui.queries.campaign_overview import CampaignOverview, campaign_overview
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
@@ -40,6 +41,7 @@ class CampaignDetailState(AppState):
     not_found: bool = False
     loading: bool = True
     launch_problems: list[str] = []
+    projection: ProjectionView = ProjectionView()
 
     @rx.var
     def action_labels(self) -> list[list[str]]:
@@ -73,6 +75,7 @@ class CampaignDetailState(AppState):
             self.actions = available_actions(actor, enabled=view.enabled, **facts)
             self.flow_editable = may_edit_flow(actor, **facts)
             self.contacts_manageable = may_manage_contacts(actor, created_by=view.created_by)
+            self.projection = projection_view(session, actor, self._cid)
 
     @rx.event
     def run_action(self, action: str):

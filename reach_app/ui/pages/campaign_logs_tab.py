@@ -14,7 +14,15 @@ from reflex.config import get_config
 from reach_app.domain.nodes import NodeType
 from reach_app.services.logs import LogFilters, LogRow, list_logs
 from reach_app.services.web_sessions import issue_download_token
-from reach_app.ui.components.common import pager
+from reach_app.ui.components.paged_list import (
+    HIDDEN_ON_PHONE,
+    PagedList,
+    data_table,
+    list_pager,
+    list_toolbar,
+    search_box,
+    text_filter,
+)
 from reach_app.ui.downloads import LOGS_CSV_PATH
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.state import error_toast
@@ -63,18 +71,12 @@ def to_item(row: LogRow) -> LogItem:
     )
 
 
-class CampaignLogsState(CampaignDetailState):
+class CampaignLogsState(PagedList, CampaignDetailState):
+    page_size = PAGE_SIZE
     rows: list[LogItem] = []
-    total: int = 0
-    page: int = 1
     execution_filter: str = ""
     node_type_filter: str = ANY
     status_filter: str = ANY
-    search: str = ""
-
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
     def filters(self) -> LogFilters:
         execution = self.execution_filter.strip().lstrip("#")
@@ -98,17 +100,13 @@ class CampaignLogsState(CampaignDetailState):
                     self._cid,
                     self.filters(),
                     limit=PAGE_SIZE,
-                    offset=(self.page - 1) * PAGE_SIZE,
+                    offset=self.offset(),
                 )
                 self.rows = [to_item(r) for r in rows]
         except Exception as exc:
             log.exception("logs failed")
             return error_toast(exc)
         return None
-
-    def _refilter(self):
-        self.page = 1
-        return self._fetch()
 
     @rx.event
     def set_execution_filter(self, value: str):
@@ -124,21 +122,6 @@ class CampaignLogsState(CampaignDetailState):
     def set_status_filter(self, value: str):
         self.status_filter = value
         return self._refilter()
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search = value.strip()[:200]
-        return self._refilter()
-
-    @rx.event
-    def next_page(self):
-        self.page = min(self.page + 1, self.pages)
-        return self._fetch()
-
-    @rx.event
-    def previous_page(self):
-        self.page = max(1, self.page - 1)
-        return self._fetch()
 
     def export_url(self) -> str:
         """A signed, two-minute link to the CSV of the logs matching the filters."""
@@ -187,7 +170,7 @@ def _row(row: LogItem) -> rx.Component:
                 ),
             )
         ),
-        rx.table.cell(row.execution_id, display=["none", "none", "table-cell"]),
+        rx.table.cell(row.execution_id, display=HIDDEN_ON_PHONE),
         rx.table.cell(rx.text(row.summary, size="1"), max_width="360px"),
         data_testid="log-row",
     )
@@ -195,25 +178,9 @@ def _row(row: LogItem) -> rx.Component:
 
 def logs_tab() -> rx.Component:
     node_types = [ANY, *[t.value for t in NodeType]]
-    toolbar = rx.flex(
-        rx.debounce_input(
-            rx.input(
-                placeholder="Search contact or message text",
-                value=S.search,
-                on_change=S.set_search,
-                data_testid="log-search",
-            ),
-            debounce_timeout=350,
-        ),
-        rx.debounce_input(
-            rx.input(
-                placeholder="Execution #",
-                value=S.execution_filter,
-                on_change=S.set_execution_filter,
-                width="120px",
-            ),
-            debounce_timeout=350,
-        ),
+    toolbar = list_toolbar(
+        search_box(S, "Search contact or message text", data_testid="log-search"),
+        text_filter(S.execution_filter, S.set_execution_filter, "Execution #", width="120px"),
         rx.select(node_types, value=S.node_type_filter, on_change=S.set_node_type_filter),
         rx.select([ANY, *LOG_STATUSES], value=S.status_filter, on_change=S.set_status_filter),
         rx.spacer(),
@@ -224,26 +191,13 @@ def logs_tab() -> rx.Component:
             on_click=S.export_csv,
             data_testid="export-csv",
         ),
-        gap="10px",
-        wrap="wrap",
-        width="100%",
     )
-    heads = ["When (UTC)", "Contact", "Node", "Type", "Status", "Execution", "Details"]
+    columns = ["When (UTC)", "Contact", "Node", "Type", "Status", ("Execution", True), "Details"]
     return rx.vstack(
         toolbar,
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in heads])),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(columns, S.rows, _row, size="1"),
         rx.cond(S.total == 0, rx.text("No log entries match.", color_scheme="gray")),
-        pager(S.page, S.pages, S.total, S.previous_page, S.next_page),
+        list_pager(S),
         on_mount=S.load,
         spacing="3",
         padding_top="16px",

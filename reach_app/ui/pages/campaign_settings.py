@@ -1,5 +1,8 @@
 """The Overview tab's "Edit settings" dialog: name, description, sender
-account, timezone and reply settings (editable in any status, SPEC R-3)."""
+account, timezone, reply settings and the schedule — scheduled start, run
+window, quiet hours, frequency cap — with times on the campaign's clock
+(editable in any status, SPEC R-3; `services.campaigns.update_campaign`
+decides)."""
 
 from __future__ import annotations
 
@@ -8,17 +11,21 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.types import utcnow
+from reach_app.domain.zones import is_valid_zone
 from reach_app.services.accounts import list_accounts
 from reach_app.services.campaigns import get_campaign, update_campaign
 from reach_app.services.errors import ServiceError
 from reach_app.ui.campaign_actions import may_edit_metadata
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
+from reach_app.ui.schedule_fields import FieldProblem, form_values, schedule_changes
 from reach_app.ui.state import NotSignedIn, error_toast
 
 NO_ACCOUNT = "none"
 
 
 class CampaignSettingsState(CampaignDetailState):
+    _stored_settings: dict[str, Any] = {}
+    _stored_timezone: str = "UTC"
     settings_open: bool = False
     settings_error: str = ""
     values: dict[str, str] = {}
@@ -46,6 +53,9 @@ class CampaignSettingsState(CampaignDetailState):
             "timezone": c.timezone,
             "response_timeout_hours": "" if timeout is None else f"{timeout:g}",
         }
+        times = {name: getattr(c, name) for name in ("scheduled_start_at", "start_at", "end_at")}
+        self._stored_settings, self._stored_timezone = dict(c.settings or {}), c.timezone
+        self.values.update(form_values(times, self._stored_settings, c.timezone))
         self.account_choices = [
             {"id": str(a.id), "label": f"{a.name} ({a.health})"} for a in accounts
         ]
@@ -74,14 +84,21 @@ class CampaignSettingsState(CampaignDetailState):
         except ValueError:
             self.settings_error = "The reply timeout must be a number of hours"
             return None
+        timezone = str(form.get("timezone") or "").strip()
         changes: dict[str, Any] = {
             "name": str(form.get("name") or ""),
             "description": str(form.get("description") or ""),
-            "timezone": str(form.get("timezone") or "").strip(),
+            "timezone": timezone,
             "response_timeout_hours": timeout,
             "pause_on_response": self.pause_on_reply,
             "account_ids": [int(self.account_choice)] if self.account_choice.isdigit() else [],
         }
+        clock = timezone if is_valid_zone(timezone) else self._stored_timezone
+        try:
+            changes.update(schedule_changes(form, self._stored_settings, clock))
+        except FieldProblem as exc:
+            self.settings_error = str(exc)
+            return None
         try:
             with self.actor_session() as (session, actor):
                 update_campaign(session, actor, self._cid, changes, now=utcnow())
@@ -107,6 +124,37 @@ def _input(label: str, name: str, **props: Any) -> rx.Component:
     )
 
 
+def _pair(*children: rx.Component) -> rx.Component:
+    direction = rx.breakpoints(initial="column", sm="row")
+    return rx.flex(*children, gap="10px", width="100%", direction=direction)
+
+
+def _schedule_fields() -> rx.Component:
+    return rx.vstack(
+        rx.text("Schedule", size="2", weight="bold"),
+        rx.text(
+            "Times are on the campaign's clock (the time zone above); empty = none.",
+            size="1", color_scheme="gray",
+        ),
+        _input("Scheduled start", "scheduled_start_at", type="datetime-local"),
+        _pair(
+            _input("Runs from", "start_at", type="datetime-local"),
+            _input("Runs until", "end_at", type="datetime-local"),
+        ),
+        _pair(
+            _input("Quiet hours from (HH:MM)", "quiet_start", type="time"),
+            _input("Quiet hours until (HH:MM)", "quiet_end", type="time"),
+        ),
+        _input(
+            "Frequency cap (messages per contact per 24 h)", "frequency_cap",
+            type="number", min=1, max=1000,
+        ),
+        spacing="2",
+        width="100%",
+        data_testid="schedule-fields",
+    )  # fmt: skip
+
+
 def settings_dialog() -> rx.Component:
     return rx.fragment(
         rx.button(
@@ -127,6 +175,7 @@ def settings_dialog() -> rx.Component:
                             rx.text("Stop a lead at once when they reply", size="2"),
                             align="center",
                         ),
+                        _schedule_fields(),
                         rx.text("Sender account", size="1", weight="medium"),
                         rx.select.root(
                             rx.select.trigger(width="100%"),

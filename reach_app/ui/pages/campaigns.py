@@ -17,10 +17,17 @@ from reach_app.ui.components.common import (
     empty_state,
     loading_block,
     page_header,
-    pager,
     status_badge,
 )
 from reach_app.ui.components.layout import shell
+from reach_app.ui.components.paged_list import (
+    HIDDEN_ON_PHONE,
+    PagedList,
+    data_table,
+    list_pager,
+    list_toolbar,
+    search_box,
+)
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
@@ -71,18 +78,12 @@ def to_item(row: CampaignRow, actions: list[list[str]] | None = None) -> Campaig
     )
 
 
-class CampaignListState(AppState):
+class CampaignListState(PagedList, AppState):
+    page_size = PAGE_SIZE
     view_mode: str = "own"
     status_filter: str = ALL_STATUSES
-    search: str = ""
-    page: int = 1
-    total: int = 0
     rows: list[CampaignItem] = []
     loading: bool = True
-
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
     @rx.event
     def load(self):
@@ -100,7 +101,7 @@ class CampaignListState(AppState):
                     status=None if self.status_filter == ALL_STATUSES else self.status_filter,
                     search=self.search or None,
                     limit=PAGE_SIZE,
-                    offset=(self.page - 1) * PAGE_SIZE,
+                    offset=self.offset(),
                 )
                 self.total = result.total
                 self.rows = [to_item(r, row_actions(actor, r)) for r in result.rows]
@@ -116,28 +117,12 @@ class CampaignListState(AppState):
     @rx.event
     def set_view_mode(self, value: str | list[str]):
         self.view_mode = "all" if value == "all" else "own"
-        self.page = 1
-        return self._fetch()
+        return self._refilter()
 
     @rx.event
     def set_status_filter(self, value: str):
-        self.status_filter, self.page = value, 1
-        return self._fetch()
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.page = value.strip()[:200], 1
-        return self._fetch()
-
-    @rx.event
-    def next_page(self):
-        self.page = min(self.page + 1, self.pages)
-        return self._fetch()
-
-    @rx.event
-    def previous_page(self):
-        self.page = max(1, self.page - 1)
-        return self._fetch()
+        self.status_filter = value
+        return self._refilter()
 
     @rx.event
     def run_row_action(self, campaign_id: int, action: str):
@@ -154,7 +139,7 @@ class CampaignListState(AppState):
 
 def _filters() -> rx.Component:
     statuses = [ALL_STATUSES, *CAMPAIGN_STATUS_COLORS]
-    return rx.flex(
+    return list_toolbar(
         rx.cond(
             CampaignListState.may_view_all,
             rx.select.root(
@@ -167,17 +152,9 @@ def _filters() -> rx.Component:
                 on_change=CampaignListState.set_view_mode,
             ),
         ),
-        rx.debounce_input(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=14)),
-                placeholder="Search campaigns",
-                value=CampaignListState.search,
-                on_change=CampaignListState.set_search,
-                width="100%",
-                max_width="320px",
-                data_testid="campaign-search",
-            ),
-            debounce_timeout=350,
+        search_box(
+            CampaignListState, "Search campaigns", width="100%", max_width="320px",
+            data_testid="campaign-search",
         ),
         rx.select(
             statuses,
@@ -185,16 +162,12 @@ def _filters() -> rx.Component:
             on_change=CampaignListState.set_status_filter,
             data_testid="status-filter",
         ),
-        gap="10px",
-        wrap="wrap",
-        align="center",
-        width="100%",
         margin_bottom="12px",
-    )
+    )  # fmt: skip
 
 
 def _cell_hidden_on_phone(*children, **props) -> rx.Component:
-    return rx.table.cell(*children, display=["none", "none", "table-cell"], **props)
+    return rx.table.cell(*children, display=HIDDEN_ON_PHONE, **props)
 
 
 def _row_menu(item: CampaignItem) -> rx.Component:
@@ -243,32 +216,12 @@ def _row(item: CampaignItem) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    header = rx.table.header(
-        rx.table.row(
-            rx.table.column_header_cell("Name"),
-            rx.table.column_header_cell("Status"),
-            rx.cond(
-                CampaignListState.org_mode,
-                rx.table.column_header_cell("Creator", display=["none", "none", "table-cell"]),
-            ),
-            rx.table.column_header_cell("Contacts"),
-            rx.table.column_header_cell("Sent"),
-            rx.table.column_header_cell("Responded"),
-            rx.table.column_header_cell("Created (UTC)", display=["none", "none", "table-cell"]),
-            rx.table.column_header_cell(""),
-        )
-    )
-    return rx.box(
-        rx.table.root(
-            header,
-            rx.table.body(rx.foreach(CampaignListState.rows, _row)),
-            variant="surface",
-            size="2",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
+    creator = rx.table.column_header_cell("Creator", display=HIDDEN_ON_PHONE)
+    columns = [
+        "Name", "Status", rx.cond(CampaignListState.org_mode, creator), "Contacts", "Sent",
+        "Responded", ("Created (UTC)", True), "",
+    ]  # fmt: skip
+    return data_table(columns, CampaignListState.rows, _row, size="2")
 
 
 def _body() -> rx.Component:
@@ -285,13 +238,7 @@ def _body() -> rx.Component:
             ),
             rx.fragment(
                 _table(),
-                pager(
-                    CampaignListState.page,
-                    CampaignListState.pages,
-                    CampaignListState.total,
-                    CampaignListState.previous_page,
-                    CampaignListState.next_page,
-                ),
+                list_pager(CampaignListState),
             ),
         ),
     )

@@ -14,9 +14,18 @@ from reach_app.services.contact_import import import_contacts_csv
 from reach_app.services.contacts import create_contact, get_contact, list_contacts, update_contact
 from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
-from reach_app.ui.components.common import empty_state, page_header, pager
+from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.contact_forms import contact_dialog, import_panel
 from reach_app.ui.components.layout import shell
+from reach_app.ui.components.paged_list import (
+    HIDDEN_ON_PHONE,
+    PagedList,
+    data_table,
+    list_pager,
+    list_toolbar,
+    search_box,
+    text_filter,
+)
 from reach_app.ui.queries.executions import contact_name
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
@@ -35,11 +44,9 @@ class ContactItem:
     tags: str
 
 
-class ContactsState(AppState):
+class ContactsState(PagedList, AppState):
+    page_size = PAGE_SIZE
     rows: list[ContactItem] = []
-    total: int = 0
-    page: int = 1
-    search: str = ""
     tag_filter: str = ""
     dialog_open: bool = False
     editing_id: int = 0
@@ -49,10 +56,6 @@ class ContactsState(AppState):
     upload_percent: int = 0
     report: dict[str, int] = {}
     rejected_rows: list[dict[str, str]] = []
-
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
     @rx.event
     def load(self):
@@ -68,7 +71,7 @@ class ContactsState(AppState):
                     search=self.search or None,
                     tags=tags,
                     limit=PAGE_SIZE,
-                    offset=(self.page - 1) * PAGE_SIZE,
+                    offset=self.offset(),
                 )
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
@@ -89,24 +92,9 @@ class ContactsState(AppState):
         return None
 
     @rx.event
-    def set_search(self, value: str):
-        self.search, self.page = value.strip()[:200], 1
-        return self._fetch()
-
-    @rx.event
     def set_tag_filter(self, value: str):
-        self.tag_filter, self.page = value[:200], 1
-        return self._fetch()
-
-    @rx.event
-    def next_page(self):
-        self.page = min(self.page + 1, self.pages)
-        return self._fetch()
-
-    @rx.event
-    def previous_page(self):
-        self.page = max(1, self.page - 1)
-        return self._fetch()
+        self.tag_filter = value[:200]
+        return self._refilter()
 
     # ---- create / edit --------------------------------------------------------
 
@@ -192,8 +180,8 @@ S = ContactsState
 def _row(item: ContactItem) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(item.name, rx.text(item.username, size="1", color_scheme="gray")),
-        rx.table.cell(item.phone, display=["none", "none", "table-cell"]),
-        rx.table.cell(item.email, display=["none", "none", "table-cell"]),
+        rx.table.cell(item.phone, display=HIDDEN_ON_PHONE),
+        rx.table.cell(item.email, display=HIDDEN_ON_PHONE),
         rx.table.cell(item.tags),
         rx.table.cell(
             rx.button("Edit", size="1", variant="soft", on_click=S.edit_contact(item.id))
@@ -202,39 +190,13 @@ def _row(item: ContactItem) -> rx.Component:
     )
 
 
-def _table() -> rx.Component:
-    heads = [("Name", None), ("Phone", ["none", "none", "table-cell"]),
-             ("Email", ["none", "none", "table-cell"]), ("Tags", None), ("", None)]  # fmt: skip
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(h, display=d) for h, d in heads])
-            ),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            variant="surface",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
-
-
 def contacts_page() -> rx.Component:
-    toolbar = rx.flex(
-        rx.debounce_input(
-            rx.input(placeholder="Search name, username, phone, email", value=S.search,
-                     on_change=S.set_search, width="280px"),
-            debounce_timeout=350,
-        ),
-        rx.debounce_input(
-            rx.input(placeholder="Tags (comma separated)", value=S.tag_filter,
-                     on_change=S.set_tag_filter, width="200px"),
-            debounce_timeout=350,
-        ),
-        gap="10px",
-        wrap="wrap",
+    toolbar = list_toolbar(
+        search_box(S, "Search name, username, phone, email", width="280px"),
+        text_filter(S.tag_filter, S.set_tag_filter, "Tags (comma separated)", width="200px"),
         margin_bottom="12px",
-    )  # fmt: skip
+    )
+    columns = ["Name", ("Phone", True), ("Email", True), "Tags", ""]
     return shell(
         page_header(
             "Contacts",
@@ -245,7 +207,7 @@ def contacts_page() -> rx.Component:
         rx.cond(
             S.total == 0,
             empty_state("users", "No contacts", "Add contacts one by one or import a CSV file."),
-            rx.fragment(_table(), pager(S.page, S.pages, S.total, S.previous_page, S.next_page)),
+            rx.fragment(data_table(columns, S.rows, _row), list_pager(S)),
         ),
         contact_dialog(S, EDITABLE),
         on_workspace_change=S.load,

@@ -9,6 +9,7 @@ from reach_app.ui.components.common import empty_state, problem_callout, status_
 from reach_app.ui.components.flow_canvas import TYPE_TITLES, flow_canvas
 from reach_app.ui.components.layout import shell
 from reach_app.ui.components.node_editor import node_editor
+from reach_app.ui.components.projection import projection_summary
 from reach_app.ui.flow_editing import PALETTE
 from reach_app.ui.pages.flow_builder_state import MAIN
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
@@ -26,6 +27,7 @@ def _header() -> rx.Component:
                 rx.heading(S.name, size="5"),
                 status_badge(S.status),
                 rx.cond(S.dirty, rx.badge("unsaved changes", color_scheme="amber")),
+                projection_summary(S.projection, compact=True),
                 align="center",
                 wrap="wrap",
             ),

@@ -1,5 +1,6 @@
 """State of the flow builder: the flows being edited (main and A/B
-variations), the selection, R-4 problems, live message preview, save/launch.
+variations), the selection, R-4 problems, live message preview, projected
+audience and cost (R-12), save/launch.
 
 The flows live in a backend var; after every edit `_sync()` recomputes what
 the browser shows (canvas nodes and edges, problems, the selected node's
@@ -9,31 +10,28 @@ through services.runs.launch; both re-check every rule.
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
 import reflex as rx
 
 from reach_app.db.types import utcnow
-from reach_app.domain.rendering import brace_problems, render
 from reach_app.services import runs
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign, update_campaign
-from reach_app.services.contacts import get_contact, list_contacts
-from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import flow_editing as fe
+from reach_app.ui import flow_feedback as ff
+from reach_app.ui import flow_variations as fv
 from reach_app.ui import routes
 from reach_app.ui.campaign_actions import available_actions, may_edit_flow
 from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
 from reach_app.ui.node_fields import editor_values, parse_change
 from reach_app.ui.pages.campaign_detail_state import route_campaign_id
-from reach_app.ui.queries.executions import contact_name
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
-MAIN = "main"
+MAIN = fv.MAIN
 
 
 class FlowBuilderState(AppState):
@@ -63,6 +61,7 @@ class FlowBuilderState(AppState):
     preview_contact: str = ""
     preview_text: str = ""
     preview_notes: list[str] = []
+    projection: ff.ProjectionView = ff.ProjectionView()
 
     # ---- loading --------------------------------------------------------------
 
@@ -81,16 +80,8 @@ class FlowBuilderState(AppState):
                 self.read_only = not may_edit_flow(actor, **facts)
                 self.can_pause = "pause" in available_actions(actor, enabled=c.enabled, **facts)
                 self.name, self.status, self.not_found = c.name, c.status, False
-                self._flows = {MAIN: {"nodes": c.nodes or [], "edges": c.edges or []}}
-                self._variations = []
-                for v in view.variations:
-                    self._flows[v.key] = {"nodes": v.nodes or [], "edges": v.edges or []}
-                    self._variations.append(
-                        {"key": v.key, "name": v.name, "weight": v.weight, "enabled": v.enabled}
-                    )
-                if not self._flows[MAIN]["nodes"]:
-                    self._flows[MAIN] = fe.empty_flow()
-                self.preview_contacts = _preview_choices(session, actor)
+                self._flows, self._variations = fv.load(view)
+                self.preview_contacts = ff.preview_choices(session, actor)
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
         except NotFound:
@@ -113,10 +104,7 @@ class FlowBuilderState(AppState):
         return self._sync()
 
     def variations_payload(self) -> list[dict[str, Any]]:
-        return [
-            {**v, "nodes": self._flows[v["key"]]["nodes"], "edges": self._flows[v["key"]]["edges"]}
-            for v in self._variations
-        ]
+        return fv.payload(self._flows, self._variations)
 
     def _sync(self):
         self.tabs = [MAIN, *[v["key"] for v in self._variations]]
@@ -126,22 +114,14 @@ class FlowBuilderState(AppState):
                 found = validate_flow(
                     session, actor, main["nodes"], main["edges"], self.variations_payload()
                 )
+                edited = fv.enabled_flows(self._flows, self._variations)
+                self.projection = ff.projection_view(session, actor, self._cid, edited)
         except Exception as exc:
             return error_toast(exc)
-        self.problems = [
-            {k: str(p.get(k) or "") for k in ("message", "node_id", "variation")} for p in found
-        ]
-        self.problem_lines = [
-            (f"[{p['variation']}] " if p["variation"] else "")
-            + (f"{p['node_id']}: " if p["node_id"] else "")
-            + p["message"]
-            for p in self.problems
-        ]
+        self.problems = ff.problem_rows(found)
+        self.problem_lines = [ff.problem_line(p) for p in self.problems]
         key = None if self.active == MAIN else self.active
-        on_nodes: dict[str, list[str]] = {}
-        for p in found:
-            if p.get("variation") == key and p.get("node_id"):
-                on_nodes.setdefault(str(p["node_id"]), []).append(str(p["message"]))
+        on_nodes = ff.problems_by_node(found, key)
         flow = self.flow()
         self.canvas_nodes = to_canvas_nodes(flow["nodes"], on_nodes, self.selected_id)
         self.canvas_edges = to_canvas_edges(flow["edges"])
@@ -157,16 +137,12 @@ class FlowBuilderState(AppState):
         self.preview_text, self.preview_notes = "", []
         if not node or node.get("type") != "SEND_MESSAGE" or not self.preview_contact:
             return
-        text = str((node.get("data") or {}).get("text") or "")
-        try:
-            with self.actor_session() as (session, actor):
-                view = get_contact(session, actor, int(self.preview_contact))
-                snapshot = snapshot_of(view.contact, view.tags)
-        except (ServiceError, ValueError):
+        with self.actor_session() as (session, actor):
+            shown = ff.render_preview(session, actor, node, self.preview_contact)
+        if shown is None:
             self.preview_contact = ""
             return
-        self.preview_text = render(text, snapshot, node_id=str(node.get("id")))
-        self.preview_notes = [*brace_problems(text), f"{len(self.preview_text)} characters"]
+        self.preview_text, self.preview_notes = shown
 
     # ---- canvas events --------------------------------------------------------
 
@@ -189,13 +165,8 @@ class FlowBuilderState(AppState):
     def connect_nodes(self, connection: dict[str, str]):
         if not self._editable():
             return None
-        flow = fe.connect(
-            self.flow(),
-            str(connection.get("source", "")),
-            str(connection.get("target", "")),
-            str(connection.get("handle") or ""),
-        )
-        return self._set_flow(flow)
+        ends = [str(connection.get(k) or "") for k in ("source", "target", "handle")]
+        return self._set_flow(fe.connect(self.flow(), *ends))
 
     @rx.event
     def delete_nodes(self, node_ids: list[str]):
@@ -220,11 +191,8 @@ class FlowBuilderState(AppState):
         if not self._editable():
             return None
         x, y = float(moved.get("x", 0)), float(moved.get("y", 0))
-        self._flows = {
-            **self._flows,
-            self.active: fe.move_node(self.flow(), str(moved["id"]), x, y),
-        }
-        self.dirty = True
+        moved_flow = fe.move_node(self.flow(), str(moved["id"]), x, y)
+        self._flows, self.dirty = {**self._flows, self.active: moved_flow}, True
         return None
 
     @rx.event
@@ -262,23 +230,15 @@ class FlowBuilderState(AppState):
     def add_variation(self):
         if not self._editable():
             return None
-        taken = {v["key"] for v in self._variations}
-        key = next(k for k in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if k not in taken)
-        self._variations = [
-            *self._variations,
-            {"key": key, "name": f"Variation {key}", "weight": 1.0, "enabled": True},
-        ]
-        self._flows = {**self._flows, key: copy.deepcopy(self._flows[MAIN])}
-        self.active, self.selected_id = key, ""
-        self.dirty = True
+        self._flows, self._variations, key = fv.add(self._flows, self._variations)
+        self.active, self.selected_id, self.dirty = key, "", True
         return self._sync()
 
     @rx.event
     def remove_variation(self):
         if not self._editable() or self.active == MAIN:
             return None
-        self._variations = [v for v in self._variations if v["key"] != self.active]
-        self._flows = {k: f for k, f in self._flows.items() if k != self.active}
+        self._flows, self._variations = fv.remove(self._flows, self._variations, self.active)
         self.active, self.dirty = MAIN, True
         return self._sync()
 
@@ -288,21 +248,15 @@ class FlowBuilderState(AppState):
             weight = float(value)
         except ValueError:
             return rx.toast.error("The weight must be a number")
-        self._variations = [
-            {**v, "weight": weight} if v["key"] == self.active else v for v in self._variations
-        ]
-        self.dirty = True
+        self._variations, self.dirty = fv.weigh(self._variations, self.active, weight), True
         return self._sync()
 
     # ---- saving -----------------------------------------------------------------
 
     def _save(self) -> None:
         main = self._flows[MAIN]
-        changes = {
-            "nodes": main["nodes"],
-            "edges": main["edges"],
-            "variations": self.variations_payload(),
-        }
+        changes = {"nodes": main["nodes"], "edges": main["edges"]}
+        changes["variations"] = self.variations_payload()
         with self.actor_session() as (session, actor):
             update_campaign(session, actor, self._cid, changes, now=utcnow())
         self.dirty = False
@@ -314,9 +268,7 @@ class FlowBuilderState(AppState):
         except (ServiceError, NotSignedIn) as exc:
             return error_toast(exc)
         if self.problems:
-            return rx.toast.warning(
-                f"Saved. {len(self.problems)} problem(s) must be fixed before launch."
-            )
+            return rx.toast.warning(f"Saved. {len(self.problems)} problem(s) block launch.")
         return rx.toast.success("Flow saved")
 
     @rx.event
@@ -331,10 +283,8 @@ class FlowBuilderState(AppState):
             return rx.toast.error(exc.message)
         except (ServiceError, NotSignedIn) as exc:
             return error_toast(exc)
-        return [
-            rx.toast.success("Campaign launched"),
-            rx.redirect(routes.campaign_detail(self._cid)),
-        ]
+        launched = rx.toast.success("Campaign launched")
+        return [launched, rx.redirect(routes.campaign_detail(self._cid))]
 
     @rx.event
     def pause_to_edit(self):
@@ -345,8 +295,3 @@ class FlowBuilderState(AppState):
             return error_toast(exc)
         failed = self.open_campaign(self._cid)
         return failed or rx.toast.info("Campaign paused; the flow is editable")
-
-
-def _preview_choices(session: Any, actor: Any) -> list[dict[str, str]]:
-    views, _ = list_contacts(session, actor, limit=50)
-    return [{"id": str(v.contact.id), "name": contact_name(v.contact)} for v in views]

@@ -37,6 +37,8 @@ class CampaignOverview:
     scheduled_start: str = ""
     start_at: str = ""
     end_at: str = ""
+    quiet_hours: str = ""
+    frequency_cap: str = ""
     response_timeout_hours: str = ""
     pause_on_response: bool = True
     error_message: str = ""
@@ -97,9 +99,23 @@ def campaign_overview(session: Session, actor: Actor, campaign_id: int) -> Campa
         scheduled_start=local_time(campaign.scheduled_start_at, zone),
         start_at=local_time(campaign.start_at, zone),
         end_at=local_time(campaign.end_at, zone),
+        quiet_hours=_quiet_hours(campaign.settings or {}, zone),
+        frequency_cap=_frequency_cap(campaign.settings or {}),
         response_timeout_hours="" if timeout is None else f"{timeout:g}",
         pause_on_response=campaign.pause_on_response,
         error_message=campaign.error_message or "",
         node_count=len(campaign.nodes or []),
         accounts=campaign_accounts(session, campaign),
     )
+
+
+def _quiet_hours(settings: dict, timezone: str) -> str:
+    quiet = settings.get("quiet_hours")
+    if not isinstance(quiet, dict) or not quiet.get("start") or not quiet.get("end"):
+        return ""
+    return f"{quiet['start']}–{quiet['end']} (the lead's zone when known, else {timezone})"
+
+
+def _frequency_cap(settings: dict) -> str:
+    cap = settings.get("frequency_cap")
+    return f"{cap} per contact per 24 h" if isinstance(cap, int) and cap > 0 else ""
