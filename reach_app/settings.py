@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     response_check_seconds: int = Field(default=60, ge=1)
     ab_optimise_seconds: int = Field(default=300, ge=10)
     stats_refresh_seconds: float = Field(default=2.0, gt=0)
-    worker_processes: int = Field(default=2, ge=1)
-    worker_threads: int = Field(default=4, ge=1)
+    worker_processes: int = Field(default=2, ge=1)  # one per core: measured best on 2 cores
+    worker_threads: int = Field(default=1, ge=1)  # threads contend on account locks + GIL
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
     telegram_gateway_shards: int = Field(
