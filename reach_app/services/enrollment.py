@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import BigInteger, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from reach_app.db.tables import CampaignFlow, CampaignVariation, Contact, FlowExecution
+from reach_app.db.types import JSONType, UTCDateTime
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.domain.lifecycle import TERMINAL_EXECUTION_STATUSES
 from reach_app.services.contact_scope import contacts_of_campaign
@@ -58,8 +59,11 @@ def enroll_contacts(
     candidates = [c for c in wanted if c in valid]
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start : start + CHUNK]
-        rows = [_row(campaign.id, c, status, variations, now) for c in chunk]
-        inserted |= _insert_ignoring_duplicates(session, rows)
+        if variations:  # the variation is a per-contact hash computed here
+            rows = [_row(campaign.id, c, status, variations, now) for c in chunk]
+            inserted |= _insert_ignoring_duplicates(session, rows)
+        else:  # the database copies the ids itself: no rows shipped from Python
+            inserted |= _insert_from_contacts(session, campaign.id, chunk, status, now)
     reentered = _reenter(session, campaign, [c for c in candidates if c not in inserted], now)
     for contact_id in candidates:
         if contact_id in inserted or contact_id in reentered:
@@ -94,7 +98,9 @@ def _variations(session: Session, campaign_id: int) -> list[Variation]:
 def _row(
     campaign_id: int, contact_id: int, status: str, variations: list[Variation], now: datetime
 ) -> dict[str, object]:
-    variation = assign_variation(contact_id, variations, salt=str(campaign_id)) if variations else None
+    variation = (
+        assign_variation(contact_id, variations, salt=str(campaign_id)) if variations else None
+    )
     return {
         "campaign_id": campaign_id,
         "contact_id": contact_id,
@@ -120,6 +126,34 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
         .returning(FlowExecution.contact_id)
     )
     return {row[0] for row in session.execute(statement, rows)}
+
+
+def _insert_from_contacts(
+    session: Session, campaign_id: int, contact_ids: list[int], status: str, now: datetime
+) -> set[int]:
+    """INSERT … SELECT from contacts (ids already checked to be in scope)."""
+    columns = ["campaign_id", "contact_id", "status", "context", "next_execution_at"]
+    columns += ["created_at", "updated_at", "flow_version", "run_number"]
+    source = select(
+        literal(campaign_id, BigInteger),
+        Contact.id,
+        literal(status),
+        literal({}, JSONType),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+        literal(0),
+        literal(0),
+    ).where(col(Contact.id).in_(contact_ids))
+    dialect = session.get_bind().dialect.name
+    factory = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        factory(FlowExecution)
+        .from_select(columns, source)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
+        .returning(FlowExecution.contact_id)
+    )
+    return {row[0] for row in session.execute(statement)}
 
 
 def _reenter(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.support import Api, campaign, contact, flow_json, ok, ready_campaign, sandbox_account
 from tests.support.engine import run_until_idle
 
@@ -46,10 +44,6 @@ def test_launch_without_account_or_contacts_is_409(api: Api) -> None:
     assert ana.post(f"/campaign-flows/{no_contacts['id']}/launch").status_code == 409
 
 
-@pytest.mark.xfail(
-    reason="needs services.runs: raise Invalid with the problems before the transition",
-    strict=False,
-)
 def test_launching_an_invalid_flow_answers_422_with_every_problem(api: Api) -> None:
     ana = api.person("ana")
     broken = flow_json()
