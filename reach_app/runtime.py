@@ -121,9 +121,8 @@ def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime
 
     settings = get_settings()
     loop = _loop_with_actors()
-    worker = Worker(
-        broker, worker_threads=worker_threads or settings.worker_threads, worker_timeout=100
-    )
+    threads = worker_threads or max(2, settings.worker_threads)  # a webhook must not stall sends
+    worker = Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     thread = threading.Thread(target=loop.run_forever, name="reach-scheduler", daemon=True)
     thread.start()
