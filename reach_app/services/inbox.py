@@ -37,6 +37,7 @@ class ThreadView:
     account_name: str
     account_provider: str
     campaign_name: str | None
+    campaign_timezone: str | None
 
     @property
     def contact_name(self) -> str:
@@ -72,6 +73,7 @@ def _query(actor: Actor) -> Any:
             col(ChannelAccount.name).label("account_name"),
             col(ChannelAccount.provider).label("account_provider"),
             col(CampaignFlow.name).label("campaign_name"),
+            col(CampaignFlow.timezone).label("campaign_timezone"),
         )
         .join(Contact, col(Contact.id) == InboxThread.contact_id)
         .join(ChannelAccount, col(ChannelAccount.id) == InboxThread.account_id, isouter=True)
@@ -81,9 +83,9 @@ def _query(actor: Actor) -> Any:
 
 
 def _view(row: Any) -> ThreadView:
-    thread, contact, account_name, provider, campaign_name = row
+    thread, contact, account_name, provider, campaign_name, timezone = row
     account = account_name or "(removed account)"
-    return ThreadView(thread, contact, account, provider or "", campaign_name)
+    return ThreadView(thread, contact, account, provider or "", campaign_name, timezone)
 
 
 def _check_window(limit: int, offset: int) -> None:

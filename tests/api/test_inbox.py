@@ -27,7 +27,7 @@ def test_a_reply_opens_a_thread_with_both_sides_of_the_conversation(api: Api) ->
     assert page["total"] == 1
     (thread,) = page["items"]
     assert thread["contact"]["id"] == lead and thread["unread_count"] == 1
-    assert thread["campaign"] == {"id": cid, "name": "Welcome"}
+    assert thread["campaign"] == {"id": cid, "name": "Welcome", "timezone": "UTC"}
     assert thread["preview"] == "Yes, <script>tell me more</script>"
     assert thread["status"] == "open" and thread["account"]["provider"] == "sandbox"
     messages = ok(ana.get(f"/inbox/threads/{thread['id']}/messages"))

@@ -10,7 +10,9 @@ Screenshots go to test-output/. Without Chromium the tests fail in CI
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +25,17 @@ import pytest
 # states first registered inside its own fork when it stops, which would leave
 # the next module's harness without them.
 import reach_app.reach_app  # noqa: F401
+import reach_app.ui.pages
 from reach_app.db.engine import dispose_engines
 from reach_app.settings import reset_settings_cache
 from tests.conftest import IN_CI
 from tests.support.databases import PROJECT_ROOT, migrate
+
+# Some pages import a part of their state while the page is built (the
+# Accounts page's Telegram wizard): import every page module now, for the
+# same reason as above.
+for _page in pkgutil.iter_modules(reach_app.ui.pages.__path__, "reach_app.ui.pages."):
+    importlib.import_module(_page.name)
 
 CHROMIUM = os.environ.get("REACH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -172,10 +172,24 @@ def test_launching_on_a_sandbox_account_updates_statistics_without_a_reload(page
     """The Statistics tab is open before the launch; its 30 s auto-refresh shows the sends."""
     sign_in(page, OWNER, PASSWORD)
     page.goto(f"/campaigns/{ids()['live']}")
+    assert page.get_by_test_id("projected-audience").inner_text() == "5 contacts"
+    assert page.get_by_test_id("projected-cost").inner_text() == "not billed"
+    page.get_by_test_id("edit-settings").click()
+    page.get_by_test_id("schedule-fields").wait_for()
+    page.wait_for_timeout(300)  # the dialog's fade-in
+    screenshot(page, "campaign-settings")
+    page.keyboard.press("Escape")
     page.get_by_test_id("tab-statistics").click()
     sent = page.get_by_test_id("stat-messages_sent")
     sent.wait_for()
     assert sent.inner_text() == "0"
+    ago = page.get_by_test_id("updated-ago")
+    seconds = int(ago.inner_text().removesuffix(" s ago"))  # real seconds, counting on
+    page.wait_for_function(
+        "(n) => parseInt(document.querySelector('[data-testid=updated-ago]').innerText) > n",
+        arg=seconds,
+        timeout=5_000,
+    )
     page.evaluate("window.__still_the_same_page = true")
     page.get_by_test_id("action-launch").click()
     page.get_by_text("Campaign launched").wait_for()

@@ -52,7 +52,7 @@ def test_every_section_page_renders(page):
     for path, text, name in [
         ("/templates", "Save draft", "templates"),
         ("/segments", "No segments", "segments"),
-        ("/inbox", "The inbox is not built yet", "inbox"),
+        ("/inbox", "No conversations here", "inbox-empty"),
     ]:
         page.goto(path)
         page.get_by_text(text).first.wait_for()

@@ -30,6 +30,7 @@ class ThreadCampaign(BaseModel):
 
     id: int
     name: str
+    timezone: str
 
 
 class ThreadOut(BaseModel):
@@ -64,7 +65,9 @@ def thread_out(view: ThreadView) -> ThreadOut:
     thread, contact = view.thread, view.contact
     campaign = None
     if thread.campaign_id is not None and view.campaign_name is not None:
-        campaign = ThreadCampaign(id=thread.campaign_id, name=view.campaign_name)
+        campaign = ThreadCampaign(
+            id=thread.campaign_id, name=view.campaign_name, timezone=view.campaign_timezone or "UTC"
+        )
     return ThreadOut(
         id=thread.id or 0,
         status="closed" if thread.status == "closed" else "open",

@@ -41,10 +41,12 @@ def projection_summary(p: Any, *, compact: bool = False) -> rx.Component:
         wrap="wrap",
     )
     if compact:
+        cost_text = rx.cond(p.billed & (p.channel != ""), "cost " + p.cost.to(str), cost.to(str))
         return rx.tooltip(
             rx.badge(
-                rx.icon("users", size=12), p.audience.to(str), " · ", rx.icon("send", size=12),
-                p.sends_per_contact.to(str), " · ", cost,
+                rx.icon("users", size=12),
+                p.audience.to(str) + " contacts · up to " + p.sends_per_contact.to(str)
+                + " send(s) each · " + cost_text,
                 variant="soft", color_scheme="gray", size="2", data_testid="projection-badge",
             ),
             content="Audience " + p.audience.to(str) + " (" + p.to_run.to(str)

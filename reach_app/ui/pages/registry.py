@@ -12,7 +12,7 @@ from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
 from reach_app.ui.pages.contacts import ContactsState, contacts_page
 from reach_app.ui.pages.flow_builder import flow_builder_page
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState
-from reach_app.ui.pages.inbox import inbox_page
+from reach_app.ui.pages.inbox import InboxState, inbox_page
 from reach_app.ui.pages.new_campaign import NewCampaignState, new_campaign_page
 from reach_app.ui.pages.organization import OrganizationState, organization_page
 from reach_app.ui.pages.segments import SegmentsState, segments_page
@@ -69,7 +69,7 @@ def register_pages(app: rx.App) -> None:
         (accounts_page, routes.ACCOUNTS, "Accounts", AccountsState.load),
         (templates_page, routes.TEMPLATES, "Templates", TemplatesState.load),
         (segments_page, routes.SEGMENTS, "Segments", SegmentsState.load),
-        (inbox_page, routes.INBOX, "Inbox", None),
+        (inbox_page, routes.INBOX, "Inbox", InboxState.load),
         (organization_page, routes.ORGANIZATION, "Organization", OrganizationState.load),
     ]
     for page, route, title, load in simple_pages:
