@@ -165,4 +165,4 @@ def _csv_record(row: LogRow) -> list[Any]:
         log.node_id, log.node_type, log.log_type, log.status, row.message_text, log.error_message,
         json.dumps(log.output_data or {}, ensure_ascii=False, default=str),
     ]  # fmt: skip
-    return cells
+    return [neutralise_formula(cell) for cell in cells]
