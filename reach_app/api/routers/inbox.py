@@ -28,7 +28,8 @@ def list_threads(
     window: WindowDep,
     status: ThreadStatus | None = None,
     search: Annotated[
-        str | None, Query(max_length=200, description="Part of the contact's name")
+        str | None,
+        Query(max_length=200, description="Part of the contact's name, username, phone or email"),
     ] = None,
 ) -> Page[ThreadOut]:
     """Threads with the latest message first; `status` open or closed (absent = both)."""

@@ -15,6 +15,7 @@ from reach_app.ui.pages.inbox_state import InboxState, MessageItem, ThreadItem
 __all__ = ["InboxState", "inbox_page"]
 S = InboxState
 AUTO_REFRESH_MS = 30_000
+REPLY_NOTE = "Replies are sent from the account's own app for now."
 
 
 def _unread_badge(count: rx.Var, **props) -> rx.Component:
@@ -151,7 +152,7 @@ def _conversation() -> rx.Component:
         ),
         rx.vstack(rx.foreach(S.conversation, _bubble), spacing="2", width="100%"),
         rx.callout(
-            "Replies are sent from the account's own app for now.",
+            REPLY_NOTE,
             icon="info",
             size="1",
             color_scheme="gray",
@@ -171,10 +172,7 @@ def _pane() -> rx.Component:
             _conversation(),
             rx.center(
                 rx.text(
-                    "Choose a conversation to read it. "
-                    "Replies are sent from the account's own app for now.",
-                    color_scheme="gray",
-                    size="2",
+                    "Choose a conversation to read it. ", REPLY_NOTE, color_scheme="gray", size="2"
                 ),
                 padding="48px",
             ),
