@@ -115,15 +115,12 @@ class EmbeddedRuntime:
 
 def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime:
     """In-process worker on the StubBroker plus a scheduler thread."""
-    from dramatiq import Worker
-
-    from tasks.broker import broker
+    from tasks.embedded_worker import start_worker
 
     settings = get_settings()
     loop = _loop_with_actors()
     threads = worker_threads or max(2, settings.worker_threads)  # a webhook must not stall sends
-    worker = Worker(broker, worker_threads=threads, worker_timeout=100)
-    worker.start()
+    worker = start_worker(threads)
     thread = threading.Thread(target=loop.run_forever, name="reach-scheduler", daemon=True)
     thread.start()
     return EmbeddedRuntime(worker, loop, thread)
