@@ -21,6 +21,7 @@ from reach_app.db.tables.executions import (
     FlowExecutionLog,
     InboxThread,
     Message,
+    WebhookDelivery,
 )
 from reach_app.db.tables.identity import ApiKey, Membership, Organization, User
 from reach_app.db.tables.sandbox import SandboxCall, SandboxMessage
@@ -51,4 +52,5 @@ __all__ = [
     "Template",
     "TemplateVersion",
     "User",
+    "WebhookDelivery",
 ]

@@ -37,6 +37,7 @@ class ChannelAccount(SQLModel, table=True):
     daily_limit: int | None = None
     next_send_at: datetime | None = when()  # end of the cooldown drawn after the last send
     flood_until: datetime | None = when()
+    claimed_until: datetime | None = when()  # a lead was claimed for its next free slot
     spam_limited_until: datetime | None = when()
     consecutive_failures: int = 0
     encrypted_credentials: str | None = None

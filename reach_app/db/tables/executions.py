@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from reach_app.db.types import JSONType
 from reach_app.db.tables._columns import big_int, created, fk, json_dict, pk, when
+
+
+def _due_index(name: str, columns: list[str], condition: str) -> Index:
+    where = text(f"status IN ('pending', 'waiting') AND {condition}")
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 class FlowExecution(SQLModel, table=True):
@@ -18,9 +24,25 @@ class FlowExecution(SQLModel, table=True):
     __tablename__ = "flow_executions"
     __table_args__ = (
         UniqueConstraint("campaign_id", "contact_id", name="uq_execution_campaign_contact"),
-        Index("ix_executions_due", "status", "next_execution_at"),
+        # Due work, sized by what is due, never by the backlog (partial indexes):
+        # free executions (no sender needed next) are claimed by time ...
+        _due_index("ix_executions_due_free", ["next_execution_at"], "NOT needs_sender"),
+        # ... those about to send are claimed per account, as the account frees up
+        _due_index(
+            "ix_executions_due_account", ["account_id", "next_execution_at"], "needs_sender"
+        ),
+        _due_index(
+            "ix_executions_due_pool",
+            ["campaign_id", "next_execution_at"],
+            "needs_sender AND account_id IS NULL",
+        ),
         Index("ix_executions_campaign_status", "campaign_id", "status"),
-        Index("ix_executions_lease", "lease_expires_at"),
+        Index(
+            "ix_executions_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status = 'running'"),
+        ),
     )
 
     id: int | None = pk()
@@ -40,7 +62,9 @@ class FlowExecution(SQLModel, table=True):
     response_detected_at: datetime | None = when()
     response_text: str | None = Field(default=None, max_length=500)
     error_message: str | None = None
-    lease_owner: str | None = Field(default=None, max_length=64)
+    # true when the next step will send at once: claimed per sender account
+    needs_sender: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    lease_owner: str | None = Field(default=None, max_length=64)  # one token per claim
     lease_expires_at: datetime | None = when()
     created_at: datetime = created()
     updated_at: datetime = created()
@@ -154,3 +178,30 @@ class CampaignStats(SQLModel, table=True):
     by_variation: dict[str, Any] = json_dict()
     by_node: dict[str, Any] = json_dict()
     refreshed_at: datetime | None = when()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The outbox of WEBHOOK nodes: written in the step's transaction, delivered
+    after commit with its idempotency key, retried with backoff (at least once)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: int | None = pk()
+    execution_id: int | None = fk("flow_executions.id", nullable=True, index=False)
+    campaign_id: int = fk("campaign_flows.id", index=False)
+    contact_id: int | None = big_int()
+    node_id: str | None = Field(default=None, max_length=64)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    url: str
+    method: str = Field(default="POST", max_length=8)
+    headers: dict[str, Any] = json_dict()
+    body: Any = Field(default=None, sa_type=JSONType, nullable=True)
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = when()
+    response_status: int | None = None
+    response_body: str | None = None
+    last_error: str | None = None
+    created_at: datetime = created()
+    delivered_at: datetime | None = when()
