@@ -46,6 +46,7 @@ class CampaignFlow(SQLModel, table=True):
     updated_at: datetime = created()
     deleted_at: datetime | None = when()
     completed_at: datetime | None = when()
+    stats_dirty_at: datetime | None = when()  # an event arrived after the last statistics refresh
     error_message: str | None = None
 
 

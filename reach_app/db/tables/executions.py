@@ -26,16 +26,16 @@ class FlowExecution(SQLModel, table=True):
         UniqueConstraint("campaign_id", "contact_id", name="uq_execution_campaign_contact"),
         # Due work, sized by what is due, never by the backlog (partial indexes):
         # free executions (no sender needed next) are claimed by time ...
-        _due_index("ix_executions_due_free", ["next_execution_at"], "NOT needs_sender"),
+        _due_index(
+            "ix_executions_due_free", ["campaign_id", "next_execution_at"], "NOT needs_sender"
+        ),
         # ... those about to send are claimed per account, as the account frees up
         _due_index(
-            "ix_executions_due_account", ["account_id", "next_execution_at"], "needs_sender"
+            "ix_executions_due_account",
+            ["account_id", "campaign_id", "next_execution_at"],
+            "needs_sender",
         ),
-        _due_index(
-            "ix_executions_due_pool",
-            ["campaign_id", "next_execution_at"],
-            "needs_sender AND account_id IS NULL",
-        ),
+        _due_index("ix_executions_due_send", ["campaign_id", "next_execution_at"], "needs_sender"),
         Index("ix_executions_campaign_status", "campaign_id", "status"),
         Index(
             "ix_executions_lease",
