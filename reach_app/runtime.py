@@ -126,8 +126,8 @@ def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime
     return EmbeddedRuntime(worker, loop, thread)
 
 
-def _collector(into: list[list[int]]) -> Callable[[list[int], str], None]:
-    return lambda ids, _owner: into.append(ids)
+def _collector(into: list[tuple[list[int], str]]) -> Callable[[list[int], str], None]:
+    return lambda ids, token: into.append((ids, token))
 
 
 def run_synchronously(
@@ -150,10 +150,10 @@ def run_synchronously(
     idle = 0
     for number in range(1, max_ticks + 1):
         owner = f"sync-{os.getpid()}-{number}"
-        claimed: list[list[int]] = []
+        claimed: list[tuple[list[int], str]] = []
         report = tick(clock(), owner, settings, _collector(claimed))  # type: ignore[arg-type]
-        for ids in claimed:
-            process_batch(ids, owner, call_providers=call_providers, clock=clock)  # type: ignore[arg-type]
+        for ids, token in claimed:
+            process_batch(ids, token, call_providers=call_providers, clock=clock)  # type: ignore[arg-type]
         if poll:
             for account_id in polling_account_ids():
                 poll_account(account_id, now=clock())  # type: ignore[arg-type]

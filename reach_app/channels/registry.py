@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater, SendResult, Sent
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from reach_app.channels.telegram_host import TelegramHost
 
 log = logging.getLogger(__name__)
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError)
 TRANSIENT_RETRY = timedelta(seconds=15)
 
 
@@ -100,6 +103,15 @@ def install_telegram_host(host: TelegramHost | None) -> TelegramHost | None:
     return previous
 
 
+RESEND_UNSAFE_PROVIDERS = frozenset({"email"})  # no server-side duplicate protection
+
+
+def resend_is_safe(provider: str) -> bool:
+    """Whether a send whose outcome is unknown may be repeated with the same id: Telegram
+    (and the sandbox) drop a repeated random_id per account; SMTP delivers it again."""
+    return provider not in RESEND_UNSAFE_PROVIDERS
+
+
 def call_providers(
     plans: Sequence[SendPlan], factory: ChannelFactory = default_channel_factory
 ) -> list[tuple[SendPlan, SendResult]]:
@@ -121,16 +133,17 @@ def call_providers(
 
 
 def _send_group(channel: Channel | None, group: list[SendPlan]) -> list[SendResult]:
-    """One account's sends in reservation order; a batch-capable channel gets them at once."""
+    """One account's sends in reservation order; a batch-capable channel gets them at once.
+    Outcomes are per message: when the batch call raises, each message is sent on its own
+    (same idempotency key and random_id, so what the batch delivered is recognised)."""
     send_batch = getattr(channel, "send_batch", None)
     if send_batch is None or len(group) == 1:
         return [_send(channel, plan) for plan in group]
     try:
         return list(send_batch([plan.outbound for plan in group]))
-    except Exception as exc:
-        log.exception("provider batch raised on account %s", group[0].account_id)
-        retry = RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}", transient=True)
-        return [retry for _ in group]
+    except Exception:
+        log.warning("provider batch raised on account %s; sending one by one", group[0].account_id)
+        return [_send(channel, plan) for plan in group]
 
 
 def _send(channel: Channel | None, plan: SendPlan) -> SendResult:
@@ -142,4 +155,14 @@ def _send(channel: Channel | None, plan: SendPlan) -> SendResult:
         return channel.send(plan.outbound)
     except Exception as exc:  # a provider bug must not lose the batch
         log.exception("provider %s raised on account %s", plan.provider, plan.account_id)
-        return RetryLater(utcnow() + TRANSIENT_RETRY, f"provider error: {type(exc).__name__}", transient=True)
+        return _retry_after(exc)
+
+
+def _retry_after(exc: Exception) -> RetryLater:
+    """Our own database or Redis failing is not the provider's fault: it never counts
+    toward the account's circuit breaker."""
+    ours = isinstance(exc, INFRASTRUCTURE_ERRORS)
+    kind = "internal error" if ours else "provider error"
+    return RetryLater(
+        utcnow() + TRANSIENT_RETRY, f"{kind}: {type(exc).__name__}", transient=not ours
+    )

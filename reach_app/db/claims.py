@@ -1,63 +1,227 @@
-"""Claiming due executions with a lease (DESIGN "The engine").
+"""Claiming due executions with a lease (DESIGN "The engine", engine v2).
 
-PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` in batches, so any number of
-schedulers and workers can claim at once without blocking each other.
-SQLite: the transaction is `BEGIN IMMEDIATE` (see db.engine), which already
-serialises writers, and one `UPDATE … WHERE id IN (SELECT … LIMIT n)
-RETURNING` claims the batch.
+Two kinds of due work, each read through its own partial index, so the cost of
+a claim follows what is claimed, never the size of the backlog:
 
-A claim sets status `running`, `lease_owner` and `lease_expires_at`; every
-later write checks `lease_owner`. `sweep_expired_leases` gives executions of a
-dead worker back (status pending, next_execution_at kept) so nothing is lost.
+* free executions (their next step does not send): claimed by time, campaign
+  by campaign (`ix_executions_due_free`).
+* executions whose next step sends (`needs_sender`): claimed per sender
+  account, only as many as the account may send now, when it is free
+  (`ix_executions_due_account` for leads already on the account,
+  `ix_executions_due_pool` for never-contacted leads of its campaigns). A lead
+  waiting for its account is therefore never claimed, deferred and claimed
+  again: it is read once, when its turn comes.
+
+Every claim carries its own token (`lease_owner`); every later write-back
+checks it, so a stale copy of a batch message never acts on a newer lease.
+PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the transaction is
+`BEGIN IMMEDIATE` (see db.engine), which already serialises writers.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlmodel import Session, col
 
-from reach_app.db.tables import CampaignFlow, FlowExecution
+from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
 
-DUE_STATUSES = ("pending", "waiting")
-RUNNABLE_CAMPAIGN_STATUSES = ("active",)
-
-
-def _due_ids(now: datetime, limit: int):  # type: ignore[no-untyped-def]
-    runnable = select(CampaignFlow.id).where(
-        col(CampaignFlow.status).in_(RUNNABLE_CAMPAIGN_STATUSES),
-        CampaignFlow.enabled == True,  # noqa: E712
-        col(CampaignFlow.deleted_at).is_(None),
-    )
-    return (
-        select(FlowExecution.id)
-        .where(
-            col(FlowExecution.status).in_(DUE_STATUSES),
-            col(FlowExecution.next_execution_at) <= now,
-            col(FlowExecution.campaign_id).in_(runnable),
-        )
-        .order_by(FlowExecution.next_execution_at)
-        .limit(limit)
-    )
+# Literal predicates: they must match the partial indexes' WHERE clauses (bound
+# parameters would keep PostgreSQL's generic plans and SQLite off those indexes).
+DUE = text("flow_executions.status IN ('pending', 'waiting')")
+FREE = text("NOT flow_executions.needs_sender")
+GATED = text("flow_executions.needs_sender")
+USABLE_HEALTH = ("connected", "flood_wait")
 
 
-def claim_due_executions(
-    session: Session, *, now: datetime, owner: str, limit: int, lease_seconds: int
-) -> list[int]:
-    """Lease up to `limit` due executions of runnable campaigns; returns their ids."""
-    expires = now + timedelta(seconds=lease_seconds)
-    due = _due_ids(now, limit)
+def new_claim_token(owner: str, account_id: int | None = None) -> str:
+    """A lease token unique to one claim (fits `lease_owner`, 64 characters); a claim made
+    for a sender account's free slot names the account, whose hold the batch settles."""
+    token = f"{owner[:36]}:{secrets.token_hex(6)}"
+    return token if account_id is None else f"{token}:a{account_id}"
+
+
+def held_account(token: str) -> int | None:
+    """The sender account a claim was made for (see `new_claim_token`), if any."""
+    _, _, tail = token.rpartition(":")
+    return int(tail[1:]) if tail.startswith("a") and tail[1:].isdigit() else None
+
+
+def _lock(query, session: Session):  # type: ignore[no-untyped-def]
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True, of=FlowExecution)
+        return query.with_for_update(skip_locked=True, of=FlowExecution)
+    return query
+
+
+def _lease(
+    session: Session, ids: list[int], token: str, expires: datetime, **values: object
+) -> list[int]:
+    if not ids:
+        return []
     statement = (
         update(FlowExecution)
-        .where(col(FlowExecution.id).in_(due.scalar_subquery()))
-        .values(status="running", lease_owner=owner, lease_expires_at=expires)
-        .returning(FlowExecution.id)
+        .where(col(FlowExecution.id).in_(ids))
+        .values(status="running", lease_owner=token, lease_expires_at=expires, **values)
     )
-    ids = [row[0] for row in session.execute(statement, execution_options={"synchronize_session": False})]
-    return sorted(ids)
+    session.execute(statement, execution_options={"synchronize_session": False})
+    return ids
+
+
+def runnable_campaign_ids(session: Session) -> list[int]:
+    rows = session.execute(
+        select(CampaignFlow.id).where(
+            CampaignFlow.status == "active",
+            CampaignFlow.enabled == True,  # noqa: E712
+            col(CampaignFlow.deleted_at).is_(None),
+        )
+    )
+    return [int(row[0]) for row in rows]
+
+
+def claim_free_executions(
+    session: Session,
+    *,
+    campaign_id: int,
+    now: datetime,
+    token: str,
+    limit: int,
+    lease_seconds: int,
+) -> list[int]:
+    """Lease up to `limit` due executions of one campaign whose next step does not send."""
+    due = _lock(
+        select(FlowExecution.id)
+        .where(
+            FlowExecution.campaign_id == campaign_id,
+            DUE,
+            FREE,
+            col(FlowExecution.next_execution_at) <= now,
+        )
+        .order_by(FlowExecution.next_execution_at)
+        .limit(limit),
+        session,
+    )
+    ids = [int(row[0]) for row in session.execute(due)]
+    return _lease(session, ids, token, now + timedelta(seconds=lease_seconds))
+
+
+def claim_overdue_sends(
+    session: Session, *, campaign_id: int, now: datetime, token: str, lease_seconds: int,
+    overdue: timedelta = timedelta(seconds=30),
+) -> list[int]:
+    """One lead of the campaign that has waited for a sender for longer than `overdue`
+    although it is due: claimed by time so that the worker decides (a campaign whose
+    accounts are all gone pauses with the reason; nothing waits unseen)."""
+    due = _lock(
+        select(FlowExecution.id)
+        .where(
+            FlowExecution.campaign_id == campaign_id,
+            DUE,
+            GATED,
+            col(FlowExecution.next_execution_at) <= now - overdue,
+        )
+        .order_by(FlowExecution.next_execution_at)
+        .limit(1),
+        session,
+    )
+    ids = [int(row[0]) for row in session.execute(due)]
+    return _lease(session, ids, token, now + timedelta(seconds=lease_seconds))
+
+
+@dataclass(frozen=True)
+class FreeAccount:
+    """A sender account that may send now, and the runnable campaigns it serves."""
+
+    account: ChannelAccount
+    campaign_ids: tuple[int, ...]
+
+
+def free_accounts(
+    session: Session, campaign_ids: Iterable[int], now: datetime
+) -> tuple[list[FreeAccount], set[int]]:
+    """Usable accounts of these campaigns whose cooldown, rest and claim hold are over,
+    and the campaigns that have no usable account at all."""
+    wanted = list(campaign_ids)
+    if not wanted:
+        return [], set()
+    pooled = session.execute(
+        select(CampaignAccount.account_id, CampaignAccount.campaign_id).where(
+            col(CampaignAccount.campaign_id).in_(wanted)
+        )
+    ).all()
+    single = session.execute(
+        select(CampaignFlow.account_id, CampaignFlow.id).where(
+            col(CampaignFlow.id).in_(wanted), col(CampaignFlow.account_id).is_not(None)
+        )
+    ).all()
+    campaigns_of: dict[int, set[int]] = {}
+    for account_id, campaign_id in [*pooled, *single]:
+        campaigns_of.setdefault(int(account_id), set()).add(int(campaign_id))
+    accounts = list(
+        session.execute(
+            select(ChannelAccount).where(
+                col(ChannelAccount.id).in_(list(campaigns_of)),
+                col(ChannelAccount.deleted_at).is_(None),
+                col(ChannelAccount.health).in_(USABLE_HEALTH),
+            ).order_by(ChannelAccount.id)
+        ).scalars()
+    ) if campaigns_of else []
+    served = {c for a in accounts for c in campaigns_of[a.id or 0]}
+    free = [
+        FreeAccount(a, tuple(sorted(campaigns_of[a.id or 0])))
+        for a in accounts
+        if all(bound is None or bound <= now for bound in (a.next_send_at, a.flood_until, a.claimed_until))
+    ]
+    return free, set(wanted) - served
+
+
+def claim_sends_for_account(
+    session: Session,
+    free: FreeAccount,
+    *,
+    now: datetime,
+    token: str,
+    limit: int,
+    lease_seconds: int,
+    hold: bool,
+) -> list[int]:
+    """Lease up to `limit` due leads that will send from this account next: its own
+    leads first come first served with its campaigns' never-contacted ones (the worker
+    picks their account from the pool). `hold` keeps other claims off the account until
+    the worker has taken the slot (or the lease ends)."""
+    account_id = free.account.id
+    candidates: list[tuple[datetime, int]] = []
+    for campaign_id in free.campaign_ids:
+        own = select(FlowExecution.next_execution_at, FlowExecution.id).where(
+            FlowExecution.account_id == account_id,
+            FlowExecution.campaign_id == campaign_id,
+            DUE,
+            GATED,
+            col(FlowExecution.next_execution_at) <= now,
+        )
+        pool = select(FlowExecution.next_execution_at, FlowExecution.id).where(
+            FlowExecution.campaign_id == campaign_id,
+            col(FlowExecution.account_id).is_(None),
+            DUE,
+            GATED,
+            col(FlowExecution.next_execution_at) <= now,
+        )
+        for query in (own, pool):
+            query = _lock(query.order_by(FlowExecution.next_execution_at).limit(limit), session)
+            candidates.extend((row[0], int(row[1])) for row in session.execute(query))
+    chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
+    expires = now + timedelta(seconds=lease_seconds)
+    leased = _lease(session, chosen, token, expires)
+    if leased and hold:
+        session.execute(
+            update(ChannelAccount)
+            .where(ChannelAccount.id == account_id)
+            .values(claimed_until=expires)
+        )
+    return leased
 
 
 def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) -> int:
@@ -65,32 +229,54 @@ def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) 
     expired = (
         select(FlowExecution.id)
         .where(
-            FlowExecution.status == "running",
+            text("flow_executions.status = 'running'"),
             col(FlowExecution.lease_expires_at) < now,
         )
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         expired = expired.with_for_update(skip_locked=True)  # never wait on a live worker
+    ids = [int(row[0]) for row in session.execute(expired)]
+    if not ids:
+        return 0
     statement = (
         update(FlowExecution)
-        .where(col(FlowExecution.id).in_(expired.scalar_subquery()))
+        .where(col(FlowExecution.id).in_(ids))
         .values(status="pending", lease_owner=None, lease_expires_at=None)
     )
-    result = session.execute(statement, execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)
+    session.execute(statement, execution_options={"synchronize_session": False})
+    return len(ids)
 
 
-def executions_in_flight(session: Session) -> int:
-    """How many executions are leased right now (claimed, not yet written back)."""
-    return session.execute(
-        select(func.count()).select_from(FlowExecution).where(FlowExecution.status == "running")
-    ).scalar_one()
+def executions_in_flight(session: Session, now: datetime) -> int:
+    """How many executions are leased right now by a live claim (expired leases are
+    a dead worker's: they do not hold back new claims)."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(FlowExecution)
+            .where(
+                text("flow_executions.status = 'running'"),
+                col(FlowExecution.lease_expires_at) >= now,
+            )
+        ).scalar_one()
+    )
 
 
-def release_filter(ids: list[int], owner: str):  # type: ignore[no-untyped-def]
-    """WHERE clause: rows of `ids` still leased by `owner` (for write-backs)."""
-    return and_(col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == owner)
+def release_filter(ids: list[int], token: str):  # type: ignore[no-untyped-def]
+    """WHERE clause: rows of `ids` still leased by this claim (for write-backs)."""
+    return and_(col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == token)
 
 
-__all__ = ["claim_due_executions", "sweep_expired_leases", "executions_in_flight", "release_filter"]
+__all__ = [
+    "new_claim_token",
+    "held_account",
+    "runnable_campaign_ids",
+    "claim_free_executions",
+    "claim_overdue_sends",
+    "free_accounts",
+    "claim_sends_for_account",
+    "sweep_expired_leases",
+    "executions_in_flight",
+    "release_filter",
+]

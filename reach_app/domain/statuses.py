@@ -53,6 +53,34 @@ class CampaignAction(StrEnum):
     BALANCE = "balance"
 
 
+class MessageStatus(StrEnum):
+    """A message row's status. Outbound: written `sending` before the provider call;
+    `unknown` when a crash left the outcome open on a channel that cannot recognise a
+    repeat (email). Inbound rows are `received`."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    RECEIVED = "received"
+
+
+class AccountHealth(StrEnum):
+    """A sender account's health (SPEC R-6); only CONNECTED and FLOOD_WAIT may send."""
+
+    CONNECTED = "connected"
+    FLOOD_WAIT = "flood_wait"
+    DISCONNECTED = "disconnected"
+    BANNED = "banned"
+    SPAM_LIMITED = "spam_limited"
+    CONNECTING = "connecting"
+
+
+USABLE_ACCOUNT_HEALTH = frozenset({AccountHealth.CONNECTED, AccountHealth.FLOOD_WAIT})
+
+
 class DomainError(Exception):
     """A refused action; ``message`` is for the user, ``code`` for programs."""
 

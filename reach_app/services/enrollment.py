@@ -20,7 +20,10 @@ from sqlmodel import Session, col
 from reach_app.db.tables import CampaignFlow, CampaignVariation, Contact, FlowExecution
 from reach_app.db.types import JSONType, UTCDateTime
 from reach_app.domain.abtest import Variation, assign_variation
+from reach_app.domain.execution import ExecutionState
+from reach_app.domain.flow import parse_flow
 from reach_app.domain.lifecycle import TERMINAL_EXECUTION_STATUSES
+from reach_app.domain.sender_gate import sends_next
 from reach_app.services.contact_scope import contacts_of_campaign
 from reach_app.services.errors import Conflict
 
@@ -54,17 +57,21 @@ def enroll_contacts(
             result.errors += 1
             result.add(contact_id, "error: contact not found")
     variations = _variations(session, campaign.id)
+    sends_first = _sends_first(session, campaign)
     status = "paused" if campaign.status == "paused" else "pending"
     inserted: set[int] = set()
     candidates = [c for c in wanted if c in valid]
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start : start + CHUNK]
         if variations:  # the variation is a per-contact hash computed here
-            rows = [_row(campaign.id, c, status, variations, now) for c in chunk]
+            rows = [_row(campaign.id, c, status, variations, now, sends_first) for c in chunk]
             inserted |= _insert_ignoring_duplicates(session, rows)
         else:  # the database copies the ids itself: no rows shipped from Python
-            inserted |= _insert_from_contacts(session, campaign.id, chunk, status, now)
-    reentered = _reenter(session, campaign, [c for c in candidates if c not in inserted], now)
+            inserted |= _insert_from_contacts(
+                session, campaign.id, chunk, status, now, sends_first[None]
+            )
+    again = [c for c in candidates if c not in inserted]
+    reentered = _reenter(session, campaign, again, now, sends_first[None])
     for contact_id in candidates:
         if contact_id in inserted or contact_id in reentered:
             result.enrolled += 1
@@ -95,13 +102,34 @@ def _variations(session: Session, campaign_id: int) -> list[Variation]:
     return [Variation(key=v.key, weight=v.weight, enabled=v.enabled) for (v,) in rows]
 
 
+def _sends_first(session: Session, campaign: CampaignFlow) -> dict[str | None, bool]:
+    """Per variation (None: the campaign's own flow): does a new lead send at once?
+    Such leads are claimed per sender account (engine v2, db.claims)."""
+    own = sends_next(parse_flow(campaign.nodes, campaign.edges)[0], ExecutionState())
+    answers: dict[str | None, bool] = {None: own}
+    rows = session.exec(
+        select(CampaignVariation).where(CampaignVariation.campaign_id == campaign.id)
+    ).all()
+    for (variation,) in rows:
+        if variation.nodes:
+            flow, _problems = parse_flow(variation.nodes, variation.edges)
+            answers[variation.key] = sends_next(flow, ExecutionState())
+    return answers
+
+
 def _row(
-    campaign_id: int, contact_id: int, status: str, variations: list[Variation], now: datetime
+    campaign_id: int,
+    contact_id: int,
+    status: str,
+    variations: list[Variation],
+    now: datetime,
+    sends_first: dict[str | None, bool],
 ) -> dict[str, object]:
     variation = (
         assign_variation(contact_id, variations, salt=str(campaign_id)) if variations else None
     )
     return {
+        "needs_sender": sends_first.get(variation, sends_first[None]),
         "campaign_id": campaign_id,
         "contact_id": contact_id,
         "status": status,
@@ -129,11 +157,16 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
 
 
 def _insert_from_contacts(
-    session: Session, campaign_id: int, contact_ids: list[int], status: str, now: datetime
+    session: Session,
+    campaign_id: int,
+    contact_ids: list[int],
+    status: str,
+    now: datetime,
+    sends_first: bool,
 ) -> set[int]:
     """INSERT … SELECT from contacts (ids already checked to be in scope)."""
     columns = ["campaign_id", "contact_id", "status", "context", "next_execution_at"]
-    columns += ["created_at", "updated_at", "flow_version", "run_number"]
+    columns += ["created_at", "updated_at", "flow_version", "run_number", "needs_sender"]
     source = select(
         literal(campaign_id, BigInteger),
         Contact.id,
@@ -144,6 +177,7 @@ def _insert_from_contacts(
         literal(now, UTCDateTime),
         literal(0),
         literal(0),
+        literal(sends_first),
     ).where(col(Contact.id).in_(contact_ids))
     dialect = session.get_bind().dialect.name
     factory = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -157,7 +191,11 @@ def _insert_from_contacts(
 
 
 def _reenter(
-    session: Session, campaign: CampaignFlow, contact_ids: Iterable[int], now: datetime
+    session: Session,
+    campaign: CampaignFlow,
+    contact_ids: Iterable[int],
+    now: datetime,
+    sends_first: bool,
 ) -> set[int]:
     """Removed leads added again, and (with re-entry allowed) finished ones,
     start again from the top."""
@@ -186,6 +224,7 @@ def _reenter(
             deleted_at=None,
             updated_at=now,
             run_number=FlowExecution.run_number + 1,  # a new run: new idempotency keys
+            needs_sender=sends_first,
         )
         .returning(FlowExecution.contact_id)
     )

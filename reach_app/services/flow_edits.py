@@ -54,7 +54,7 @@ def relocate_executions(
             continue
         step = relocate_after_edit(old, new, state_of(execution))
         if step.effects:
-            apply_step(writes, execution, step)
+            apply_step(writes, execution, step, flow=new)
             moved += 1
     writes.flush(session)
     return moved

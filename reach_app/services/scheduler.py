@@ -13,18 +13,38 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import Session, col, func, select
 
-from reach_app.db.claims import claim_due_executions, executions_in_flight, sweep_expired_leases
+from reach_app.db.claims import (
+    FreeAccount,
+    claim_free_executions,
+    claim_overdue_sends,
+    claim_sends_for_account,
+    executions_in_flight,
+    free_accounts,
+    new_claim_token,
+    runnable_campaign_ids,
+    sweep_expired_leases,
+)
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignFlow, CampaignStats, FlowExecution
 from reach_app.domain.lifecycle import completion_status
+from reach_app.domain.pacing import limits_for
+from reach_app.domain.statuses import (
+    ACTIVE_EXECUTION_STATUSES,
+    CampaignAction,
+    CampaignStatus,
+    ExecutionStatus,
+)
+from reach_app.services.engine.automatic import apply_automatic
 from reach_app.services.statistics import refresh_campaign_stats
 from reach_app.settings import Settings
 
 Enqueue = Callable[[list[int], str], None]
-OPEN = ("pending", "running", "waiting")
+OPEN = tuple(str(s) for s in ACTIVE_EXECUTION_STATUSES)
+OPEN_OR_PAUSED = (*OPEN, str(ExecutionStatus.PAUSED))
+OVERDUE_EVERY_TICKS = 10  # the "waited too long for a sender" check runs every ~5 s
 
 
 @dataclass
@@ -34,6 +54,9 @@ class TickReport:
     started: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
     refreshed: int = 0
+
+
+_TICKS = [0]
 
 
 def tick(
@@ -47,25 +70,20 @@ def tick(
 ) -> TickReport:
     """One pass; `refresh_stats=False` when statistics run on their own thread."""
     report = TickReport()
+    _TICKS[0] += 1
     with session_scope() as session:
         report.started = start_scheduled_campaigns(session, now)
         end_expired_campaigns(session, now)
     with session_scope() as session:
         report.swept = sweep_expired_leases(session, now=now)
     with session_scope() as session:  # back-pressure: never lease more than workers can take
-        budget = min(max_claims, settings.max_in_flight - executions_in_flight(session))
-    while report.claimed < budget:
-        limit = min(settings.claim_batch_size, budget - report.claimed)
-        with session_scope() as session:
-            ids = claim_due_executions(
-                session, now=now, owner=owner, limit=limit, lease_seconds=settings.lease_seconds
-            )
-        chunk = settings.work_chunk
-        for start in range(0, len(ids), chunk):
-            enqueue(ids[start : start + chunk], owner)
-        report.claimed += len(ids)
-        if len(ids) < limit:
-            break
+        budget = min(max_claims, settings.max_in_flight - executions_in_flight(session, now))
+        campaigns = runnable_campaign_ids(session)
+    if budget > 0 and campaigns:
+        claim = _Claimer(now, owner, settings, enqueue, budget)
+        claim.free_work(campaigns)
+        claim.sends(campaigns, overdue=_TICKS[0] % OVERDUE_EVERY_TICKS == 1)
+        report.claimed = claim.claimed
     with session_scope() as session:
         report.completed = complete_finished_campaigns(session, now)
     if refresh_stats:
@@ -73,26 +91,116 @@ def tick(
     return report
 
 
+@dataclass
+class _Claimer:
+    """Claims one tick's work: every claim gets its own lease token (DESIGN: a lease
+    belongs to one claim, not to a process)."""
+
+    now: datetime
+    owner: str
+    settings: Settings
+    enqueue: Enqueue
+    budget: int
+    claimed: int = 0
+
+    def _hand_out(self, ids: list[int], token: str) -> None:
+        chunk = self.settings.work_chunk
+        for start in range(0, len(ids), chunk):
+            self.enqueue(ids[start : start + chunk], token)
+        self.claimed += len(ids)
+
+    @property
+    def left(self) -> int:
+        return self.budget - self.claimed
+
+    def free_work(self, campaigns: list[int]) -> None:
+        """Executions whose next step does not send: by time, campaign by campaign
+        (the starting campaign rotates so every campaign gets its turn)."""
+        offset = _TICKS[0] % len(campaigns)
+        for campaign_id in campaigns[offset:] + campaigns[:offset]:
+            while self.left > 0:
+                limit = min(self.settings.claim_batch_size, self.left)
+                token = new_claim_token(self.owner)
+                with session_scope() as session:
+                    ids = claim_free_executions(
+                        session, campaign_id=campaign_id, now=self.now, token=token,
+                        limit=limit, lease_seconds=self.settings.lease_seconds,
+                    )
+                self._hand_out(ids, token)
+                if len(ids) < limit:
+                    break
+
+    def sends(self, campaigns: list[int], *, overdue: bool) -> None:
+        """Leads about to send: per free account, as many as it may send now."""
+        with session_scope() as session:
+            free, without_sender = free_accounts(session, campaigns, self.now)
+        for account in free:
+            if self.left <= 0:
+                return
+            capacity, hold = self._capacity(account)
+            token = new_claim_token(self.owner, account.account.id)
+            with session_scope() as session:
+                ids = claim_sends_for_account(
+                    session, account, now=self.now, token=token,
+                    limit=min(capacity, self.left), lease_seconds=self.settings.lease_seconds,
+                    hold=hold,
+                )
+            self._hand_out(ids, token)
+        # campaigns left without any usable sender, and (every few seconds) leads that
+        # waited too long: the worker decides (pause with the reason, or a new slot)
+        check = set(without_sender) | (set(campaigns) if overdue else set())
+        for campaign_id in sorted(check):
+            if self.left <= 0:
+                return
+            token = new_claim_token(self.owner)
+            with session_scope() as session:
+                ids = claim_overdue_sends(
+                    session, campaign_id=campaign_id, now=self.now, token=token,
+                    lease_seconds=self.settings.lease_seconds,
+                    overdue=timedelta(0) if campaign_id in without_sender else timedelta(seconds=30),
+                )
+            self._hand_out(ids, token)
+
+    def _capacity(self, free: FreeAccount) -> tuple[int, bool]:
+        """How many leads this account may take this tick, and whether to hold it
+        for them: one per cooldown that fits in the next tick; zero cooldown (sandbox
+        accounts): a whole batch, no hold."""
+        account = free.account
+        limits = limits_for(
+            account.rate_profile,
+            cooldown_min_seconds=account.cooldown_min_seconds,
+            cooldown_max_seconds=account.cooldown_max_seconds,
+        )
+        if limits.cooldown_min_seconds <= 0:
+            return self.settings.claim_batch_size, False
+        per_tick = int(self.settings.scheduler_interval_seconds / limits.cooldown_min_seconds)
+        return max(1, min(per_tick, self.settings.claim_batch_size)), True
+
+
 def start_scheduled_campaigns(session: Session, now: datetime) -> list[int]:
     due = session.exec(
         select(CampaignFlow).where(
-            CampaignFlow.status == "scheduled",
+            CampaignFlow.status == CampaignStatus.SCHEDULED,
             col(CampaignFlow.scheduled_start_at) <= now,
             CampaignFlow.enabled == True,  # noqa: E712
             col(CampaignFlow.deleted_at).is_(None),
         )
     ).all()
+    started = []
     for campaign in due:
-        campaign.status, campaign.updated_at = "active", now
-        session.add(campaign)
-    return [c.id for c in due if c.id is not None]
+        if apply_automatic(campaign, CampaignAction.SCHEDULE_REACHED, now) is not None:
+            session.add(campaign)
+            started.append(campaign.id or 0)
+    return started
 
 
 def end_expired_campaigns(session: Session, now: datetime) -> None:
     """end_at reached: remaining executions cancelled ("campaign ended")."""
     ended = session.exec(
         select(CampaignFlow).where(
-            col(CampaignFlow.status).in_(("active", "paused", "scheduled")),
+            col(CampaignFlow.status).in_(
+                (CampaignStatus.ACTIVE, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED)
+            ),
             col(CampaignFlow.end_at) <= now,
         )
     ).all()
@@ -101,10 +209,10 @@ def end_expired_campaigns(session: Session, now: datetime) -> None:
             update(FlowExecution)
             .where(
                 FlowExecution.campaign_id == campaign.id,
-                col(FlowExecution.status).in_(OPEN + ("paused",)),
+                col(FlowExecution.status).in_(OPEN_OR_PAUSED),
             )
             .values(
-                status="cancelled",
+                status=ExecutionStatus.CANCELLED,
                 error_message="campaign ended",
                 completed_at=now,
                 lease_owner=None,
@@ -112,21 +220,24 @@ def end_expired_campaigns(session: Session, now: datetime) -> None:
             )
         )
         counts = _counts_by_status(session, campaign.id or 0)
-        campaign.status = (completion_status(counts) or "completed").__str__()
-        campaign.completed_at, campaign.updated_at = now, now
-        session.add(campaign)
+        partial = completion_status(counts) is CampaignStatus.COMPLETED_PARTIAL
+        if apply_automatic(campaign, CampaignAction.END_REACHED, now, partial=partial):
+            session.add(campaign)
 
 
 def complete_finished_campaigns(session: Session, now: datetime) -> list[int]:
-    """active → completed / completed_partial when no open executions remain."""
-    open_ids = select(FlowExecution.campaign_id).where(
-        col(FlowExecution.status).in_(OPEN), col(FlowExecution.deleted_at).is_(None)
+    """active → completed / completed_partial when no open executions remain
+    (one index probe per active campaign, never a scan of all executions)."""
+    open_work = exists().where(
+        FlowExecution.campaign_id == CampaignFlow.id,
+        col(FlowExecution.status).in_(OPEN),
+        col(FlowExecution.deleted_at).is_(None),
     )
     candidates = session.exec(
         select(CampaignFlow).where(
-            CampaignFlow.status == "active",
+            CampaignFlow.status == CampaignStatus.ACTIVE,
             CampaignFlow.enabled == True,  # noqa: E712  (disable keeps the status: R-2)
-            col(CampaignFlow.id).not_in(open_ids),
+            ~open_work,
         )
     ).all()
     done: list[int] = []
@@ -135,8 +246,9 @@ def complete_finished_campaigns(session: Session, now: datetime) -> list[int]:
         status = completion_status(counts)
         if status is None or not counts:
             continue
-        campaign.status = str(status)
-        campaign.completed_at = campaign.updated_at = now
+        partial = status is CampaignStatus.COMPLETED_PARTIAL
+        if apply_automatic(campaign, CampaignAction.AUTO_COMPLETE, now, partial=partial) is None:
+            continue
         session.add(campaign)
         refresh_campaign_stats(session, campaign.id or 0, now=now)
         done.append(campaign.id or 0)
@@ -152,19 +264,30 @@ def _counts_by_status(session: Session, campaign_id: int) -> dict[str, int]:
     return {str(status): int(count) for status, count in rows}
 
 
+LIVE_STATISTICS = (
+    CampaignStatus.ACTIVE,
+    CampaignStatus.PAUSED,
+    CampaignStatus.PAUSED_ERROR,
+    CampaignStatus.PAUSED_BALANCE,
+)
 _LAST_REFRESH: dict[int, tuple[float, float]] = {}  # campaign -> (monotonic time, cost in s)
 
 
 def refresh_due_statistics(now: datetime, base_interval: float) -> int:
     """Refresh stats of running campaigns; a refresh costing c seconds waits ≥ 10·c."""
+    refreshed_at = (
+        select(CampaignStats.refreshed_at)
+        .where(CampaignStats.campaign_id == CampaignFlow.id)
+        .scalar_subquery()
+    )
     with session_scope() as session:
         ids = list(
             session.exec(
                 select(CampaignFlow.id).where(
-                    col(CampaignFlow.status).in_(
-                        ("active", "paused", "paused_error", "paused_balance")
-                    )
-                    | (col(CampaignFlow.id).not_in(select(CampaignStats.campaign_id))),
+                    col(CampaignFlow.status).in_(LIVE_STATISTICS)
+                    | (col(CampaignFlow.id).not_in(select(CampaignStats.campaign_id)))
+                    # a reply or receipt after the last refresh (finished campaigns too)
+                    | (col(CampaignFlow.stats_dirty_at) > refreshed_at),
                     col(CampaignFlow.deleted_at).is_(None),
                 )
             )

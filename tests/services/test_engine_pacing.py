@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from reach_app.channels.base import Sent
-from reach_app.db.claims import claim_due_executions
+from reach_app.services.scheduler import tick
+from reach_app.settings import get_settings
 from reach_app.db.engine import session_scope
 from reach_app.db.types import utcnow
 from reach_app.domain.pacing import PROFILES
@@ -46,13 +47,13 @@ def _simulate(world, until: datetime, step: float) -> int:  # type: ignore[no-un
     """Claim and process due work every `step` seconds; jump over idle stretches."""
     ticks = 0
     while world.clock() < until:
-        owner = f"pacing-{ticks}"
-        with session_scope() as s:
-            ids = claim_due_executions(
-                s, now=world.clock(), owner=owner, limit=500, lease_seconds=120
-            )
-        if ids:
-            process_batch(ids, owner, call_providers=_accepting_provider, clock=world.clock)
+        claimed: list[tuple[list[int], str]] = []
+        tick(
+            world.clock(), f"pacing-{ticks}", get_settings(),
+            lambda ids, token: claimed.append((ids, token)), refresh_stats=False,
+        )
+        for ids, token in claimed:
+            process_batch(ids, token, call_providers=_accepting_provider, clock=world.clock)
         ticks += 1
         due = next_due()
         target = world.clock() + timedelta(seconds=step)
@@ -182,8 +183,9 @@ def test_a_flood_wait_rests_the_account_and_reschedules_without_failing(db: str)
         runs.enroll(s, world.actor, world.campaign_id, [newcomer], now=world.clock())
     run_ticks(world, 2)
     assert len([m for m in outbound(world.campaign_id) if m.status == "sent"]) == 0
-    waiting = execution_of(world.campaign_id, newcomer)
-    assert waiting.status == "pending" and waiting.next_execution_at >= account.flood_until  # type: ignore[operator]
+    waiting = execution_of(world.campaign_id, newcomer)  # not even claimed during the rest
+    assert waiting.status == "pending" and waiting.needs_sender and waiting.started_at is None
+    assert len(outbound(world.campaign_id)) == 1
 
     world.clock.now = max(account.flood_until, next_due() or account.flood_until) + timedelta(
         seconds=1

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from reach_app.channels.registry import call_providers
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import (
+    CampaignAccount,
     CampaignFlow,
     ChannelAccount,
     Contact,
@@ -179,17 +180,17 @@ def run_ticks(
     settings = get_settings()
     for number in range(1, ticks + 1):
         owner = f"test-{number}-{world.clock().timestamp()}"
-        claimed: list[list[int]] = []
+        claimed: list[tuple[list[int], str]] = []
         tick(
             world.clock(),
             owner,
             settings,
-            lambda ids, _o, into=claimed: into.append(ids),
+            lambda ids, token, into=claimed: into.append((ids, token)),
             refresh_stats=False,
         )
-        for ids in claimed:
+        for ids, token in claimed:
             world.reports.append(
-                process_batch(ids, owner, call_providers=providers, clock=world.clock)
+                process_batch(ids, token, call_providers=providers, clock=world.clock)
             )
         if poll:
             for account_id in polling_account_ids():
@@ -214,14 +215,34 @@ def settle(world: World, *, max_ticks: int = 40, poll: bool = False) -> int:
 
 
 def next_due() -> datetime | None:
-    """The earliest next_execution_at of any pending or waiting execution."""
+    """The earliest moment the engine can claim something: a due execution, or for a lead
+    about to send, the later of its due time and the moment a sender account frees up."""
     with session_scope() as s:
-        return s.exec(
-            select(FlowExecution.next_execution_at)
-            .where(col(FlowExecution.status).in_(("pending", "waiting")))
-            .order_by(col(FlowExecution.next_execution_at))
-            .limit(1)
-        ).first()
+        rows = s.exec(
+            select(FlowExecution).where(col(FlowExecution.status).in_(("pending", "waiting")))
+        ).all()
+        moments = []
+        for row in rows:
+            if row.next_execution_at is None:
+                continue
+            if not row.needs_sender:
+                moments.append(row.next_execution_at)
+                continue
+            accounts = [s.get(ChannelAccount, row.account_id)] if row.account_id else [
+                s.get(ChannelAccount, a) for a in _pool_of(s, row.campaign_id)
+            ]
+            free_at = [
+                max([t for t in (a.next_send_at, a.flood_until, a.claimed_until) if t] or [row.next_execution_at])
+                for a in accounts if a is not None
+            ]
+            moments.append(max(row.next_execution_at, min(free_at)) if free_at else row.next_execution_at)
+        return min(moments) if moments else None
+
+
+def _pool_of(s, campaign_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+    pooled = list(s.exec(select(CampaignAccount.account_id).where(CampaignAccount.campaign_id == campaign_id)))
+    campaign = s.get(CampaignFlow, campaign_id)
+    return pooled or ([campaign.account_id] if campaign and campaign.account_id else [])
 
 
 def run_jumping(

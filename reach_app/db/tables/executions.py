@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from reach_app.db.types import JSONType
 from reach_app.db.tables._columns import big_int, created, fk, json_dict, pk, when
+from reach_app.db.types import JSONType
 
 
 def _due_index(name: str, columns: list[str], condition: str) -> Index:

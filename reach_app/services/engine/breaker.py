@@ -17,9 +17,17 @@ from reach_app.db.tables import (
     FlowExecution,
     Message,
 )
+from reach_app.domain.statuses import CampaignAction, MessageStatus
+from reach_app.services.engine.automatic import apply_automatic
 from reach_app.services.engine.writes import WriteSet
 
 FAILURE_THRESHOLD = 5
+CONTACTED = (
+    MessageStatus.SENDING,
+    MessageStatus.UNKNOWN,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+)
 USABLE = ("connected", "flood_wait")
 
 
@@ -30,11 +38,9 @@ def trip_campaign(
     reason: str,
     status: str = "paused_error",
 ) -> None:
-    if campaign.status != "active":
+    action = CampaignAction.BALANCE if status == "paused_balance" else CampaignAction.CIRCUIT_BREAKER
+    if apply_automatic(campaign, action, writes.now, reason=reason) is None:
         return
-    campaign.status = status
-    campaign.error_message = reason
-    campaign.updated_at = writes.now
     session.add(campaign)
     writes.logs.append(
         {
@@ -116,9 +122,9 @@ def has_other_usable_account(session: Session, campaign: CampaignFlow, account_i
 
 
 def _release_uncontacted_leads(session: Session, account_id: int, now: datetime) -> None:
-    contacted = select(Message.execution_id).where(
+    contacted = select(Message.execution_id).where(  # an unknown outcome counts as contacted
         Message.account_id == account_id,
-        col(Message.status).in_(("sent", "delivered")),
+        col(Message.status).in_(CONTACTED),
         col(Message.execution_id).is_not(None),
     )
     session.execute(

@@ -14,6 +14,7 @@ from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Mes
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
 from reach_app.domain.hashing import stable_int
+from reach_app.domain.statuses import MessageStatus
 from reach_app.services.engine.billing import debit_send, refund_send
 from reach_app.services.engine.breaker import (
     count_failure,
@@ -31,6 +32,8 @@ from reach_app.services.engine.state import (
 )
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.inbound import STOP_AFTER_NODE
+
+SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 def confirm_sends(
@@ -67,17 +70,27 @@ def confirm_sends(
                         not_before=account.next_send_at,
                     )
             case RetryLater():
+                if message.status in SENT_OR_DELIVERED:  # a stale or repeated answer: a row
+                    if execution is not None:  # never moves back from sent; the next run
+                        _hold(writes, execution, status="pending", next_execution_at=writes.now)
+                    continue  # reconciles (already sent) and moves on
                 _retry(session, writes, message, account, result)
                 refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
-                if result.transient:
+                if result.transient:  # our own infrastructure errors never count
                     count_failure(session, writes, account, result.reason)
                 if execution is not None:
                     campaign = _campaign(session, batch, plan.campaign_id)
-                    movable = campaign is not None and has_other_usable_account(
-                        session, campaign, account.id
+                    movable = (
+                        message.attempts <= 1  # never tried before: nothing can have arrived
+                        and campaign is not None
+                        and has_other_usable_account(session, campaign, account.id)
                     )
                     _defer_after_retry(writes, execution, result, movable=movable)
             case Failed():
+                if message.status in SENT_OR_DELIVERED:
+                    if execution is not None:
+                        _hold(writes, execution, status="pending", next_execution_at=writes.now)
+                    continue
                 _failed(session, writes, message, account, result, plan, execution, batch)
     writes.flush(session)
     return writes.webhooks
@@ -166,8 +179,9 @@ def _advance_after(  # type: ignore[no-untyped-def]
         _hold(writes, execution, status="failed", error_message="Contact was deleted")
         return
     first_log = len(writes.logs)
+    flow = batch.flow_for(execution)
     step = advance(
-        batch.flow_for(execution),
+        flow,
         state,
         event,
         contact=contact,
@@ -175,7 +189,7 @@ def _advance_after(  # type: ignore[no-untyped-def]
         rng=random.Random(stable_int(execution.id, "after", writes.now.isoformat())),
         options=options_of(campaign),
     )
-    follow_up = apply_step(writes, execution, step, account_id=execution.account_id)
+    follow_up = apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)
     _merge_send_log(writes.logs, first_log, details)
     if follow_up is not None or execution.status == "running":
         # the next send waits for this account's cooldown instead of being claimed for nothing

@@ -25,6 +25,7 @@ from reach_app.db.tables import (
 )
 from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.pacing import (
+    JITTER_RANGE,
     QuietHours,
     RateLimits,
     draw_cooldown,
@@ -50,10 +51,13 @@ class PacingGate:
         self._history: dict[int, list[datetime]] = {}
         self._pools: dict[int, list[int]] = {}
         self._contact_sends: dict[int, list[datetime]] = defaultdict(list)
-        self.deferrals: dict[int, int] = {}
+        self._next_slot: dict[int, datetime] = {}  # account -> the next free future slot
+        self._holds: dict[int, datetime | None] = {}  # account -> claim hold after this batch
 
     def preload_contacts(self, contact_ids: list[int]) -> None:
         """Recent sends to these contacts across all campaigns (frequency cap)."""
+        if not contact_ids:
+            return
         rows = self.session.exec(
             select(Message.contact_id, Message.sent_at).where(
                 col(Message.contact_id).in_(contact_ids),
@@ -131,6 +135,8 @@ class PacingGate:
             free = (daily if daily > 0 else 1_000_000) - len(self.history(candidate))
             if self._resting(candidate):
                 free -= 1_000_000_000  # usable, but only after its rest
+            elif self.account_earliest(candidate) > self.now:
+                free -= 1_000_000  # busy (cooldown or cap): one that may send now goes first
             if best is None or free > best[0]:
                 best = (free, candidate)
         return best[1] if best else None
@@ -181,6 +187,45 @@ class PacingGate:
             contact_sends_24h=self._contact_sends.get(contact.id, ()),
             frequency_cap=int(cap) if isinstance(cap, int | float) and cap > 0 else None,
         )
+
+    def account_earliest(self, account: ChannelAccount) -> datetime:
+        """When the account itself may send again (cooldown, rest, caps), whoever the lead."""
+        return earliest_send_time(
+            now=self.now,
+            limits=self.limits(account),
+            account_sends=self.history(account),
+            next_send_at=account.next_send_at,
+            flood_until=account.flood_until,
+            quiet_hours=None,
+            tz="UTC",
+        )
+
+    def park(self, account: ChannelAccount, allowed_at: datetime) -> datetime:
+        """A lead that cannot send yet gets its own future slot on the account (one
+        mean cooldown after the previous one handed out), so parked leads wake one
+        by one instead of all together. When the account itself is what blocks (caps,
+        rest), claims stay off it until then."""
+        assert account.id is not None
+        limits = self.limits(account)
+        mean = (limits.cooldown_min_seconds + limits.cooldown_max_seconds) / 2
+        gap = timedelta(seconds=mean * (1 + sum(JITTER_RANGE) / 2))
+        slot = max(allowed_at, self._next_slot.get(account.id, allowed_at))
+        self._next_slot[account.id] = slot + gap
+        blocked_until = self.account_earliest(account)
+        if blocked_until > self.now and blocked_until > (account.next_send_at or self.now):
+            self._holds[account.id] = blocked_until  # a cap or rest, not just the cooldown
+        return slot
+
+    def settle_holds(self, account_ids: set[int]) -> None:
+        """The batch has taken (or given up) the slots its claims held on these accounts."""
+        for account_id in sorted(account_ids):
+            account = self.account(account_id)
+            if account is None:
+                continue
+            hold = self._holds.get(account_id)
+            if account.claimed_until != hold:
+                account.claimed_until = hold
+                self.session.add(account)
 
     def reserve(self, account: ChannelAccount, contact_id: int) -> None:
         """Take the slot now: record the send time and start the next cooldown."""

@@ -11,8 +11,10 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
+from reach_app.channels.registry import resend_is_safe
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
+from reach_app.domain.statuses import ExecutionStatus, MessageStatus
 from reach_app.services.engine.billing import reserve_send
 from reach_app.services.engine.breaker import trip_campaign
 from reach_app.services.engine.loader import Batch
@@ -20,7 +22,12 @@ from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.state import idempotency_key
 from reach_app.services.engine.writes import WriteSet
 
-SPREAD = timedelta(milliseconds=250)  # stagger deferred leads of one account
+OUTCOME_UNKNOWN = (MessageStatus.SENDING, MessageStatus.UNKNOWN)
+SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
+UNKNOWN_OUTCOME_REASON = (
+    "Delivery unknown after an interruption: not sent again, because this channel cannot "
+    "recognise a repeated message (check the mailbox, then re-run the lead if needed)"
+)
 
 
 @dataclass
@@ -65,21 +72,27 @@ def plan_send(
     now = writes.now
     campaign = batch.campaigns[execution.campaign_id]
     contact = batch.contacts[execution.contact_id]
-    account = gate.choose_account(execution, campaign)
+    key = idempotency_key(execution)
+    message = batch.messages.get(key)
+    if message is not None and message.status in OUTCOME_UNKNOWN and message.account_id:
+        # delivered or not, we cannot tell: reconcile on the same account (Telegram drops a
+        # repeated random_id per account), never reroute it to another one
+        account = gate.account(message.account_id)
+        if message.status == MessageStatus.SENDING and not resend_is_safe(message.channel):
+            return _mark_unknown(writes, execution, message, session)
+    else:
+        account = gate.choose_account(execution, campaign)
     if account is None:
         trip_campaign(session, writes, campaign, "No healthy sender account is available")
         return _defer(writes, execution, now)  # pending work stays pending (R-2)
     assert account.id is not None
-    key = idempotency_key(execution)
-    message = batch.messages.get(key)
-    if message is not None and message.status in ("sent", "delivered"):
+    if message is not None and message.status in SENT_OR_DELIVERED:
         return _planned(execution, campaign, account, send, message, batch, already_sent=True)
     allowed_at = gate.earliest(account, campaign, contact)
-    if allowed_at > now:
-        deferred = gate.deferrals.get(account.id, 0)
-        gate.deferrals[account.id] = deferred + 1
-        return _defer(writes, execution, allowed_at + SPREAD * deferred)
-    reserved_before = message is not None and message.status == "sending"  # crash recovery
+    if allowed_at > now:  # parked on its own future slot of this account
+        slot = gate.park(account, allowed_at)
+        return _defer(writes, execution, slot, account_id=account.id)
+    reserved_before = message is not None and message.status == MessageStatus.SENDING
     if not reserved_before and not reserve_send(session, campaign, account.provider):
         trip_campaign(
             session, writes, campaign, "Balance too low for the next send", "paused_balance"
@@ -188,8 +201,38 @@ def _planned(
     )
 
 
-def _defer(writes: WriteSet, execution: FlowExecution, at, *, status: str = "pending") -> None:  # type: ignore[no-untyped-def]
+def _defer(writes: WriteSet, execution: FlowExecution, at: datetime, **values: Any) -> None:
+    values.setdefault("status", ExecutionStatus.PENDING)
     writes.update_execution(
-        execution, status=status, next_execution_at=at, lease_owner=None, lease_expires_at=None
+        execution, next_execution_at=at, lease_owner=None, lease_expires_at=None, **values
+    )
+    return None
+
+
+def _mark_unknown(
+    writes: WriteSet, execution: FlowExecution, message: Message, session: Session
+) -> None:
+    """A send on a channel without duplicate protection whose outcome is unknown after a
+    crash: it is shown to the operator, never re-sent blindly (README: exactly once)."""
+    message.status = MessageStatus.UNKNOWN
+    message.error = UNKNOWN_OUTCOME_REASON
+    session.add(message)
+    writes.log(
+        execution,
+        node_id=message.node_id,
+        node_type="SEND_MESSAGE",
+        log_type="sendMessage",
+        status="failed",
+        input_data={"idempotency_key": message.idempotency_key, "account_id": message.account_id},
+        error_message=UNKNOWN_OUTCOME_REASON,
+    )
+    writes.update_execution(
+        execution,
+        status=ExecutionStatus.FAILED,
+        error_message=UNKNOWN_OUTCOME_REASON,
+        completed_at=writes.now,
+        needs_sender=False,
+        lease_owner=None,
+        lease_expires_at=None,
     )
     return None

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from reach_app.channels.base import SendResult
 from reach_app.clock import use_clock
+from reach_app.db.claims import held_account
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
@@ -79,19 +80,23 @@ def _prepare(
     writes = WriteSet(now)
     rng = random.Random(stable_int(owner, now.isoformat()))
     gate = PacingGate(session, now, rng, get_settings().lease_seconds)
+    # accounts whose claim hold this batch settles (leads claimed for their free slot)
+    held = {account for account in [held_account(owner)] if account is not None}
     stepped = [(e, _step(e, batch, writes, now, report)) for e in executions]
     sends = [(execution, send) for execution, send in stepped if send is not None]
     planned: list[PlannedSend] = []
-    if sends:  # accounts are locked only now, for the short planning part
+    if sends or held:  # accounts are locked only now, once, in id order
         gate.preload_contacts([e.contact_id for e, _ in sends])
         campaigns = [batch.campaigns[e.campaign_id] for e, _ in sends]
         gate.lock_accounts(
-            list({c.id: c for c in campaigns}.values()), [e.account_id for e, _ in sends]
+            list({c.id: c for c in campaigns}.values()),
+            [e.account_id for e, _ in sends] + sorted(held),
         )
     for execution, send in sends:
         plan = plan_send(session, gate, writes, execution, batch, send)
         if plan is not None:
             planned.append(plan)
+    gate.settle_holds(held)
     writes.flush(session)
     inserted = insert_new_messages(session, planned)
     session.flush()
@@ -122,8 +127,9 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
             writes, execution, report, status="failed", error_message="Contact was deleted"
         )
     event = _event_for(execution)  # first: it consumes a pending reply from the context
+    flow = batch.flow_for(execution)
     step = advance(
-        batch.flow_for(execution),
+        flow,
         state_of(execution),
         event,
         contact=contact,
@@ -134,7 +140,7 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
     report.steps += 1
     first_log = len(writes.logs)
     due = execution.next_execution_at
-    send = apply_step(writes, execution, step, account_id=execution.account_id)
+    send = apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)
     if due is not None:  # scheduling lateness, for the audit trail and `reach bench`
         lateness_ms = round((now - due).total_seconds() * 1000, 1)
         for entry in writes.logs[first_log:]:

@@ -23,6 +23,8 @@ from reach_app.domain.execution import (
     Step,
     WriteLog,
 )
+from reach_app.domain.graph import Flow
+from reach_app.domain.sender_gate import sends_next
 from reach_app.services.engine.writes import WriteSet
 
 SENDS_DONE = "_sends"  # context key: how many messages this execution has sent (idempotency)
@@ -62,9 +64,16 @@ def options_of(campaign: CampaignFlow, channel: str = "telegram") -> EngineOptio
 
 
 def apply_step(
-    writes: WriteSet, execution: FlowExecution, step: Step, *, account_id: int | None = None
+    writes: WriteSet,
+    execution: FlowExecution,
+    step: Step,
+    *,
+    flow: Flow,
+    account_id: int | None = None,
 ) -> SendMessage | None:
-    """Record the step's state and effects; return the send it asks for, if any."""
+    """Record the step's state and effects; return the send it asks for, if any.
+    Also records whether the execution's next run sends at once (`needs_sender`:
+    such executions are claimed per sender account, see db.claims)."""
     state = step.state
     context: dict[str, Any] = dict(state.context)
     context[SENDS_DONE] = sends_done(execution)
@@ -75,6 +84,7 @@ def apply_step(
         "variation": state.variation,
         "awaiting": state.awaiting,
         "context": context,
+        "needs_sender": sends_next(flow, state),
     }
     if execution.started_at is None:
         values["started_at"] = writes.now

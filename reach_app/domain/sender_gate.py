@@ -1,0 +1,53 @@
+"""Will an execution's next step send a message at once? (engine v2 dispatch)
+
+Executions that will send as soon as they run are claimed per sender account,
+only as many as the account may send now; all others are claimed by time.
+The answer only steers *when* an execution is claimed, never what it does: a
+wrong "no" costs a deferral, a wrong "yes" waits for a free account.
+"""
+
+from __future__ import annotations
+
+from reach_app.domain.execution import ExecutionState
+from reach_app.domain.graph import Flow
+from reach_app.domain.nodes import NodeType, SendMessageData, StartData
+
+# Nodes that run instantly and always continue along their single outgoing link.
+PASS_THROUGH = frozenset(
+    {
+        NodeType.TAG,
+        NodeType.SET_FIELD,
+        NodeType.UPDATE_SCORE,
+        NodeType.NOTIFY_INBOX,
+        NodeType.WEBHOOK,
+    }
+)
+
+
+def sends_next(flow: Flow, state: ExecutionState) -> bool:
+    """True when running this execution next will reach a SEND before any timer or branch."""
+    if state.outcome is not None:
+        return False
+    if state.awaiting == "send":
+        return True
+    if state.awaiting in ("wait", "reply"):
+        current = state.current_node_id
+        node_id = flow.next_node_id(current) if current else None
+    else:
+        node_id = state.current_node_id or flow.start_node_id
+        if node_id is None and flow.nodes:
+            node_id = flow.nodes[0].id
+    for _hop in range(len(flow.nodes) + 1):
+        node = flow.node(node_id) if node_id else None
+        if node is None:
+            return False
+        if isinstance(node.data, SendMessageData):
+            return True
+        immediate_start = isinstance(node.data, StartData) and node.data.start_type == "immediate"
+        if not immediate_start and node.type not in PASS_THROUGH:
+            return False
+        node_id = flow.next_node_id(node.id)
+    return False
+
+
+__all__ = ["sends_next", "PASS_THROUGH"]
