@@ -182,7 +182,7 @@ def _on_send_result(walk: Walk, state: ExecutionState, node_id: str, reason: str
 def _on_reply(walk: Walk, state: ExecutionState, event: ReplyReceived) -> Step:
     text, at = event.text[:500], to_utc(event.at)
     node = walk.flow.node(state.current_node_id or "")
-    if state.outcome is None and state.awaiting == "reply":
+    if reply_continues_flow(state, walk.options):
         walk.log(
             node,
             "response_detection",
@@ -202,6 +202,13 @@ def _on_reply(walk: Walk, state: ExecutionState, event: ReplyReceived) -> Step:
     if state.outcome is None and state.awaiting == "send" and not walk.options.pause_on_response:
         return walk.step(marked)  # the send in flight may finish; its result ends the execution
     return walk.step(replace(marked, awaiting=None, outcome="responded"))
+
+
+def reply_continues_flow(state: ExecutionState, options: EngineOptions) -> bool:
+    """R-7: a reply stops the lead, except in a WAIT-for-reply of a campaign that lets the
+    node in progress finish (pause_on_response=False): that wait ends with the reply and the
+    flow goes on (a CONDITION `replied` can branch on it)."""
+    return state.outcome is None and state.awaiting == "reply" and not options.pause_on_response
 
 
 def relocate_after_edit(old: Flow, new: Flow, state: ExecutionState) -> Step:

@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+# Keys the engine keeps in ExecutionState.context live in domain.context_keys.
+from reach_app.domain.context_keys import (
+    AB_CHOICES,
+    REPLY_DEADLINE,
+    RESPONDED_AT,
+    VARIABLES,
+    WAIT_UNTIL,
+)
 from reach_app.domain.jsonvalues import as_object
 
 Awaiting = Literal["send", "wait", "reply"]
 Outcome = Literal["completed", "failed", "skipped", "responded"]
 LogStatus = Literal["completed", "failed", "skipped"]
 
-# Keys the engine keeps in ExecutionState.context (all JSON values).
-VARIABLES = "variables"  # dict: trigger/API variables; "reply_text" is set on a reply
-WAIT_UNTIL = "wait_until"  # ISO UTC: end of a duration WAIT or of a scheduled START
-REPLY_DEADLINE = "reply_deadline"  # ISO UTC or None: when a WAIT-for-reply times out
-AB_CHOICES = "ab_choices"  # dict: AB_SPLIT node id -> chosen variant key
-RESPONDED_AT = "responded_at"  # ISO UTC: when a reply marked the execution responded
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import (
+    CampaignFlow,
     ChannelAccount,
     Contact,
     FlowExecution,
@@ -22,12 +23,21 @@ from reach_app.db.tables import (
     InboxThread,
     Message,
 )
+from reach_app.domain.context_keys import PENDING_REPLY, STOP_AFTER_NODE
+from reach_app.domain.engine import reply_continues_flow
+from reach_app.domain.execution import EngineOptions
+from reach_app.domain.statuses import ExecutionStatus
+from reach_app.services.engine.state import state_of as state_of_row
 from reach_app.services.errors import NotFound
 
-OPEN_STATUSES = ("pending", "running", "waiting", "paused")
-REPLYABLE_STATUSES = (*OPEN_STATUSES, "completed")  # a reply after the flow ended still counts
-PENDING_REPLY = "_pending_reply"  # context key: a reply for a WAIT-for-reply node to consume
-STOP_AFTER_NODE = "_stop_after_node"
+OPEN_STATUSES = (
+    ExecutionStatus.PENDING,
+    ExecutionStatus.RUNNING,
+    ExecutionStatus.WAITING,
+    ExecutionStatus.PAUSED,
+)
+# a reply after the flow ended still counts
+REPLYABLE_STATUSES = (*OPEN_STATUSES, ExecutionStatus.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -128,13 +138,42 @@ def _mark_delivered(session: Session, message: Message, at: datetime) -> None:
 def _consume_reply(
     session: Session, execution: FlowExecution, text: str, at: datetime, now: datetime
 ) -> bool:
-    """True when a WAIT-for-reply takes the reply; else the execution responds."""
-    from reach_app.db.tables import CampaignFlow
-
-    context = dict(execution.context or {})
+    """Record the reply on the execution and apply the domain's rule
+    (`reply_continues_flow`): the lead stops (responded) unless it sits in a
+    WAIT-for-reply of a campaign with pause_on_response=False; then it is made due
+    with the reply in its context and its next step (`ReplyReceived`) goes on along
+    the flow. A send in flight finishes first when pause_on_response is False.
+    True when the flow goes on."""
+    campaign = session.get(CampaignFlow, execution.campaign_id)
     execution.response_detected_at = execution.response_detected_at or at
     execution.response_text = execution.response_text or text[:500]
     execution.updated_at = now
+    pause_on_response = campaign is None or campaign.pause_on_response
+    continues = reply_continues_flow(
+        state_of_row(execution), EngineOptions(pause_on_response=pause_on_response)
+    )
+    status = execution.status
+    if status == ExecutionStatus.RUNNING or not continues:
+        _log_reply(session, execution, text, at)
+        if status == ExecutionStatus.RUNNING and not pause_on_response:
+            # a send is in flight: the node in progress finishes first (R-7)
+            execution.context = {**(execution.context or {}), STOP_AFTER_NODE: True}
+        else:
+            _responded(execution, now)
+        session.add(execution)
+        return False
+    context = dict(execution.context or {})
+    context[PENDING_REPLY] = {"text": text[:4096], "at": at.isoformat()}
+    execution.context = context
+    execution.next_execution_at = now  # the next step consumes it (a paused one at resume)
+    execution.needs_sender = False  # claimed by time at once, never behind a sender account
+    if status != ExecutionStatus.PAUSED:
+        execution.status = ExecutionStatus.PENDING
+    session.add(execution)
+    return continues
+
+
+def _log_reply(session: Session, execution: FlowExecution, text: str, at: datetime) -> None:
     _log(
         session,
         execution.id,
@@ -144,24 +183,13 @@ def _consume_reply(
         {"text": text[:500]},
         at,
     )
-    if execution.awaiting == "reply" and execution.status in ("waiting", "pending", "paused"):
-        context[PENDING_REPLY] = {"text": text[:4096], "at": at.isoformat()}
-        execution.context = context
-        execution.next_execution_at = now  # consumed at once, or at resume when paused
-        if execution.status != "paused":
-            execution.status = "pending"
-        session.add(execution)
-        return True
-    campaign = session.get(CampaignFlow, execution.campaign_id)
-    if execution.status == "running" and campaign is not None and not campaign.pause_on_response:
-        context[STOP_AFTER_NODE] = True  # the node in progress finishes first
-        execution.context = context
-    else:
-        execution.status = "responded"
-        execution.completed_at = execution.completed_at or now
-        execution.lease_owner = execution.lease_expires_at = None
-    session.add(execution)
-    return False
+
+
+def _responded(execution: FlowExecution, now: datetime) -> None:
+    execution.status = ExecutionStatus.RESPONDED
+    execution.completed_at = execution.completed_at or now
+    execution.needs_sender = False
+    execution.lease_owner = execution.lease_expires_at = None
 
 
 def _touch_inbox(

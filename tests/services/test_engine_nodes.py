@@ -72,7 +72,8 @@ def test_a_duration_wait_holds_the_lead_until_its_timer_then_sends(db: str) -> N
 
 
 def test_a_reply_during_a_wait_for_reply_continues_on_the_replied_branch(db: str) -> None:
-    world = build_world("engine_wait_reply", leads=1)
+    """pause_on_response=False: the reply ends the wait and the flow goes on (R-7)."""
+    world = build_world("engine_wait_reply", leads=1, campaign={"pause_on_response": False})
     lead = world.contact_ids[0]
     settle(world)
     waiting = execution_of(world.campaign_id, lead)

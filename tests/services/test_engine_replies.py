@@ -250,7 +250,7 @@ def test_a_lead_stopped_after_the_node_in_progress_is_closed_like_any_responded_
 
 
 def test_a_reply_to_a_wait_for_reply_during_a_pause_is_taken_up_on_resume(db: str) -> None:
-    world = build_world("engine_wait_reply", leads=1)
+    world = build_world("engine_wait_reply", leads=1, campaign={"pause_on_response": False})
     settle(world)
     (lead,) = world.contact_ids
     world.clock.advance(60)
@@ -268,3 +268,22 @@ def test_a_reply_to_a_wait_for_reply_during_a_pause_is_taken_up_on_resume(db: st
         "Shall we talk, Lead0?",
         "Thanks for answering",
     ]
+
+
+def test_with_pause_on_response_a_reply_during_a_wait_for_reply_sends_nothing_more(
+    db: str,
+) -> None:
+    """Defect 8: the lead who replied while a WAIT-for-reply listened went on to the next
+    SEND ("nudge"). With pause_on_response=true the reply stops it: responded, one message."""
+    world = build_world("engine_wait_reply", leads=1, campaign={"pause_on_response": True})
+    settle(world)
+    (lead,) = world.contact_ids
+    world.clock.advance(60)
+    with session_scope() as s:
+        outcome = _inbound(s, world, lead, "Yes please", "tg-wfr")
+    assert outcome.executions_responded == 1 and outcome.executions_resumed == 0
+    world.clock.advance(3 * 3600)  # past the wait's timeout
+    settle(world)
+    execution = execution_of(world.campaign_id, lead)
+    assert execution.status == "responded" and execution.response_text == "Yes please"
+    assert [m.text for m in outbound(world.campaign_id)] == ["Shall we talk, Lead0?"]

@@ -13,6 +13,7 @@ from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
+from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.hashing import stable_int
 from reach_app.domain.statuses import MessageStatus
 from reach_app.services.engine.billing import debit_send, refund_send
@@ -24,14 +25,12 @@ from reach_app.services.engine.breaker import (
 from reach_app.services.engine.loader import load_batch, load_leased
 from reach_app.services.engine.planning import PlannedSend
 from reach_app.services.engine.state import (
-    SENDS_DONE,
     apply_step,
     options_of,
     sends_done,
     state_of,
 )
 from reach_app.services.engine.writes import WriteSet
-from reach_app.services.inbound import STOP_AFTER_NODE
 
 SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 

@@ -27,6 +27,7 @@ from reach_app.db.claims import held_account
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
+from reach_app.domain.context_keys import PENDING_REPLY
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, ReplyReceived, Tick
 from reach_app.domain.hashing import stable_int
@@ -36,7 +37,6 @@ from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
 from reach_app.services.engine.state import apply_step, idempotency_key, options_of, state_of
 from reach_app.services.engine.writes import WriteSet
-from reach_app.services.inbound import PENDING_REPLY
 from reach_app.settings import get_settings
 
 Clock = Callable[[], datetime]

@@ -23,12 +23,11 @@ from reach_app.domain.execution import (
     Step,
     WriteLog,
 )
+from reach_app.domain.context_keys import REPLIED, SENDS_DONE
 from reach_app.domain.graph import Flow
 from reach_app.domain.sender_gate import sends_next
 from reach_app.services.engine.writes import WriteSet
 
-SENDS_DONE = "_sends"  # context key: how many messages this execution has sent (idempotency)
-REPLIED = "_replied"
 
 
 def state_of(execution: FlowExecution) -> ExecutionState:

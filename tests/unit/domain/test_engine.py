@@ -238,16 +238,29 @@ def test_instant_nodes_run_in_one_step_and_see_each_others_changes() -> None:
     ]
 
 
-def test_a_reply_during_a_wait_for_reply_continues_the_flow() -> None:
+def test_with_pause_on_response_a_reply_during_a_wait_for_reply_stops_the_lead() -> None:
+    """Defect 8 (R-7): a reply always stops the lead when pause_on_response is on,
+    also in a WAIT-for-reply: nothing more is sent."""
     flow = load_flow("reply_wait")
     state = step(flow, ExecutionState(), Tick()).state
     listening = step(flow, state, SendSucceeded("ask"))
+    replied = step(flow, listening.state, ReplyReceived("Yes", NOW + timedelta(hours=2)))
+    assert effects_of(replied, MarkResponded) == [MarkResponded("Yes", NOW + timedelta(hours=2))]
+    assert effects_of(replied, AddTag) == [] and effects_of(replied, SendMessage) == []
+    assert replied.state.outcome == "responded"
+
+
+def test_without_pause_on_response_a_reply_during_a_wait_for_reply_continues_the_flow() -> None:
+    flow = load_flow("reply_wait")
+    state = step(flow, ExecutionState(), Tick(), pause_on_response=False).state
+    listening = step(flow, state, SendSucceeded("ask"), pause_on_response=False)
     assert effects_of(listening, ScheduleAt) == [ScheduleAt(NOW + timedelta(hours=24))]
     assert listening.state.awaiting == "reply"
     replied = step(
         flow,
         listening.state,
         ReplyReceived("Yes, let's talk " + "!" * 600, NOW + timedelta(hours=2)),
+        pause_on_response=False,
     )
     assert effects_of(replied, AddTag) == [AddTag("interested")]
     assert effects_of(replied, Complete) == [Complete()]
