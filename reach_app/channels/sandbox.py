@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, func, select
 
 from reach_app.channels.base import (
@@ -222,20 +222,36 @@ class SandboxChannel:
         return row
 
     def poll(self, since: datetime, peers: Sequence[Recipient] = ()) -> PollResult:
-        """Replies and read receipts that have come due (each reported once)."""
+        """Replies and read receipts that have come due and were not acknowledged yet.
+        Reporting marks nothing: the caller stores the result, then `acknowledge`s it,
+        so a crash in between reports them again (stored once, by provider id)."""
         now = self._now()
         result = PollResult()
         with self._session() as session:
             for row in self._due(session, SandboxMessage.reply_due_at, now, replied=False):
-                row.replied = True
-                session.add(row)
                 result.inbound.append(self._inbound(row))
             for row in self._due(session, SandboxMessage.read_due_at, now, read_reported=False):
-                row.read_reported = True
-                session.add(row)
                 result.receipts.append(self._receipt(row))
-            session.commit()
         return result
+
+    def acknowledge(self, result: PollResult) -> None:
+        """The caller has stored `result`: these replies and receipts are not reported again."""
+        replies = [int(m.provider_message_id.removeprefix("in-")) for m in result.inbound
+                   if m.provider_message_id and m.provider_message_id.startswith("in-")]
+        reads = [int(r.max_provider_message_id) for r in result.receipts
+                 if r.max_provider_message_id.isdigit()]
+        with self._session() as session:
+            if replies:
+                session.execute(
+                    update(SandboxMessage).where(col(SandboxMessage.id).in_(replies))
+                    .values(replied=True)
+                )
+            if reads:
+                session.execute(
+                    update(SandboxMessage).where(col(SandboxMessage.id).in_(reads))
+                    .values(read_reported=True)
+                )
+            session.commit()
 
     def _due(self, session: Session, column, now: datetime, **flags: bool) -> list[SandboxMessage]:  # type: ignore[no-untyped-def]
         query = select(SandboxMessage).where(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import (
@@ -91,20 +92,37 @@ def receive_inbound(
     session.add(message)
     _touch_inbox(session, account, contact_id, message, now)
     session.flush()
+    if message.campaign_id is not None:
+        mark_statistics_stale(session, {message.campaign_id}, now)
     return InboundOutcome(message.id, False, responded, resumed)
 
 
 def _open_executions(session: Session, account_id: int, contact_id: int) -> list[FlowExecution]:
-    return list(
-        session.exec(
-            select(FlowExecution).where(
-                FlowExecution.contact_id == contact_id,
-                FlowExecution.account_id == account_id,
-                col(FlowExecution.status).in_(REPLYABLE_STATUSES),
-                col(FlowExecution.deleted_at).is_(None),
-            )
+    """Locked first and in id order: the engine's lock order (executions, then messages)."""
+    query = (
+        select(FlowExecution)
+        .where(
+            FlowExecution.contact_id == contact_id,
+            FlowExecution.account_id == account_id,
+            col(FlowExecution.status).in_(REPLYABLE_STATUSES),
+            col(FlowExecution.deleted_at).is_(None),
         )
+        .order_by(FlowExecution.id)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.exec(query))
+
+
+def mark_statistics_stale(session: Session, campaign_ids: set[int], now: datetime) -> None:
+    """A reply or receipt changed these campaigns' figures: the statistics refresher
+    recounts them within seconds, finished campaigns included (defect 7)."""
+    if campaign_ids:
+        session.execute(
+            update(CampaignFlow)
+            .where(col(CampaignFlow.id).in_(sorted(campaign_ids)))
+            .values(stats_dirty_at=now)
+        )
 
 
 def _last_outbound(session: Session, execution_id: int) -> Message | None:
@@ -229,6 +247,7 @@ def apply_read_receipt(
     except ValueError:
         return 0
     changed = 0
+    touched: set[int] = set()
     rows = session.exec(
         select(Message).where(
             Message.account_id == account_id,
@@ -255,6 +274,9 @@ def apply_read_receipt(
                 read_at,
             )
             changed += 1
+            if message.campaign_id is not None:
+                touched.add(message.campaign_id)
+    mark_statistics_stale(session, touched, read_at)
     return changed
 
 

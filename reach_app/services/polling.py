@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from reach_app.channels.base import Failed, InboundMessage, PollResult, ReadReceipt, Recipient
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 POLLING_PROVIDERS = ("sandbox", "telegram")
 NOT_POLLED_HEALTH = ("disconnected", "banned", "connecting")  # telegram accounts only
 OVERLAP = timedelta(minutes=5)
+RECEIPTS_PER_TRANSACTION = 200
 
 
 def polling_account_ids() -> list[int]:
@@ -80,23 +82,31 @@ def poll_account(account_id: int, *, now: datetime) -> tuple[int, int]:
     except PollFailed as failed:
         _poll_failed(account_id, failed.outcome, now)
         return 0, 0
-    return store_poll_result(account_id, result, now=now, checked=True)
+    stored = store_poll_result(account_id, result, now=now, checked=True)
+    acknowledge = getattr(channel, "acknowledge", None)
+    if acknowledge is not None:  # only once stored: a crash before this reports them again
+        acknowledge(result)
+    return stored
 
 
 def store_poll_result(
     account_id: int, result: PollResult, *, now: datetime, checked: bool = False
 ) -> tuple[int, int]:
-    """Store replies and apply read receipts of one account in one transaction;
-    `checked` also moves the account's response-check mark to `now`."""
+    """Store replies and apply read receipts of one account; `checked` then moves the
+    account's response-check mark to `now`.
+
+    Short transactions in the engine's lock order (executions, then messages; the
+    account row last and alone), so polling never deadlocks with a batch's confirm.
+    Every step is idempotent (replies by provider id, receipts only move `sent` rows),
+    so a crash part-way is mended by the next check, whose window overlaps this one."""
     stored = receipts = 0
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
         if account is None:
             return 0, 0
-        if checked:
-            account.last_checked_at = now
-            session.add(account)
-        for message in result.inbound:
+        session.expunge(account)
+    for message in result.inbound:
+        with session_scope() as session:
             contact_id = resolve_contact(session, account, message.sender)
             if contact_id is None:
                 continue
@@ -110,16 +120,25 @@ def store_poll_result(
                 provider_message_id=message.provider_message_id,
             )
             stored += 0 if outcome.duplicate else 1
-        for receipt in result.receipts:
-            contact_id = resolve_contact(session, account, receipt.peer)
-            if contact_id is not None:
-                receipts += apply_read_receipt(
-                    session,
-                    account_id=account_id,
-                    contact_id=contact_id,
-                    max_provider_message_id=receipt.max_provider_message_id,
-                    read_at=receipt.read_at,
-                )
+    for start in range(0, len(result.receipts), RECEIPTS_PER_TRANSACTION):
+        with session_scope() as session:
+            for receipt in result.receipts[start : start + RECEIPTS_PER_TRANSACTION]:
+                contact_id = resolve_contact(session, account, receipt.peer)
+                if contact_id is not None:
+                    receipts += apply_read_receipt(
+                        session,
+                        account_id=account_id,
+                        contact_id=contact_id,
+                        max_provider_message_id=receipt.max_provider_message_id,
+                        read_at=receipt.read_at,
+                    )
+    if checked:
+        with session_scope() as session:
+            session.execute(
+                update(ChannelAccount)
+                .where(ChannelAccount.id == account_id)
+                .values(last_checked_at=now)
+            )
     return stored, receipts
 
 

@@ -275,23 +275,18 @@ _LAST_REFRESH: dict[int, tuple[float, float]] = {}  # campaign -> (monotonic tim
 
 def refresh_due_statistics(now: datetime, base_interval: float) -> int:
     """Refresh stats of running campaigns; a refresh costing c seconds waits ≥ 10·c."""
-    refreshed_at = (
-        select(CampaignStats.refreshed_at)
-        .where(CampaignStats.campaign_id == CampaignFlow.id)
-        .scalar_subquery()
-    )
     with session_scope() as session:
-        ids = list(
-            session.exec(
-                select(CampaignFlow.id).where(
-                    col(CampaignFlow.status).in_(LIVE_STATISTICS)
-                    | (col(CampaignFlow.id).not_in(select(CampaignStats.campaign_id)))
-                    # a reply or receipt after the last refresh (finished campaigns too)
-                    | (col(CampaignFlow.stats_dirty_at) > refreshed_at),
-                    col(CampaignFlow.deleted_at).is_(None),
-                )
+        rows = session.exec(
+            select(CampaignFlow.id, CampaignFlow.stats_dirty_at).where(
+                col(CampaignFlow.status).in_(LIVE_STATISTICS)
+                | (col(CampaignFlow.id).not_in(select(CampaignStats.campaign_id)))
+                # a reply or receipt since the last refresh (finished campaigns too)
+                | col(CampaignFlow.stats_dirty_at).is_not(None),
+                col(CampaignFlow.deleted_at).is_(None),
             )
-        )
+        ).all()
+    dirty = {campaign_id: seen for campaign_id, seen in rows if seen is not None}
+    ids = [campaign_id for campaign_id, _ in rows]
     refreshed = 0
     for campaign_id in ids:
         last, cost = _LAST_REFRESH.get(campaign_id, (0.0, 0.0))
@@ -300,6 +295,15 @@ def refresh_due_statistics(now: datetime, base_interval: float) -> int:
         started = time.monotonic()
         with session_scope() as session:
             refresh_campaign_stats(session, campaign_id, now=now)
+            if campaign_id in dirty:  # clean only if nothing newer arrived meanwhile
+                session.execute(
+                    update(CampaignFlow)
+                    .where(
+                        CampaignFlow.id == campaign_id,
+                        CampaignFlow.stats_dirty_at == dirty[campaign_id],
+                    )
+                    .values(stats_dirty_at=None)
+                )
         _LAST_REFRESH[campaign_id] = (time.monotonic(), time.monotonic() - started)
         refreshed += 1
     return refreshed

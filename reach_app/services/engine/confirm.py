@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
+from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
-from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.hashing import stable_int
 from reach_app.domain.statuses import MessageStatus
 from reach_app.services.engine.billing import debit_send, refund_send

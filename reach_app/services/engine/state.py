@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reach_app.db.tables import CampaignFlow, FlowExecution
+from reach_app.domain.context_keys import REPLIED, SENDS_DONE
 from reach_app.domain.execution import (
     AddTag,
     CallWebhook,
@@ -23,11 +24,9 @@ from reach_app.domain.execution import (
     Step,
     WriteLog,
 )
-from reach_app.domain.context_keys import REPLIED, SENDS_DONE
 from reach_app.domain.graph import Flow
 from reach_app.domain.sender_gate import sends_next
 from reach_app.services.engine.writes import WriteSet
-
 
 
 def state_of(execution: FlowExecution) -> ExecutionState:
