@@ -18,6 +18,7 @@ from reach_app.services.scheduler import tick
 from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
+OUTBOX_EVERY_SECONDS = 5.0
 
 
 def scheduler_owner() -> str:
@@ -32,9 +33,11 @@ class SchedulerLoop:
     poll_every: float
     enqueue_batch: Callable[[list[int], str], None]
     enqueue_poll: Callable[[int], None]
+    enqueue_webhook: Callable[[int], None] = lambda _delivery_id: None
     owner: str = field(default_factory=scheduler_owner)
     stop_event: threading.Event = field(default_factory=threading.Event)
     _last_poll: float = 0.0
+    _last_outbox: float = 0.0
     _last_ab: float = field(default_factory=time.monotonic)
 
     def run_once(self) -> None:
@@ -47,6 +50,12 @@ class SchedulerLoop:
             self._last_ab = time.monotonic()
             with session_scope() as session:
                 optimise_running_campaigns(session, now=utcnow())
+        if time.monotonic() - self._last_outbox >= OUTBOX_EVERY_SECONDS:
+            from reach_app.services.webhooks import due_deliveries
+
+            self._last_outbox = time.monotonic()
+            for delivery_id in due_deliveries(utcnow()):  # retries, and calls a dead worker
+                self.enqueue_webhook(delivery_id)  # never made
         if time.monotonic() - self._last_poll >= self.poll_every:
             from reach_app.services.polling import polling_account_ids
 
@@ -80,7 +89,7 @@ class SchedulerLoop:
 
 
 def _loop_with_actors() -> SchedulerLoop:
-    from tasks.actors import poll_replies, process_executions
+    from tasks.actors import call_webhook, poll_replies, process_executions
 
     settings = get_settings()
     return SchedulerLoop(
@@ -88,6 +97,7 @@ def _loop_with_actors() -> SchedulerLoop:
         poll_every=settings.response_check_seconds,
         enqueue_batch=lambda ids, owner: process_executions.send(ids, owner),
         enqueue_poll=lambda account_id: poll_replies.send(account_id),
+        enqueue_webhook=lambda delivery_id: call_webhook.send(delivery_id),
     )
 
 

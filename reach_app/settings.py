@@ -43,7 +43,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / ".reach", description="Local state folder.")
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
     claim_batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: int = Field(default=120, ge=2)
+    lease_seconds: int = Field(
+        default=15, ge=2,
+        description="A claim's lease; kept alive while a batch talks to providers, so a dead "
+        "worker's executions return within this many seconds.",
+    )
     work_chunk: int = Field(default=100, ge=1, le=5000, description="Executions per worker message.")
     max_in_flight: int = Field(
         default=2000, ge=1, description="Executions leased at once (back-pressure for workers)."

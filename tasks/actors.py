@@ -16,8 +16,8 @@ from tasks.broker import QUEUE_ENGINE, QUEUE_MAINTENANCE
 def process_executions(ids: list[int], owner: str) -> None:
     """Advance a claimed batch of executions (ids leased by `owner`)."""
     report = process_batch(ids, owner, call_providers=call_providers)
-    for payload in report.webhooks:
-        call_webhook.send(payload)
+    for delivery_id in report.webhooks:  # outbox rows, committed with their step
+        call_webhook.send(delivery_id)
 
 
 @dramatiq.actor(queue_name=QUEUE_MAINTENANCE, max_retries=3)
@@ -27,6 +27,6 @@ def poll_replies(account_id: int) -> None:
 
 
 @dramatiq.actor(queue_name=QUEUE_MAINTENANCE, max_retries=3)
-def call_webhook(payload: dict) -> None:  # type: ignore[type-arg]
-    """A WEBHOOK node's call (SSRF-checked), logged on the execution."""
-    deliver_webhook(payload, now=utcnow())
+def call_webhook(delivery_id: int) -> None:
+    """A WEBHOOK node's call (SSRF-checked, at least once), logged on the execution."""
+    deliver_webhook(delivery_id, now=utcnow())

@@ -108,20 +108,34 @@ def claim_free_executions(
     return _lease(session, ids, token, now + timedelta(seconds=lease_seconds))
 
 
-def claim_overdue_sends(
-    session: Session, *, campaign_id: int, now: datetime, token: str, lease_seconds: int,
-    overdue: timedelta = timedelta(seconds=30),
+def claim_stranded_sends(
+    session: Session,
+    *,
+    campaign_id: int,
+    usable: Iterable[int],
+    now: datetime,
+    token: str,
+    lease_seconds: int,
 ) -> list[int]:
-    """One lead of the campaign that has waited for a sender for longer than `overdue`
-    although it is due: claimed by time so that the worker decides (a campaign whose
-    accounts are all gone pauses with the reason; nothing waits unseen)."""
+    """One due lead of the campaign that no free-account claim can reach: the campaign has
+    no usable account at all (`usable` empty), or the lead sits on an account that no
+    longer serves it. Claimed by time so the worker decides (pause with the reason, or a
+    sender from the pool): nothing waits unseen."""
+    serving = sorted(usable)
+    stranded = (
+        col(FlowExecution.account_id).is_not(None)
+        & col(FlowExecution.account_id).not_in(serving)
+        if serving
+        else text("1 = 1")
+    )
     due = _lock(
         select(FlowExecution.id)
         .where(
             FlowExecution.campaign_id == campaign_id,
             DUE,
             GATED,
-            col(FlowExecution.next_execution_at) <= now - overdue,
+            col(FlowExecution.next_execution_at) <= now,
+            stranded,
         )
         .order_by(FlowExecution.next_execution_at)
         .limit(1),
@@ -139,14 +153,19 @@ class FreeAccount:
     campaign_ids: tuple[int, ...]
 
 
-def free_accounts(
-    session: Session, campaign_ids: Iterable[int], now: datetime
-) -> tuple[list[FreeAccount], set[int]]:
-    """Usable accounts of these campaigns whose cooldown, rest and claim hold are over,
-    and the campaigns that have no usable account at all."""
+@dataclass
+class Senders:
+    """The sender accounts of the runnable campaigns, as the claims need them."""
+
+    free: list[FreeAccount]  # may send now
+    usable: dict[int, set[int]]  # campaign -> its usable accounts, free or busy
+
+
+def free_accounts(session: Session, campaign_ids: Iterable[int], now: datetime) -> Senders:
+    """Usable accounts of these campaigns whose cooldown, rest and claim hold are over."""
     wanted = list(campaign_ids)
     if not wanted:
-        return [], set()
+        return Senders([], {})
     pooled = session.execute(
         select(CampaignAccount.account_id, CampaignAccount.campaign_id).where(
             col(CampaignAccount.campaign_id).in_(wanted)
@@ -169,13 +188,16 @@ def free_accounts(
             ).order_by(ChannelAccount.id)
         ).scalars()
     ) if campaigns_of else []
-    served = {c for a in accounts for c in campaigns_of[a.id or 0]}
+    usable: dict[int, set[int]] = {campaign_id: set() for campaign_id in wanted}
+    for account in accounts:
+        for campaign_id in campaigns_of[account.id or 0]:
+            usable[campaign_id].add(account.id or 0)
     free = [
         FreeAccount(a, tuple(sorted(campaigns_of[a.id or 0])))
         for a in accounts
         if all(bound is None or bound <= now for bound in (a.next_send_at, a.flood_until, a.claimed_until))
     ]
-    return free, set(wanted) - served
+    return Senders(free, usable)
 
 
 def claim_sends_for_account(
@@ -273,7 +295,7 @@ __all__ = [
     "held_account",
     "runnable_campaign_ids",
     "claim_free_executions",
-    "claim_overdue_sends",
+    "claim_stranded_sends",
     "free_accounts",
     "claim_sends_for_account",
     "sweep_expired_leases",

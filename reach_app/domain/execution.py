@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 # Keys the engine keeps in ExecutionState.context live in domain.context_keys.
-from reach_app.domain.context_keys import (
+from reach_app.domain.context_keys import (  # noqa: F401  (re-exported for the domain)
     AB_CHOICES,
     REPLY_DEADLINE,
     RESPONDED_AT,

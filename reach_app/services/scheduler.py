@@ -19,8 +19,8 @@ from sqlmodel import Session, col, func, select
 from reach_app.db.claims import (
     FreeAccount,
     claim_free_executions,
-    claim_overdue_sends,
     claim_sends_for_account,
+    claim_stranded_sends,
     executions_in_flight,
     free_accounts,
     new_claim_token,
@@ -44,7 +44,7 @@ from reach_app.settings import Settings
 Enqueue = Callable[[list[int], str], None]
 OPEN = tuple(str(s) for s in ACTIVE_EXECUTION_STATUSES)
 OPEN_OR_PAUSED = (*OPEN, str(ExecutionStatus.PAUSED))
-OVERDUE_EVERY_TICKS = 10  # the "waited too long for a sender" check runs every ~5 s
+STRANDED_EVERY_TICKS = 10  # the "lead on an account that left its campaign" check, ~5 s
 
 
 @dataclass
@@ -82,7 +82,7 @@ def tick(
     if budget > 0 and campaigns:
         claim = _Claimer(now, owner, settings, enqueue, budget)
         claim.free_work(campaigns)
-        claim.sends(campaigns, overdue=_TICKS[0] % OVERDUE_EVERY_TICKS == 1)
+        claim.sends(campaigns, stranded=_TICKS[0] % STRANDED_EVERY_TICKS == 1)
         report.claimed = claim.claimed
     with session_scope() as session:
         report.completed = complete_finished_campaigns(session, now)
@@ -130,11 +130,11 @@ class _Claimer:
                 if len(ids) < limit:
                     break
 
-    def sends(self, campaigns: list[int], *, overdue: bool) -> None:
+    def sends(self, campaigns: list[int], *, stranded: bool) -> None:
         """Leads about to send: per free account, as many as it may send now."""
         with session_scope() as session:
-            free, without_sender = free_accounts(session, campaigns, self.now)
-        for account in free:
+            senders = free_accounts(session, campaigns, self.now)
+        for account in senders.free:
             if self.left <= 0:
                 return
             capacity, hold = self._capacity(account)
@@ -146,18 +146,17 @@ class _Claimer:
                     hold=hold,
                 )
             self._hand_out(ids, token)
-        # campaigns left without any usable sender, and (every few seconds) leads that
-        # waited too long: the worker decides (pause with the reason, or a new slot)
-        check = set(without_sender) | (set(campaigns) if overdue else set())
-        for campaign_id in sorted(check):
-            if self.left <= 0:
-                return
+        # campaigns without any usable sender (every tick), and (every few seconds) leads
+        # on an account that no longer serves their campaign: the worker decides
+        for campaign_id in campaigns:
+            usable = senders.usable.get(campaign_id, set())
+            if self.left <= 0 or (usable and not stranded):
+                continue
             token = new_claim_token(self.owner)
             with session_scope() as session:
-                ids = claim_overdue_sends(
-                    session, campaign_id=campaign_id, now=self.now, token=token,
-                    lease_seconds=self.settings.lease_seconds,
-                    overdue=timedelta(0) if campaign_id in without_sender else timedelta(seconds=30),
+                ids = claim_stranded_sends(
+                    session, campaign_id=campaign_id, usable=usable, now=self.now,
+                    token=token, lease_seconds=self.settings.lease_seconds,
                 )
             self._hand_out(ids, token)
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from reach_app.db.engine import session_scope
-from reach_app.db.tables import FlowExecutionLog, InboxThread
+from reach_app.db.tables import FlowExecutionLog, InboxThread, WebhookDelivery
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.webhooks import deliver_webhook
@@ -265,22 +265,27 @@ def test_a_webhook_node_hands_its_call_to_the_worker_and_delivery_is_logged(
     world = build_world(spec, leads=2)
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 2}
-    payloads = [p for report in world.reports for p in report.webhooks]
-    assert sorted(p["contact_id"] for p in payloads) == sorted(world.contact_ids)
-    for payload in payloads:
+    delivery_ids = [d for report in world.reports for d in report.webhooks]
+    with session_scope() as s:
+        deliveries = [s.get(WebhookDelivery, d) for d in delivery_ids]
+    assert sorted(d.contact_id for d in deliveries) == sorted(world.contact_ids)
+    for delivery in deliveries:
         assert (
-            payload["url"] == url and payload["method"] == "POST" and payload["node_id"] == "hook"
+            delivery.url == url and delivery.method == "POST" and delivery.node_id == "hook"
         )
-        assert payload["body"] == {"event": "lead-reached"} and payload["headers"] == {
+        assert delivery.body == {"event": "lead-reached"} and delivery.headers == {
             "X-Test": "yes"
         }
-        assert deliver_webhook(payload, now=world.clock()) == "completed"
+        assert delivery.status == "pending"  # recorded with the step, delivered after commit
+        assert deliver_webhook(delivery.id, now=world.clock()) == "delivered"
+        assert deliver_webhook(delivery.id, now=world.clock()) == "delivered"  # once only
     assert len(_Hook.received) == 2
     assert all(
         r["path"] == "/hook" and r["body"] == {"event": "lead-reached"} for r in _Hook.received
     )
     assert all(
         r["headers"]["X-Test"] == "yes" and r["headers"]["X-Reach-Node"] == "hook"
+        and r["headers"]["Idempotency-Key"].startswith("wh:x")
         for r in _Hook.received
     )
     with session_scope() as s:

@@ -37,8 +37,8 @@ SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 def confirm_sends(
     session: Session, results: Sequence[tuple[PlannedSend, SendResult]], owner: str, now: datetime
-) -> list[dict[str, Any]]:
-    """Apply provider results; returns webhook calls to enqueue."""
+) -> list[int]:
+    """Apply provider results; returns the webhook outbox rows to deliver after commit."""
     ids = [plan.execution_id for plan, _ in results]
     executions = {e.id: e for e in load_leased(session, ids, owner)}
     batch = load_batch(session, list(executions.values()), now=now)
@@ -92,7 +92,7 @@ def confirm_sends(
                     continue
                 _failed(session, writes, message, account, result, plan, execution, batch)
     writes.flush(session)
-    return writes.webhooks
+    return writes.webhook_ids
 
 
 def _campaign(session: Session, batch, campaign_id: int) -> CampaignFlow | None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, ReplyReceived, Tick
 from reach_app.domain.hashing import stable_int
 from reach_app.services.engine.confirm import confirm_sends
+from reach_app.services.engine.lease import LeaseKeeper
 from reach_app.services.engine.loader import existing_messages, load_batch, load_leased
 from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
@@ -49,7 +50,7 @@ class BatchReport:
     steps: int = 0
     sends: int = 0
     released: int = 0
-    webhooks: list[dict[str, object]] = field(default_factory=list)
+    webhooks: list[int] = field(default_factory=list)  # outbox rows to deliver after commit
 
 
 def process_batch(
@@ -58,8 +59,8 @@ def process_batch(
     report = BatchReport()
     with session_scope() as session, session.no_autoflush:
         planned = _prepare(session, ids, owner, clock(), report)
-    with use_clock(clock):  # providers stamp times with the engine's clock
-        results = call_providers(planned) if planned else []
+    with use_clock(clock), LeaseKeeper([p.execution_id for p in planned], owner):
+        results = call_providers(planned) if planned else []  # providers use the engine clock
     if results:
         with session_scope() as session, session.no_autoflush:
             report.webhooks += confirm_sends(session, results, owner, clock())
@@ -102,7 +103,7 @@ def _prepare(
     session.flush()
     for plan in planned:
         plan.bind_message_id(inserted)
-    report.webhooks += writes.webhooks
+    report.webhooks += writes.webhook_ids
     return planned
 
 

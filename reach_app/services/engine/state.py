@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from reach_app.db.tables import CampaignFlow, FlowExecution
@@ -115,7 +116,7 @@ def apply_step(
             case ChangeScore(delta=delta):
                 writes.score_deltas[execution.contact_id] += delta
             case CallWebhook():
-                writes.webhooks.append(_webhook(execution, effect))
+                writes.webhooks.append(_webhook(execution, effect, writes.now))
             case NotifyInbox(note=note):
                 writes.inbox.append(_inbox(execution, note, account_id))
             case MarkResponded(text=text, at=at):
@@ -135,8 +136,10 @@ def apply_step(
     return send
 
 
-def _webhook(execution: FlowExecution, effect: CallWebhook) -> dict[str, Any]:
-    return {
+def _webhook(execution: FlowExecution, effect: CallWebhook, now: datetime) -> dict[str, Any]:
+    visit = f"{now.timestamp():.6f}"  # a node is visited at most once per instant (no loops
+    return {  # without a WAIT), so this names one call for its whole life, retries included
+        "idempotency_key": f"wh:x{execution.id}:r{execution.run_number}:{effect.node_id}:{visit}",
         "execution_id": execution.id,
         "campaign_id": execution.campaign_id,
         "contact_id": execution.contact_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -20,8 +20,11 @@ from reach_app.db.tables import (
     FlowExecution,
     FlowExecutionLog,
     InboxThread,
+    WebhookDelivery,
 )
 from reach_app.domain.contact import STANDARD_FIELDS
+
+OUTBOX_IN_FLIGHT = timedelta(seconds=60)  # a handed-out webhook is not handed out again before
 
 
 @dataclass
@@ -37,6 +40,7 @@ class WriteSet:
     tags_removed: set[tuple[int, str]] = field(default_factory=set)
     inbox: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
+    webhook_ids: list[int] = field(default_factory=list)  # outbox rows written by flush
 
     def log(self, execution: FlowExecution, **values: Any) -> None:
         values.setdefault("executed_at", self.now)
@@ -70,6 +74,8 @@ class WriteSet:
         self._flush_contacts(session)
         self._flush_tags(session)
         self._flush_inbox(session)
+        self.webhook_ids += record_deliveries(session, self.webhooks, self.now)
+        self.webhooks = []
 
     def _flush_contacts(self, session: Session) -> None:
         ids = set(self.field_changes) | set(self.score_deltas)
@@ -138,3 +144,34 @@ def _campaign_account(session: Session, campaign: CampaignFlow) -> int | None:
         .where(CampaignAccount.campaign_id == campaign.id)
         .order_by(CampaignAccount.position)
     ).first()
+
+
+def record_deliveries(session: Session, calls: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Outbox rows for the batch's webhook calls (same transaction as the step)."""
+    if not calls:
+        return []
+    rows = [
+        {
+            "execution_id": c.get("execution_id"),
+            "campaign_id": c["campaign_id"],
+            "contact_id": c.get("contact_id"),
+            "node_id": c.get("node_id"),
+            "idempotency_key": c["idempotency_key"],
+            "url": c["url"],
+            "method": c.get("method", "POST"),
+            "headers": dict(c.get("headers") or {}),
+            "body": c.get("body"),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now + OUTBOX_IN_FLIGHT,  # handed to a worker at once after commit
+            "created_at": now,
+        }
+        for c in calls
+    ]
+    factory = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        factory(WebhookDelivery)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(WebhookDelivery.id)
+    )
+    return [int(row[0]) for row in session.execute(statement, rows)]
