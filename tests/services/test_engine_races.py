@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 
 from reach_app.channels import registry
 from reach_app.channels.base import AccountProblem, RetryLater
+from reach_app.db.claims import sweep_expired_leases
 from reach_app.db.engine import get_engine, session_scope
 from reach_app.db.tables import CampaignStats, ChannelAccount, FlowExecution, SandboxMessage
 from reach_app.services import polling
@@ -64,7 +65,10 @@ def test_an_unknown_outcome_is_never_rerouted_to_another_account(db: str) -> Non
     (message,) = outbound(world.campaign_id)
     first = message.account_id
     assert message.status == "sending" and first is not None
-    with session_scope() as s:  # the breaker trips that account
+    world.clock.advance(get_settings().lease_seconds + 1)
+    with session_scope() as s:  # the dead worker's lease comes back ...
+        assert sweep_expired_leases(s, now=world.clock()) == 1
+    with session_scope() as s:  # ... and then the breaker trips that account
         writes = WriteSet(world.clock())
         account = s.get(ChannelAccount, first)
         assert account is not None
@@ -73,7 +77,6 @@ def test_an_unknown_outcome_is_never_rerouted_to_another_account(db: str) -> Non
     (lead,) = world.contact_ids
     assert execution_of(world.campaign_id, lead).account_id == first  # kept, not released
     update_account(first, health="connected")  # the account recovers
-    world.clock.advance(get_settings().lease_seconds + 1)
     settle(world)
     assert statuses(world.campaign_id) == {"completed": 1}
     assert set(_deliveries_per_lead_and_node().values()) == {1}
