@@ -161,8 +161,14 @@ class Senders:
     usable: dict[int, set[int]]  # campaign -> its usable accounts, free or busy
 
 
-def free_accounts(session: Session, campaign_ids: Iterable[int], now: datetime) -> Senders:
-    """Usable accounts of these campaigns whose cooldown, rest and claim hold are over."""
+def free_accounts(
+    session: Session,
+    campaign_ids: Iterable[int],
+    now: datetime,
+    lookahead: timedelta = timedelta(0),
+) -> Senders:
+    """Usable accounts of these campaigns whose cooldown ends within `lookahead` (the worker
+    waits that moment instead of parking the lead) and whose rest and claim hold are over."""
     wanted = list(campaign_ids)
     if not wanted:
         return Senders([], {})
@@ -195,7 +201,8 @@ def free_accounts(session: Session, campaign_ids: Iterable[int], now: datetime) 
     free = [
         FreeAccount(a, tuple(sorted(campaigns_of[a.id or 0])))
         for a in accounts
-        if all(bound is None or bound <= now for bound in (a.next_send_at, a.flood_until, a.claimed_until))
+        if (a.next_send_at is None or a.next_send_at <= now + lookahead)
+        and all(bound is None or bound <= now for bound in (a.flood_until, a.claimed_until))
     ]
     return Senders(free, usable)
 

@@ -133,7 +133,8 @@ class _Claimer:
     def sends(self, campaigns: list[int], *, stranded: bool) -> None:
         """Leads about to send: per free account, as many as it may send now."""
         with session_scope() as session:
-            senders = free_accounts(session, campaigns, self.now)
+            lookahead = timedelta(seconds=self.settings.scheduler_interval_seconds)
+            senders = free_accounts(session, campaigns, self.now, lookahead)
         for account in senders.free:
             if self.left <= 0:
                 return

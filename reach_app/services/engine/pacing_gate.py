@@ -44,6 +44,7 @@ class PacingGate:
         self, session: Session, now: datetime, rng: random.Random, lease_seconds: int = 120
     ) -> None:
         self.session = session
+        self.lookahead = timedelta(0)  # a slot this close is waited for, not parked
         self.lease_seconds = lease_seconds  # a planned send keeps its lease this long
         self.now = now
         self.rng = rng
@@ -227,11 +228,13 @@ class PacingGate:
                 account.claimed_until = hold
                 self.session.add(account)
 
-    def reserve(self, account: ChannelAccount, contact_id: int) -> None:
-        """Take the slot now: record the send time and start the next cooldown."""
-        self.history(account).append(self.now)
-        self._contact_sends[contact_id].append(self.now)
-        next_send_at = self.now + draw_cooldown(self.limits(account), self.rng)
+    def reserve(self, account: ChannelAccount, contact_id: int, at: datetime | None = None) -> None:
+        """Take the slot at `at` (default now): record the send time and start the next
+        cooldown from it."""
+        moment = at or self.now
+        self.history(account).append(moment)
+        self._contact_sends[contact_id].append(moment)
+        next_send_at = moment + draw_cooldown(self.limits(account), self.rng)
         if account.next_send_at is None or next_send_at > account.next_send_at:
             account.next_send_at = next_send_at
             self.session.add(account)

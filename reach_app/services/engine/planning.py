@@ -43,6 +43,7 @@ class PlannedSend:
     already_sent: bool = False
     message_id: int = field(default=0)
     new_row: dict[str, Any] | None = None  # set when the message row is still to be inserted
+    not_before: datetime | None = None  # the reserved slot, when it lies a moment ahead
 
     def bind_message_id(self, inserted: dict[str, int]) -> None:
         if self.new_row is not None:
@@ -89,7 +90,10 @@ def plan_send(
     if message is not None and message.status in SENT_OR_DELIVERED:
         return _planned(execution, campaign, account, send, message, batch, already_sent=True)
     allowed_at = gate.earliest(account, campaign, contact)
-    if allowed_at > now:  # parked on its own future slot of this account
+    send_at = now
+    if now < allowed_at <= now + gate.lookahead:  # the slot is a moment away: wait for it
+        send_at = allowed_at
+    elif allowed_at > now:  # parked on its own future slot of this account
         slot = gate.park(account, allowed_at)
         return _defer(writes, execution, slot, account_id=account.id)
     reserved_before = message is not None and message.status == MessageStatus.SENDING
@@ -98,19 +102,20 @@ def plan_send(
             session, writes, campaign, "Balance too low for the next send", "paused_balance"
         )
         return _defer(writes, execution, now)  # pending work stays pending
-    gate.reserve(account, contact.id)
+    gate.reserve(account, contact.id, at=send_at)
     if message is None:  # the usual case: a new row, inserted in bulk with the batch
-        new_row = _new_row(key, execution, campaign, account.id, account.provider, send, now)
+        new_row = _new_row(key, execution, campaign, account.id, account.provider, send, send_at)
         message = Message.model_construct(**new_row)  # not added to the session: bulk insert
     else:  # a retry or crash recovery: same row, same key, same random_id
         _fill(message, execution, campaign, account.id, account.provider, send)
-        message.sent_at = now
+        message.sent_at = send_at
         session.add(message)
         new_row = None
     lease_until = now + timedelta(seconds=gate.lease_seconds)  # the send keeps its lease
     writes.update_execution(execution, account_id=account.id, lease_expires_at=lease_until)
     plan = _planned(execution, campaign, account, send, message, batch)
     plan.new_row = new_row
+    plan.not_before = send_at
     return plan
 
 

@@ -15,9 +15,10 @@ random_id, which the provider recognises (reconciliation, not repetition).
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -58,8 +59,10 @@ def process_batch(
 ) -> BatchReport:
     report = BatchReport()
     with session_scope() as session, session.no_autoflush:
-        planned = _prepare(session, ids, owner, clock(), report)
+        planned = _prepare(session, ids, owner, clock(), report, lookahead=clock is utcnow)
     with use_clock(clock), LeaseKeeper([p.execution_id for p in planned], owner):
+        if clock is utcnow:  # a slot reserved a moment ahead: wait for it (wall clock only)
+            _wait_for_slots(planned)
         results = call_providers(planned) if planned else []  # providers use the engine clock
     if results:
         with session_scope() as session, session.no_autoflush:
@@ -69,7 +72,13 @@ def process_batch(
 
 
 def _prepare(
-    session: Session, ids: list[int], owner: str, now: datetime, report: BatchReport
+    session: Session,
+    ids: list[int],
+    owner: str,
+    now: datetime,
+    report: BatchReport,
+    *,
+    lookahead: bool = False,
 ) -> list[PlannedSend]:
     executions = load_leased(session, ids, owner)
     if not executions:
@@ -80,7 +89,10 @@ def _prepare(
     )
     writes = WriteSet(now)
     rng = random.Random(stable_int(owner, now.isoformat()))
-    gate = PacingGate(session, now, rng, get_settings().lease_seconds)
+    settings = get_settings()
+    gate = PacingGate(session, now, rng, settings.lease_seconds)
+    if lookahead:
+        gate.lookahead = timedelta(seconds=2 * settings.scheduler_interval_seconds)
     # accounts whose claim hold this batch settles (leads claimed for their free slot)
     held = {account for account in [held_account(owner)] if account is not None}
     stepped = [(e, _step(e, batch, writes, now, report)) for e in executions]
@@ -105,6 +117,15 @@ def _prepare(
         plan.bind_message_id(inserted)
     report.webhooks += writes.webhook_ids
     return planned
+
+
+def _wait_for_slots(planned: list[PlannedSend]) -> None:
+    """Sends reserved for a slot a moment ahead (at most two ticks) go out on time."""
+    slots = [p.not_before for p in planned if p.not_before is not None]
+    if slots:
+        wait = (max(slots) - utcnow()).total_seconds()
+        if wait > 0:
+            time.sleep(min(wait, 5.0))
 
 
 def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, report: BatchReport):  # type: ignore[no-untyped-def]
