@@ -24,6 +24,7 @@ from reach_app.db.tables.executions import (
     WebhookDelivery,
 )
 from reach_app.db.tables.identity import ApiKey, Membership, Organization, User
+from reach_app.db.tables.onsite import SiteKey
 from reach_app.db.tables.sandbox import SandboxCall, SandboxMessage
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "SandboxMessage",
     "Segment",
     "SegmentMember",
+    "SiteKey",
     "Template",
     "TemplateVersion",
     "User",
