@@ -15,10 +15,14 @@ _reach_setup() {
     "$python" -m venv "$root/.venv" || return 1
   fi
   stamp="$root/.venv/.reach-installed"
-  if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ] \
+     || [ "$root/constraints.txt" -nt "$stamp" ]; then
     _step "Installing Python dependencies (first run takes a few minutes)"
     "$root/.venv/bin/python" -m pip install --quiet --upgrade pip || return 1
-    (cd "$root" && .venv/bin/python -m pip install --quiet -e ".[test]") || return 1
+    # constraints.txt pins every dependency to the versions tested together
+    # (regenerate with scripts/freeze-constraints.sh after changing pyproject.toml).
+    (cd "$root" && .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]") \
+      || return 1
     touch "$stamp"
   fi
   if [ ! -x "$root/.tools/node/node_modules/.bin/node" ]; then
