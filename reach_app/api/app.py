@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "telegram_accounts",
     "library",
     "inbox",
+    "onsite",
 )
 
 

@@ -59,6 +59,10 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
         )
     if provider == "telegram":
         return telegram_channel(account_id, settings)
+    if provider == "onsite":
+        from reach_app.channels.onsite import OnsiteChannel
+
+        return OnsiteChannel(account_id)
     return None  # email/webhook senders are attached by their gateways
 
 

@@ -20,7 +20,8 @@ from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from reach_app.services.workspace import in_actor_workspace, in_workspace
 
-CREATABLE_PROVIDERS = ("sandbox",)
+CREATABLE_PROVIDERS = ("sandbox", "onsite")
+NO_COOLDOWN_PROVIDERS = ("sandbox", "onsite")  # nothing to pace against a provider
 RATE_PROFILES = ("conservative", "moderate", "aggressive", "custom")
 EDITABLE_FIELDS = frozenset(
     {"name", "handle", "rate_profile", "cooldown_min_seconds", "cooldown_max_seconds",
@@ -83,7 +84,8 @@ def create_account(
     provider = fields.get("provider", "sandbox")
     if provider not in CREATABLE_PROVIDERS:
         raise Invalid(
-            "Only sandbox accounts are created here; Telegram accounts use the connect flow",
+            "Only sandbox and on-site accounts are created here; Telegram accounts use the "
+            "connect flow, email accounts POST /accounts/email",
             details=[{"field": "provider", "msg": "Use the Telegram connect flow"}],
         )
     account = ChannelAccount(
@@ -91,11 +93,11 @@ def create_account(
         organization_id=actor.organization_id,
         provider=provider,
         name="",
-        handle="@sandbox",
+        handle="@sandbox" if provider == "sandbox" else "site",
         created_at=now,
         updated_at=now,
     )
-    _apply(account, fields)
+    _apply(account, {k: v for k, v in fields.items() if k != "handle" or v is not None})
     session.add(account)
     session.flush()
     return account
@@ -186,7 +188,7 @@ def rate_problems(provider: str, rates: Mapping[str, Any]) -> list[dict[str, str
             }
         )
     low, high = rates.get("cooldown_min_seconds"), rates.get("cooldown_max_seconds")
-    floor = 0 if provider == "sandbox" else 1
+    floor = 0 if provider in NO_COOLDOWN_PROVIDERS else 1
     for name, value in (("cooldown_min_seconds", low), ("cooldown_max_seconds", high)):
         if value is not None and value < floor:
             problems.append(

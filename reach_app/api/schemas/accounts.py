@@ -54,9 +54,9 @@ class _RateFields(BaseModel):
 
 
 class AccountIn(_RateFields):
-    provider: Literal["sandbox"] = "sandbox"
+    provider: Literal["sandbox", "onsite"] = "sandbox"
     name: Name
-    handle: Handle = "@sandbox"
+    handle: Handle | None = None
     settings: AccountSettings = Field(default_factory=AccountSettings)
 
 
