@@ -23,7 +23,14 @@ from reach_app.db.tables.executions import (
     Message,
     WebhookDelivery,
 )
-from reach_app.db.tables.identity import ApiKey, Membership, Organization, User
+from reach_app.db.tables.identity import (
+    ApiKey,
+    LoginThrottle,
+    Membership,
+    Organization,
+    User,
+    WebSession,
+)
 from reach_app.db.tables.onsite import SiteKey
 from reach_app.db.tables.sandbox import SandboxCall, SandboxMessage
 
@@ -42,6 +49,7 @@ __all__ = [
     "FlowExecution",
     "FlowExecutionLog",
     "InboxThread",
+    "LoginThrottle",
     "Membership",
     "Message",
     "Organization",
@@ -54,5 +62,6 @@ __all__ = [
     "Template",
     "TemplateVersion",
     "User",
+    "WebSession",
     "WebhookDelivery",
 ]

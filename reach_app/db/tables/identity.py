@@ -59,3 +59,34 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = created()
     last_used_at: datetime | None = when()
     revoked_at: datetime | None = when()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser or API client: only a SHA-256 of the (random) token is stored.
+
+    A session ends when revoked (sign out here / everywhere, password change),
+    when idle longer than the configured idle time, or at `expires_at`.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = pk()
+    user_id: int = fk("users.id")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = created()
+    last_seen_at: datetime = created()
+    expires_at: datetime = when(nullable=False)
+    revoked_at: datetime | None = when()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per key (account or client address) in the current window.
+
+    Used in embedded mode; with Redis the counters live in Redis instead.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: str = Field(primary_key=True, max_length=128)
+    window_started_at: datetime = when(nullable=False, index=True)
+    failures: int = 0
