@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         description="Telegram accounts are split over this many gateway shards (account id % n); "
         "every process must use the same value.",
     )
+    session_idle_minutes: int = Field(
+        default=720, ge=1, le=60 * 24 * 90,
+        description="A sign-in session ends after this many minutes without use.",
+    )
+    session_max_days: float = Field(
+        default=14, gt=0, le=365, description="A sign-in session ends this long after sign-in."
+    )
     frontend_port: int = 3000
     backend_port: int = 8000
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Security
@@ -14,7 +14,7 @@ from reach_app.db.engine import session_scope
 from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import Forbidden, Unauthorized
 from reach_app.services.identity import API_KEY_PREFIX, user_for_api_key
-from reach_app.services.web_sessions import user_for_session
+from reach_app.services.web_sessions import session_for_token
 
 _BEARER = HTTPBearer(
     auto_error=False,
@@ -28,6 +28,8 @@ class Caller:
 
     user_id: int
     key_organization_id: int | None = None
+    session_id: int | None = None  # the sign-in session (None for API keys)
+    token: str = field(default="", repr=False)
 
 
 def current_caller(
@@ -41,10 +43,11 @@ def current_caller(
             user, key = user_for_api_key(session, token)
             assert user.id is not None
             return Caller(user_id=user.id, key_organization_id=key.organization_id)
-        found = user_for_session(session, token)
-        if found is None or found.id is None:
+        found = session_for_token(session, token)
+        if found is None or found[0].id is None:
             raise Unauthorized("Invalid or expired token")
-        return Caller(user_id=found.id)
+        user, web_session = found
+        return Caller(user_id=user.id, session_id=web_session.id, token=token)
 
 
 def current_actor(

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from reach_app.db.tables import ApiKey, User
 from reach_app.db.types import utcnow
 from reach_app.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from reach_app.services.web_sessions import end_sessions_of
 
 _HASHER = PasswordHasher()
 API_KEY_PREFIX = "rk_"
@@ -62,6 +63,31 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     if user is None or not user.is_active or not _password_matches(user.password_hash, password):
         raise Unauthorized("Wrong email or password")
     return user
+
+
+def change_password(
+    session: Session,
+    *,
+    user_id: int,
+    current_password: str,
+    new_password: str,
+    keep_session_id: int | None = None,
+) -> int:
+    """Set a new password and end the user's other sessions; answers how many ended.
+
+    `keep_session_id` is the session making the change (it stays signed in).
+    """
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound("User not found")
+    if not _password_matches(user.password_hash, current_password):
+        raise Invalid(
+            "The current password is wrong", details=[{"field": "current_password"}]
+        )
+    user.password_hash = hash_password(new_password)
+    user.updated_at = utcnow()
+    session.add(user)
+    return end_sessions_of(session, user_id, keep_session_id=keep_session_id)
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

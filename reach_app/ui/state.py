@@ -1,11 +1,11 @@
 """The shared application state: who is signed in, and in which workspace.
 
-Every page state is a substate of `AppState`. The browser only holds a signed
-session token (cookie) and the chosen workspace (local storage); the user id
-lives in a backend-only var and is re-derived from the token whenever the
-backend state is fresh. Every service call builds an `Actor` through
-`actor_for`, which re-checks organization membership, so a forged workspace
-value can never reach another tenant's data.
+Every page state is a substate of `AppState`. The browser only holds a
+server-side session token (cookie, see services.web_sessions) and the chosen
+workspace (local storage); the user id lives in a backend-only var and the
+token is re-checked on the server at every `user_id()` call. Every service
+call builds an `Actor` through `actor_for`, which re-checks organization
+membership, so a forged workspace value can never reach another tenant's data.
 """
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from reach_app.db.engine import session_scope
 from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import organizations_of
-from reach_app.services.web_sessions import SESSION_TTL_SECONDS, user_for_session
+from reach_app.services.web_sessions import (
+    COOKIE_MAX_AGE_SECONDS,
+    end_session,
+    end_sessions_of,
+    user_for_session,
+)
 from reach_app.ui import routes
 
 PERSONAL = "personal"
@@ -34,7 +39,7 @@ class AppState(rx.State):
     """Session, user and workspace; shared by every page."""
 
     session_token: str = rx.Cookie(
-        "", name="reach_session", max_age=SESSION_TTL_SECONDS, same_site="strict"
+        "", name="reach_session", max_age=COOKIE_MAX_AGE_SECONDS, same_site="strict"
     )
     workspace: str = rx.LocalStorage(PERSONAL, name="reach_workspace")
 
@@ -68,14 +73,19 @@ class AppState(rx.State):
         return int(self.workspace)
 
     def user_id(self) -> int:
-        """The signed-in user's id; raises NotSignedIn when there is none."""
-        if self._user_id:
-            return self._user_id
+        """The signed-in user's id; raises NotSignedIn when there is none.
+
+        The session is checked on the server at every call, so a session ended
+        elsewhere (sign out everywhere, password change, idle) stops working here
+        at the next event, not only at the next page load.
+        """
         with session_scope() as session:
             user = user_for_session(session, self.session_token)
             if user is None or user.id is None:
+                self._user_id = 0
                 raise NotSignedIn()
-            self._remember_user(session, user.id, user.email, user.name)
+            if user.id != self._user_id:
+                self._remember_user(session, user.id, user.email, user.name)
         return self._user_id
 
     @contextmanager
@@ -154,6 +164,24 @@ class AppState(rx.State):
 
     @rx.event
     def sign_out(self):
+        """End this browser's session on the server and forget the cookie."""
+        if self.session_token:
+            with session_scope() as session:
+                end_session(session, self.session_token)
+        return self._forget_session()
+
+    @rx.event
+    def sign_out_everywhere(self):
+        """End every session of the user (all browsers and API tokens), then this one."""
+        try:
+            user_id = self.user_id()
+        except NotSignedIn:
+            return self._forget_session()
+        with session_scope() as session:
+            end_sessions_of(session, user_id)
+        return self._forget_session()
+
+    def _forget_session(self):
         self.reset()
         self.session_token = ""
         self.workspace = PERSONAL

@@ -29,7 +29,8 @@ def make_state(state_cls: type[S]) -> S:
 
 def signed_in(state: Any, user_id: int, workspace: str = "personal") -> Any:
     """Give a state the cookie of a signed-in user (as the browser would)."""
-    state.session_token = issue_session_token(user_id)
+    with session_scope() as session:
+        state.session_token = issue_session_token(session, user_id)
     state.workspace = workspace
     return state
 

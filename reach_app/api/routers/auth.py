@@ -1,4 +1,7 @@
-"""`/auth/register`, `/auth/token`, `/auth/me` and `/api-keys` (SPEC R-10)."""
+"""`/auth/register`, `/auth/token`, `/auth/me`, sign-out, password change and
+`/api-keys` (SPEC R-10). Tokens from register/token are server-side sessions:
+`/auth/sign-out` ends the calling one, `/auth/sign-out-everywhere` all of the
+user's, and a password change ends all but the calling one."""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from reach_app.api.schemas.identity import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
+    PasswordChangeIn,
     RegisterIn,
     RegisterOut,
+    SessionsEnded,
     TokenIn,
     TokenOut,
     UserOut,
@@ -22,8 +27,13 @@ from reach_app.db.engine import session_scope
 from reach_app.db.tables import ApiKey, User
 from reach_app.services import identity
 from reach_app.services.actor import actor_for
-from reach_app.services.errors import NotFound
-from reach_app.services.web_sessions import SESSION_TTL_SECONDS, issue_session_token
+from reach_app.services.errors import Conflict, NotFound
+from reach_app.services.web_sessions import (
+    end_session,
+    end_sessions_of,
+    issue_session_token,
+    session_max_seconds,
+)
 
 router = APIRouter(tags=["auth"])
 KeyId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -44,8 +54,8 @@ def register(body: RegisterIn) -> RegisterOut:
         assert user.id is not None
         return RegisterOut(
             user=_user_out(user),
-            token=issue_session_token(user.id),
-            expires_in=SESSION_TTL_SECONDS,
+            token=issue_session_token(session, user.id),
+            expires_in=session_max_seconds(),
         )
 
 
@@ -55,7 +65,9 @@ def token(body: TokenIn) -> TokenOut:
     with session_scope() as session:
         user = identity.authenticate(session, email=body.email, password=body.password)
         assert user.id is not None
-        return TokenOut(token=issue_session_token(user.id), expires_in=SESSION_TTL_SECONDS)
+        return TokenOut(
+            token=issue_session_token(session, user.id), expires_in=session_max_seconds()
+        )
 
 
 @router.get("/auth/me", response_model=UserOut)
@@ -65,6 +77,37 @@ def me(caller: CallerDep) -> UserOut:
         if user is None:
             raise NotFound("User not found")
         return _user_out(user)
+
+
+@router.post("/auth/sign-out", status_code=204, response_class=Response)
+def sign_out(caller: CallerDep) -> Response:
+    """End the session of this bearer token (API keys are revoked under /api-keys)."""
+    if caller.session_id is None:
+        raise Conflict("An API key is not a session; revoke it with DELETE /api-keys/{id}")
+    with session_scope() as session:
+        end_session(session, caller.token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/sign-out-everywhere", response_model=SessionsEnded)
+def sign_out_everywhere(caller: CallerDep) -> SessionsEnded:
+    """End every sign-in session of the user, this one included (API keys stay)."""
+    with session_scope() as session:
+        return SessionsEnded(ended=end_sessions_of(session, caller.user_id))
+
+
+@router.post("/auth/password", response_model=SessionsEnded)
+def change_password(body: PasswordChangeIn, caller: CallerDep) -> SessionsEnded:
+    """Set a new password; every other sign-in session of the user ends."""
+    with session_scope() as session:
+        ended = identity.change_password(
+            session,
+            user_id=caller.user_id,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            keep_session_id=caller.session_id,
+        )
+        return SessionsEnded(ended=ended)
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:

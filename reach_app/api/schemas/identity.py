@@ -23,6 +23,15 @@ class TokenIn(BaseModel):
     password: Annotated[str, Field(max_length=1024)]
 
 
+class PasswordChangeIn(BaseModel):
+    current_password: Annotated[str, Field(max_length=1024)]
+    new_password: Password
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many sign-in sessions were ended")
+
+
 class UserOut(BaseModel):
     id: int
     email: str
@@ -33,7 +42,10 @@ class UserOut(BaseModel):
 class TokenOut(BaseModel):
     token: str
     token_type: str = "bearer"
-    expires_in: int = Field(description="Seconds until the token expires")
+    expires_in: int = Field(
+        description="Seconds until the session ends at the latest (it ends sooner when idle "
+        "longer than REACH_SESSION_IDLE_MINUTES or when signed out)"
+    )
 
 
 class RegisterOut(TokenOut):

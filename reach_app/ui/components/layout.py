@@ -77,6 +77,18 @@ def _user_box() -> rx.Component:
                 on_click=AppState.sign_out,
                 data_testid="sign-out",
             ),
+            rx.tooltip(
+                rx.icon_button(
+                    rx.icon("monitor-off", size=14),
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=AppState.sign_out_everywhere,
+                    aria_label="Sign out everywhere",
+                    data_testid="sign-out-everywhere",
+                ),
+                content="Sign out everywhere (every browser and API token)",
+            ),
             spacing="2",
         ),
         spacing="1",

@@ -30,7 +30,7 @@ class SignInState(AppState):
                     password=str(form.get("password", "")),
                 )
                 assert user.id is not None
-                self.session_token = issue_session_token(user.id)
+                self.session_token = issue_session_token(session, user.id)
                 self._user_id = 0
         except ServiceError as exc:
             self.error = exc.message

@@ -33,7 +33,7 @@ class SignUpState(AppState):
                     name=str(form.get("name", "")),
                 )
                 assert user.id is not None
-                self.session_token = issue_session_token(user.id)
+                self.session_token = issue_session_token(session, user.id)
                 self._user_id = 0
         except ServiceError as exc:
             self.error = exc.message
