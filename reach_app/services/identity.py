@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -57,12 +58,21 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     """The user for these credentials, or Unauthorized (same message either way)."""
     try:
         email = normalise_email(email)
-    except Invalid as exc:
-        raise Unauthorized("Wrong email or password") from exc
-    user = session.exec(select(User).where(User.email == email)).first()
-    if user is None or not user.is_active or not _password_matches(user.password_hash, password):
+    except Invalid:
+        email = ""
+    user = session.exec(select(User).where(User.email == email)).first() if email else None
+    # Unknown emails verify against a stand-in hash, so both answers cost the
+    # same argon2 work and the timing does not tell which emails have accounts.
+    matches = _password_matches(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not user.is_active or not matches:
         raise Unauthorized("Wrong email or password")
     return user
+
+
+@lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    """An argon2 hash (same parameters as real ones) of a random, forgotten password."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
 
 
 def change_password(
