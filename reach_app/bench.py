@@ -173,6 +173,7 @@ def _run_redis(
     seconds when not `until_done`); returns (seconds, peak worker RSS MB, CPU seconds)."""
     env = dict(os.environ)
     env.setdefault("REACH_SECRET_KEY", "bench")
+    env["dramatiq_worker_timeout"] = str(get_settings().worker_poll_ms)  # as `reach worker`
 
     def spawn(args: list[str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

@@ -77,6 +77,7 @@ def worker(processes: int | None, threads: int | None) -> None:
     args = [sys.executable, "-m", "dramatiq", "tasks.actors"]
     args += ["--processes", str(processes or settings.worker_processes)]
     args += ["--threads", str(threads or settings.worker_threads)]
+    os.environ["dramatiq_worker_timeout"] = str(settings.worker_poll_ms)  # idle Redis polling
     os.execv(sys.executable, args)
 
 

@@ -19,6 +19,7 @@ from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5.0
+HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
 
 def scheduler_owner() -> str:
@@ -33,16 +34,23 @@ class SchedulerLoop:
     poll_every: float
     enqueue_batch: Callable[[list[int], str], None]
     enqueue_poll: Callable[[int], None]
+    enqueue_batch_at: Callable[[list[int], str, int], None] | None = None
     enqueue_webhook: Callable[[int], None] = lambda _delivery_id: None
     owner: str = field(default_factory=scheduler_owner)
     stop_event: threading.Event = field(default_factory=threading.Event)
     _last_poll: float = 0.0
     _last_outbox: float = 0.0
+    _ticks: int = 0
     _last_ab: float = field(default_factory=time.monotonic)
 
     def run_once(self) -> None:
         settings = get_settings()
-        tick(utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False)
+        self._ticks += 1
+        tick(
+            utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False,
+            housekeeping=self._ticks % HOUSEKEEPING_EVERY_TICKS == 1,
+            enqueue_at_slot=self.enqueue_batch_at,
+        )
         if time.monotonic() - self._last_ab >= settings.ab_optimise_seconds:
             from reach_app.db.engine import session_scope
             from reach_app.services.ab_testing import optimise_running_campaigns
@@ -95,7 +103,10 @@ def _loop_with_actors() -> SchedulerLoop:
     return SchedulerLoop(
         interval=settings.scheduler_interval_seconds,
         poll_every=settings.response_check_seconds,
-        enqueue_batch=lambda ids, owner: process_executions.send(ids, owner),
+        enqueue_batch=lambda ids, token: process_executions.send(ids, token),
+        enqueue_batch_at=lambda ids, token, delay_ms: process_executions.send_with_options(
+            args=(ids, token), delay=delay_ms
+        ),
         enqueue_poll=lambda account_id: poll_replies.send(account_id),
         enqueue_webhook=lambda delivery_id: call_webhook.send(delivery_id),
     )

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     stats_refresh_seconds: float = Field(default=2.0, gt=0)
     worker_processes: int = Field(default=2, ge=1)  # one per core: measured best on 2 cores
     worker_threads: int = Field(default=1, ge=1)  # threads contend on account locks + GIL
+    worker_poll_ms: int = Field(
+        default=100, ge=10, le=5000,
+        description="An idle worker polls Redis at least this often (Dramatiq's default, "
+        "1000 ms, made paced sends up to a second late).",
+    )
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
     telegram_gateway_shards: int = Field(
@@ -70,6 +75,20 @@ class Settings(BaseSettings):
     )
     session_max_days: float = Field(
         default=14, gt=0, le=365, description="A sign-in session ends this long after sign-in."
+    )
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Where people reach this server's API from outside (unsubscribe links).",
+    )
+    login_attempts_per_account: int = Field(
+        default=5, ge=1, description="Sign-in attempts per account per login window."
+    )
+    login_attempts_per_address: int = Field(
+        default=30, ge=1, description="Sign-in attempts per client address per login window."
+    )
+    login_window_seconds: int = Field(
+        default=300, ge=1, le=3600,
+        description="Login throttling window; the longest a throttled account waits.",
     )
     frontend_port: int = 3000
     backend_port: int = 8000

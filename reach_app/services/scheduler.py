@@ -42,6 +42,8 @@ from reach_app.services.statistics import refresh_campaign_stats
 from reach_app.settings import Settings
 
 Enqueue = Callable[[list[int], str], None]
+# With `delay_ms`: hand the batch out when the account's slot comes (production loop).
+DelayedEnqueue = Callable[[list[int], str, int], None]
 OPEN = tuple(str(s) for s in ACTIVE_EXECUTION_STATUSES)
 OPEN_OR_PAUSED = (*OPEN, str(ExecutionStatus.PAUSED))
 STRANDED_EVERY_TICKS = 10  # the "lead on an account that left its campaign" check, ~5 s
@@ -67,25 +69,32 @@ def tick(
     *,
     max_claims: int = 20_000,
     refresh_stats: bool = True,
+    housekeeping: bool = True,
+    enqueue_at_slot: DelayedEnqueue | None = None,
 ) -> TickReport:
-    """One pass; `refresh_stats=False` when statistics run on their own thread."""
+    """One pass; `refresh_stats=False` when statistics run on their own thread;
+    `housekeeping=False` skips the campaign start/end/sweep/completion checks (the loop
+    runs them every few ticks); `enqueue_at_slot` hands a paced account's claim out at
+    the moment its slot comes (else at once, and the worker waits for the slot)."""
     report = TickReport()
     _TICKS[0] += 1
-    with session_scope() as session:
-        report.started = start_scheduled_campaigns(session, now)
-        end_expired_campaigns(session, now)
-    with session_scope() as session:
-        report.swept = sweep_expired_leases(session, now=now)
+    if housekeeping:
+        with session_scope() as session:
+            report.started = start_scheduled_campaigns(session, now)
+            end_expired_campaigns(session, now)
+        with session_scope() as session:
+            report.swept = sweep_expired_leases(session, now=now)
     with session_scope() as session:  # back-pressure: never lease more than workers can take
         budget = min(max_claims, settings.max_in_flight - executions_in_flight(session, now))
         campaigns = runnable_campaign_ids(session)
     if budget > 0 and campaigns:
-        claim = _Claimer(now, owner, settings, enqueue, budget)
+        claim = _Claimer(now, owner, settings, enqueue, budget, enqueue_at_slot)
         claim.free_work(campaigns)
         claim.sends(campaigns, stranded=_TICKS[0] % STRANDED_EVERY_TICKS == 1)
         report.claimed = claim.claimed
-    with session_scope() as session:
-        report.completed = complete_finished_campaigns(session, now)
+    if housekeeping:
+        with session_scope() as session:
+            report.completed = complete_finished_campaigns(session, now)
     if refresh_stats:
         report.refreshed = refresh_due_statistics(now, settings.stats_refresh_seconds)
     return report
@@ -101,12 +110,17 @@ class _Claimer:
     settings: Settings
     enqueue: Enqueue
     budget: int
+    enqueue_at_slot: DelayedEnqueue | None = None
     claimed: int = 0
 
-    def _hand_out(self, ids: list[int], token: str) -> None:
+    def _hand_out(self, ids: list[int], token: str, slot: datetime | None = None) -> None:
         chunk = self.settings.work_chunk
+        delay_ms = int((slot - self.now).total_seconds() * 1000) if slot else 0
         for start in range(0, len(ids), chunk):
-            self.enqueue(ids[start : start + chunk], token)
+            if delay_ms > 0 and self.enqueue_at_slot is not None:
+                self.enqueue_at_slot(ids[start : start + chunk], token, delay_ms)
+            else:
+                self.enqueue(ids[start : start + chunk], token)
         self.claimed += len(ids)
 
     @property
@@ -146,7 +160,7 @@ class _Claimer:
                     limit=min(capacity, self.left), lease_seconds=self.settings.lease_seconds,
                     hold=hold,
                 )
-            self._hand_out(ids, token)
+            self._hand_out(ids, token, account.account.next_send_at)
         # campaigns without any usable sender (every tick), and (every few seconds) leads
         # on an account that no longer serves their campaign: the worker decides
         for campaign_id in campaigns:
