@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reach_app.api.schemas.common import ErrorResponse
-from reach_app.services.errors import Invalid, ServiceError
+from reach_app.services.errors import Invalid, ServiceError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def _service_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, Invalid):
         return JSONResponse({"detail": problem_items(exc.message, exc.details)}, status_code=422)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 

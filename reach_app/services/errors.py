@@ -36,3 +36,13 @@ class Invalid(ServiceError):
 
 class Unauthorized(ServiceError):
     status_code = 401
+
+
+class TooManyRequests(ServiceError):
+    """Slow down; `retry_after` is how many seconds until the next try may work."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

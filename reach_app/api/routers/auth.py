@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from reach_app.api.deps import CallerDep, WindowDep
-from reach_app.api.schemas.common import MAX_ID, Page
+from reach_app.api.schemas.common import MAX_ID, ErrorResponse, Page
 from reach_app.api.schemas.identity import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -28,6 +28,7 @@ from reach_app.db.tables import ApiKey, User
 from reach_app.services import identity
 from reach_app.services.actor import actor_for
 from reach_app.services.errors import Conflict, NotFound
+from reach_app.services.login_throttle import sign_in_attempt
 from reach_app.services.web_sessions import (
     end_session,
     end_sessions_of,
@@ -59,10 +60,16 @@ def register(body: RegisterIn) -> RegisterOut:
         )
 
 
-@router.post("/auth/token", response_model=TokenOut)
-def token(body: TokenIn) -> TokenOut:
-    """Exchange email and password for a bearer token (401 when wrong)."""
-    with session_scope() as session:
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses={429: {"model": ErrorResponse, "description": "Too many attempts; see Retry-After"}},
+)
+def token(body: TokenIn, request: Request) -> TokenOut:
+    """Exchange email and password for a bearer token (401 when wrong; 429 with
+    Retry-After after too many attempts for the account or from the address)."""
+    address = request.client.host if request.client else None
+    with sign_in_attempt(body.email, address), session_scope() as session:
         user = identity.authenticate(session, email=body.email, password=body.password)
         assert user.id is not None
         return TokenOut(

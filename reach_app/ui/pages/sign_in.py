@@ -9,6 +9,7 @@ import reflex as rx
 from reach_app.db.engine import session_scope
 from reach_app.services.errors import ServiceError
 from reach_app.services.identity import authenticate
+from reach_app.services.login_throttle import sign_in_attempt
 from reach_app.services.web_sessions import issue_session_token
 from reach_app.ui import routes
 from reach_app.ui.components.auth_frame import auth_frame, field, form_error
@@ -22,11 +23,13 @@ class SignInState(AppState):
     @rx.event
     def submit(self, form: dict[str, Any]):
         self.error = ""
+        email = str(form.get("email", ""))
+        address = self.router.session.client_ip or None
         try:
-            with session_scope() as session:
+            with sign_in_attempt(email, address), session_scope() as session:
                 user = authenticate(
                     session,
-                    email=str(form.get("email", "")),
+                    email=email,
                     password=str(form.get("password", "")),
                 )
                 assert user.id is not None
