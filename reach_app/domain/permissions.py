@@ -70,3 +70,37 @@ def resolve_view_mode(
     wants_all = requested == "all"
     allowed = org_mode and role is not None and Role(role) in MANAGERS and admin_view_enabled
     return "all" if wants_all and allowed else "own"
+
+
+class SharedAction(StrEnum):
+    """What a user may try with shared organization data (contacts, templates, segments)."""
+
+    VIEW = "view"  # read it and use it (enroll contacts, send a template, a segment's audience)
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+
+
+def can_shared(
+    user_role: Role | None, actor_is_creator: bool, org_mode: bool, action: SharedAction
+) -> bool:
+    """Whether the user may do ``action`` on a contact, template or segment.
+
+    Personal mode: the row is the user's own. In an organization (``user_role`` None: not a
+    member, nothing allowed): every member views, uses and creates shared data and changes
+    (edits, deletes) what they created; owners and admins change everything.
+    """
+    action = SharedAction(action)
+    if not org_mode:
+        return actor_is_creator or action is SharedAction.CREATE
+    if user_role is None:
+        return False
+    if action in (SharedAction.VIEW, SharedAction.CREATE):
+        return True
+    return actor_is_creator or Role(user_role) in MANAGERS
+
+
+def can_switch_admin_view(user_role: Role | None) -> bool:
+    """Only the owner switches ``admin_view_enabled``: it widens what owners *and admins*
+    see, so an admin switching it on for themselves would defeat its point."""
+    return user_role is not None and Role(user_role) is Role.OWNER

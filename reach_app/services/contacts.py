@@ -16,6 +16,7 @@ from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_contact
 from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.errors import Invalid, NotFound
+from reach_app.services.shared_data import SharedAction, ensure_may_change
 
 MAX_BULK = 1000
 
@@ -112,6 +113,7 @@ def update_contact(
     session: Session, actor: Actor, contact_id: int, raw: Mapping[str, Any], *, now: datetime
 ) -> ContactView:
     contact = _visible(session, actor, contact_id)
+    ensure_may_change(actor, contact.user_id, SharedAction.EDIT, "contact")
     fields, problems = clean_contact(raw, partial=True)
     if problems:
         raise Invalid(problems[0]["msg"], details=problems)
@@ -135,6 +137,7 @@ def set_tags(session: Session, contact_id: int, tags: Sequence[str]) -> None:
 def delete_contact(session: Session, actor: Actor, contact_id: int, *, now: datetime) -> None:
     """Soft delete: the contact leaves lists; campaign history stays."""
     contact = _visible(session, actor, contact_id)
+    ensure_may_change(actor, contact.user_id, SharedAction.DELETE, "contact")
     contact.deleted_at = contact.updated_at = now
     session.add(contact)
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import Membership, Organization, User
 from reach_app.db.types import utcnow
-from reach_app.domain.permissions import Action, Role, can
+from reach_app.domain.permissions import Action, Role, can, can_switch_admin_view
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from reach_app.services.identity import normalise_email
 
@@ -81,13 +81,16 @@ def update_organization(
     name: str | None = None,
     admin_view_enabled: bool | None = None,
 ) -> Organization:
-    """Rename the organization and switch admin view (owner or admin only)."""
+    """Rename the organization (owner or admin) and switch admin view (owner only)."""
     organization = _managed(session, user_id, organization_id)
     if name is not None:
         if not name.strip():
             raise Invalid("Organization name is required")
         organization.name = name.strip()[:200]
-    if admin_view_enabled is not None:
+    if admin_view_enabled is not None and admin_view_enabled != organization.admin_view_enabled:
+        _, role = organization_of_member(session, user_id, organization_id)
+        if not can_switch_admin_view(role):
+            raise Forbidden("Only the owner may switch admin view")
         organization.admin_view_enabled = admin_view_enabled
     organization.updated_at = utcnow()
     session.add(organization)

@@ -22,6 +22,7 @@ from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contacts import tags_of
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import Invalid, NotFound
+from reach_app.services.shared_data import SharedAction, ensure_may_change
 from reach_app.services.workspace import in_actor_workspace
 
 CHUNK = 2000
@@ -79,6 +80,7 @@ def update_segment(
     session: Session, actor: Actor, segment_id: int, changes: Mapping[str, Any], *, now: datetime
 ) -> Segment:
     segment = _visible(session, actor, segment_id)
+    ensure_may_change(actor, segment.user_id, SharedAction.EDIT, "segment")
     if changes.get("name") is not None:
         segment.name = str(changes["name"]).strip()
     if changes.get("filter") is not None:
@@ -91,6 +93,7 @@ def update_segment(
 
 def delete_segment(session: Session, actor: Actor, segment_id: int, *, now: datetime) -> None:
     segment = _visible(session, actor, segment_id)
+    ensure_may_change(actor, segment.user_id, SharedAction.DELETE, "segment")
     segment.deleted_at = now
     session.add(segment)
 

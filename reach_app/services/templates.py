@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from reach_app.db.tables import Template, TemplateVersion
 from reach_app.services.actor import Actor
 from reach_app.services.errors import NotFound
+from reach_app.services.shared_data import SharedAction, ensure_may_change
 from reach_app.services.workspace import in_actor_workspace
 
 STATUSES = ("DRAFT", "PUBLISHED", "REJECTED")
@@ -66,6 +67,7 @@ def update_template(
 ) -> Template:
     """Edit fields; a changed body becomes a new version (earlier ones are kept)."""
     template = get_template(session, actor, template_id)
+    ensure_may_change(actor, template.user_id, SharedAction.EDIT, "template")
     for name in PLAIN_FIELDS:
         if changes.get(name) is not None:
             setattr(template, name, changes[name])
@@ -86,6 +88,7 @@ def update_template(
 
 def delete_template(session: Session, actor: Actor, template_id: int, *, now: datetime) -> None:
     template = get_template(session, actor, template_id)
+    ensure_may_change(actor, template.user_id, SharedAction.DELETE, "template")
     template.deleted_at = now
     session.add(template)
 

@@ -37,9 +37,13 @@ def test_member_management_rules(db: str) -> None:
         organizations.update_organization(
             s, user_id=member.id, organization_id=org, admin_view_enabled=True
         )
+    with session_scope() as s, pytest.raises(Forbidden):
+        organizations.update_organization(
+            s, user_id=admin.id, organization_id=org, admin_view_enabled=True
+        )
     with session_scope() as s:
         updated = organizations.update_organization(
-            s, user_id=admin.id, organization_id=org, admin_view_enabled=True
+            s, user_id=owner.id, organization_id=org, admin_view_enabled=True
         )
         assert updated.admin_view_enabled
         organizations.remove_member(s, user_id=member.id, organization_id=org, member_id=member.id)

@@ -156,10 +156,11 @@ def _organization_view() -> rx.Component:
                     rx.switch(
                         checked=S.admin_view_enabled,
                         on_change=S.set_admin_view,
-                        disabled=~S.manager,
+                        disabled=S.role != "owner",
                         data_testid="admin-view-switch",
                     ),
-                    rx.text("Admin view: owners and admins see every member's campaigns"),
+                    rx.text("Admin view: owners and admins see every member's campaigns "
+                            "(only the owner switches it)"),
                     align="center",
                 )
             ),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.domain.permissions import Action, Role, can, resolve_view_mode
+from reach_app.domain.permissions import (
+    Action,
+    Role,
+    SharedAction,
+    can,
+    can_shared,
+    can_switch_admin_view,
+    resolve_view_mode,
+)
 
 ALL = frozenset(Action)
 CAMPAIGN = ALL - {Action.MANAGE_MEMBERS}
@@ -91,3 +99,31 @@ def test_a_view_mode_request_resolves_to_what_the_user_may_see(
     requested: str, role: Role | None, admin_view: bool, org_mode: bool, expected: str
 ) -> None:
     assert resolve_view_mode(requested, role, admin_view, org_mode) == expected
+
+
+SHARED_ALL = frozenset(SharedAction)
+SHARED_READ = frozenset({SharedAction.VIEW, SharedAction.CREATE})
+
+
+@pytest.mark.parametrize(
+    ("org_mode", "role", "creator", "allowed"),
+    [
+        (False, None, True, SHARED_ALL),
+        (False, None, False, frozenset({SharedAction.CREATE})),
+        (True, None, True, frozenset()),
+        (True, None, False, frozenset()),
+        (True, Role.OWNER, True, SHARED_ALL),
+        (True, Role.OWNER, False, SHARED_ALL),
+        (True, Role.ADMIN, True, SHARED_ALL),
+        (True, Role.ADMIN, False, SHARED_ALL),
+        (True, Role.MEMBER, True, SHARED_ALL),
+        (True, Role.MEMBER, False, SHARED_READ),
+    ],
+)
+def test_shared_data_rules_cover_every_role_and_creator(org_mode, role, creator, allowed):
+    got = frozenset(a for a in SharedAction if can_shared(role, creator, org_mode, a))
+    assert got == allowed
+
+
+def test_only_the_owner_may_switch_admin_view():
+    assert [r for r in (None, *Role) if can_switch_admin_view(r)] == [Role.OWNER]

@@ -1,0 +1,21 @@
+"""Who may change shared organization data (contacts, templates, segments).
+
+The rule is `domain.permissions.can_shared`; here it is applied to a row the
+actor can already see (other tenants' rows are NotFound before this point).
+"""
+
+from __future__ import annotations
+
+from reach_app.domain.permissions import SharedAction, can_shared
+from reach_app.services.actor import Actor
+from reach_app.services.errors import Forbidden
+
+
+def ensure_may_change(actor: Actor, created_by: int, action: SharedAction, what: str) -> None:
+    """Forbidden unless the actor may edit/delete a row created by `created_by`."""
+    if not can_shared(actor.role, created_by == actor.user_id, actor.org_mode, action):
+        verb = "delete" if action is SharedAction.DELETE else "change"
+        raise Forbidden(f"Only its creator or an owner/admin may {verb} this {what}")
+
+
+__all__ = ["SharedAction", "ensure_may_change"]
