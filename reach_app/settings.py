@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     )
     frontend_port: int = 3000
     backend_port: int = 8000
+    cors_origins: str | None = Field(
+        default=None,
+        description="Comma-separated front-end origins (scheme://host[:port]) allowed to call "
+        "the backend with credentials; unset = the local frontend "
+        "(http://localhost:<frontend_port> and http://127.0.0.1:<frontend_port>).",
+    )
 
     @field_validator("db_url")
     @classmethod
@@ -101,6 +107,28 @@ class Settings(BaseSettings):
         if not (value.startswith("sqlite") or value.startswith("postgresql+")):
             raise ValueError("REFLEX_DB_URL must be a sqlite:/// or postgresql:// URL")
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for origin in (part.strip().rstrip("/") for part in value.split(",") if part.strip()):
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ValueError(
+                    f"REACH_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com "
+                    "(no wildcards, no 'null', no path)"
+                )
+        return value
+
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The front-end origins the backend answers cross-origin requests from."""
+        if self.cors_origins:
+            parts = (part.strip().rstrip("/") for part in self.cors_origins.split(","))
+            return tuple(dict.fromkeys(part for part in parts if part))
+        port = self.frontend_port
+        return (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
 
     @model_validator(mode="after")
     def _secret_required_outside_embedded(self) -> Settings:

@@ -80,6 +80,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     harness = AppHarness.create(root=PROJECT_ROOT)
     try:
         harness.start()
+        _allow_frontend_origin(harness)
         yield harness
     finally:
         harness.stop()
@@ -90,6 +91,22 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             else:
                 os.environ[key] = value
         reset_settings_cache()
+
+
+def _allow_frontend_origin(harness: Any) -> None:
+    """The harness serves the frontend on a random port, known only once it runs; CORS
+    allows only configured origins (REACH_CORS_ORIGINS), so add that one origin to the
+    lists Reflex built from rxconfig (HTTP middleware and Socket.IO)."""
+    from urllib.parse import urlsplit
+
+    from reflex.config import get_config
+
+    parts = urlsplit(harness.frontend_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    lists = [get_config().cors_allowed_origins, harness.app_instance.sio.eio.cors_allowed_origins]
+    for origins in lists:
+        if isinstance(origins, list) and origin not in origins:
+            origins.append(origin)
 
 
 @pytest.fixture(scope="module")
