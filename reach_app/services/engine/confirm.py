@@ -22,7 +22,7 @@ from reach_app.services.engine.breaker import (
     has_other_usable_account,
     mark_account_problem,
 )
-from reach_app.services.engine.loader import load_batch, load_leased
+from reach_app.services.engine.loader import Batch, load_batch, load_leased
 from reach_app.services.engine.planning import PlannedSend
 from reach_app.services.engine.state import (
     apply_step,
@@ -36,12 +36,18 @@ SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 def confirm_sends(
-    session: Session, results: Sequence[tuple[PlannedSend, SendResult]], owner: str, now: datetime
+    session: Session,
+    results: Sequence[tuple[PlannedSend, SendResult]],
+    owner: str,
+    now: datetime,
+    *,
+    prepared: Batch | None = None,
 ) -> list[int]:
-    """Apply provider results; returns the webhook outbox rows to deliver after commit."""
+    """Apply provider results; returns the webhook outbox rows to deliver after commit.
+    `prepared`: the prepare phase's snapshots (campaigns, flows, contacts), reused."""
     ids = [plan.execution_id for plan, _ in results]
     executions = {e.id: e for e in load_leased(session, ids, owner)}
-    batch = load_batch(session, list(executions.values()), now=now)
+    batch = prepared or load_batch(session, list(executions.values()), now=now)
     writes = WriteSet(now)
     messages = _by_id(session, Message, [plan.message_id for plan, _ in results])
     accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results], lock=True)

@@ -34,7 +34,7 @@ from reach_app.domain.execution import Event, ReplyReceived, Tick
 from reach_app.domain.hashing import stable_int
 from reach_app.services.engine.confirm import confirm_sends
 from reach_app.services.engine.lease import LeaseKeeper
-from reach_app.services.engine.loader import existing_messages, load_batch, load_leased
+from reach_app.services.engine.loader import Batch, existing_messages, load_batch, load_leased
 from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
 from reach_app.services.engine.state import apply_step, idempotency_key, options_of, state_of
@@ -58,15 +58,20 @@ def process_batch(
     ids: list[int], owner: str, *, call_providers: ProviderCall, clock: Clock = utcnow
 ) -> BatchReport:
     report = BatchReport()
+    prepared: list[Batch] = []
     with session_scope() as session, session.no_autoflush:
-        planned = _prepare(session, ids, owner, clock(), report, lookahead=clock is utcnow)
+        planned = _prepare(
+            session, ids, owner, clock(), report, lookahead=clock is utcnow, keep=prepared
+        )
     with use_clock(clock), LeaseKeeper([p.execution_id for p in planned], owner):
         if clock is utcnow:  # a slot reserved a moment ahead: wait for it (wall clock only)
             _wait_for_slots(planned)
         results = call_providers(planned) if planned else []  # providers use the engine clock
     if results:
         with session_scope() as session, session.no_autoflush:
-            report.webhooks += confirm_sends(session, results, owner, clock())
+            report.webhooks += confirm_sends(
+                session, results, owner, clock(), prepared=prepared[0] if prepared else None
+            )
     report.sends = sum(1 for _ in results)
     return report
 
@@ -79,7 +84,10 @@ def _prepare(
     report: BatchReport,
     *,
     lookahead: bool = False,
+    keep: list[Batch] | None = None,
 ) -> list[PlannedSend]:
+    """Phase 1; `keep` receives the batch's snapshots (updated with this phase's own
+    changes) so that the confirm phase does not load them again."""
     executions = load_leased(session, ids, owner)
     if not executions:
         return []
@@ -116,6 +124,9 @@ def _prepare(
     for plan in planned:
         plan.bind_message_id(inserted)
     report.webhooks += writes.webhook_ids
+    if keep is not None and planned:
+        batch.contacts = writes.applied_to(batch.contacts)
+        keep.append(batch)
     return planned
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,12 @@ from reach_app.db.tables import (
     InboxThread,
     WebhookDelivery,
 )
-from reach_app.domain.contact import STANDARD_FIELDS
+from reach_app.domain.contact import STANDARD_FIELDS, ContactSnapshot
+
+def custom_field_key(name: str) -> str:
+    """A SET_FIELD target that is not a standard field, as stored in custom_fields."""
+    return name.removeprefix("cf-").removeprefix("custom_fields.")
+
 
 OUTBOX_IN_FLIGHT = timedelta(seconds=60)  # a handed-out webhook is not handed out again before
 
@@ -59,6 +64,32 @@ class WriteSet:
             }
         )
 
+    def applied_to(self, contacts: dict[int, ContactSnapshot]) -> dict[int, ContactSnapshot]:
+        """The contact snapshots with this write set's tag, field and score changes, so a
+        later phase of the batch sees what the earlier one wrote."""
+        touched = (
+            {c for c, _ in self.tags_added} | {c for c, _ in self.tags_removed}
+            | set(self.field_changes) | set(self.score_deltas)
+        )
+        updated = dict(contacts)
+        for contact_id in touched & set(contacts):
+            snapshot = contacts[contact_id]
+            tags = (set(snapshot.tags) | {t for c, t in self.tags_added if c == contact_id}) - {
+                t for c, t in self.tags_removed if c == contact_id
+            }
+            standard: dict[str, Any] = {}
+            custom = dict(snapshot.custom_fields)
+            for name, value in self.field_changes.get(contact_id, {}).items():
+                if name in STANDARD_FIELDS:
+                    standard[STANDARD_FIELDS[name]] = None if value is None else str(value)
+                else:
+                    custom[custom_field_key(name)] = value
+            updated[contact_id] = replace(
+                snapshot, tags=frozenset(tags), custom_fields=custom,
+                score=snapshot.score + self.score_deltas.get(contact_id, 0), **standard,
+            )
+        return updated
+
     def update_execution(self, execution: FlowExecution, **values: Any) -> None:
         assert execution.id is not None
         entry = self.executions.setdefault(execution.id, {"id": execution.id})
@@ -88,7 +119,7 @@ class WriteSet:
                 if name in STANDARD_FIELDS:
                     setattr(contact, STANDARD_FIELDS[name], None if value is None else str(value))
                 else:
-                    custom[name.removeprefix("cf-").removeprefix("custom_fields.")] = value
+                    custom[custom_field_key(name)] = value
             contact.custom_fields = custom
             contact.score += self.score_deltas.get(contact.id, 0)
             contact.updated_at = self.now
