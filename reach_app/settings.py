@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         default=300, ge=1, le=3600,
         description="Login throttling window; the longest a throttled account waits.",
     )
+    max_request_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024,
+        description="Largest API request body (413 above it); multipart uploads use the next.",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest multipart upload (CSV import)."
+    )
     frontend_port: int = 3000
     backend_port: int = 8000
     cors_origins: str | None = Field(

@@ -11,6 +11,7 @@ from importlib import import_module
 from fastapi import APIRouter, FastAPI
 
 from reach_app.api.errors import ERROR_RESPONSES, install_error_handlers
+from reach_app.api.limits import install_request_limits
 
 PREFIX = "/api/v1"
 ROUTER_MODULES = (
@@ -40,6 +41,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_request_limits(app)  # 413 for large bodies, 422 for NUL characters
     api = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
     for name in ROUTER_MODULES:
         api.include_router(import_module(f"reach_app.api.routers.{name}").router)

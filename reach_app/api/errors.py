@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reach_app.api.schemas.common import ErrorResponse
+from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.services.errors import Invalid, ServiceError, TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     log.info("data error answered 422: %s", exc)
+    if NUL_MESSAGE in str(exc):
+        items = [{"msg": NUL_MESSAGE, "loc": [], "type": "nul_character"}]
+        return JSONResponse({"detail": items}, status_code=422)
     items = [{"msg": "A value is out of range for storage", "loc": [], "type": "invalid"}]
     return JSONResponse({"detail": items}, status_code=422)
 

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, create_engine
 
+from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.settings import get_settings
 
 
@@ -29,6 +31,19 @@ def _begin_sqlite(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _refuse_nul(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """PostgreSQL cannot store NUL in text and SQLite would: refuse it on both, as a DataError
+    (the API answers 422)."""
+    rows = parameters if executemany else (parameters,)
+    for row in rows or ():
+        values = row.values() if isinstance(row, dict) else (row or ())
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise DataError(statement, parameters, ValueError(NUL_MESSAGE))
+
+
 _ENGINES: dict[str, Engine] = {}
 
 
@@ -45,8 +60,10 @@ def _create(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
-        return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def get_engine() -> Engine:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from reach_app.api.schemas.common import Id, LongText, Name, Page, ShortText, UtcDatetime
+from reach_app.domain.limits import node_data_problem
 from reach_app.services.campaigns import CampaignView
 
 CampaignType = Literal["automated", "broadcast"]
@@ -34,6 +35,14 @@ class NodeIn(BaseModel):
     type: NodeTypeName
     data: dict[str, Any] = Field(default_factory=dict)
     position: dict[str, Any] | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _data_within_limits(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problem = node_data_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class EdgeIn(BaseModel):
