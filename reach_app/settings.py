@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, description="Largest multipart upload (CSV import)."
     )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, le=60_000,
+        description="Embedded mode: how long a write waits for SQLite's lock before giving up "
+        "(the API then answers 503 with Retry-After).",
+    )
     frontend_port: int = 3000
     backend_port: int = 8000
     cors_origins: str | None = Field(

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reach_app.api.schemas.common import ErrorResponse
@@ -30,7 +30,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Not allowed (not a member, or not allowed to do this)"),
         (404, "Not found (or belongs to another tenant)"),
         (409, "Not allowed in the current state; the detail says why"),
+        (413, "The request body is too large"),
         (422, "Invalid input; every problem is listed"),
+        (503, "The database is busy (embedded mode); retry after Retry-After seconds"),
     )
 }
 
@@ -97,6 +99,22 @@ def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": items}, status_code=422)
 
 
+LOCK_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+RETRY_AFTER_SECONDS = 2
+
+
+def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    """SQLite's write lock stayed taken beyond the busy timeout: busy, not broken (503)."""
+    if any(text in str(exc).lower() for text in LOCK_MESSAGES):
+        log.warning("database busy, answered 503: %s", exc)
+        return JSONResponse(
+            {"detail": "The database is busy; try again in a moment"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return _unexpected(request, exc)
+
+
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
     return JSONResponse({"detail": "Internal error"}, status_code=500)
@@ -108,4 +126,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected)

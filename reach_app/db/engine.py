@@ -14,16 +14,21 @@ from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.settings import get_settings
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # Autocommit at the driver level; SQLAlchemy's `begin` event issues BEGIN so
-    # we control the locking mode (IMMEDIATE for writers, see claims).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_tuner(busy_timeout_ms: int) -> Any:
+    def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level; SQLAlchemy's `begin` event issues BEGIN so
+        # we control the locking mode (IMMEDIATE for writers, see claims). WAL lets
+        # readers run beside the one writer; a writer waits up to the busy timeout
+        # for the lock, then the API answers 503 with Retry-After (api.errors).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return _tune_sqlite
 
 
 def _begin_sqlite(conn: Any) -> None:
@@ -57,8 +62,11 @@ def engine_for(url: str) -> Engine:
 
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _tune_sqlite)
+        busy_ms = get_settings().sqlite_busy_timeout_ms
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}
+        )
+        event.listen(engine, "connect", _sqlite_tuner(busy_ms))
         event.listen(engine, "begin", _begin_sqlite)
     else:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,8 @@ from reach_app.services.errors import Invalid
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
+CHUNK_ROWS = 500  # rows per transaction: keeps each write-lock hold short
+SQLITE_CHUNK_PAUSE_SECONDS = 0.1
 MATCH_ORDER = ("telegram_user_id", "username", "phone_number", "email")
 KNOWN = set(TEXT_LIMITS) | {"id", "tags", "score", "timezone", *MATCH_ORDER}
 ALIASES = {"phone": "phone_number", "first name": "first_name", "last name": "last_name"}
@@ -42,21 +45,58 @@ class ImportReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    """After each committed chunk: data rows handled so far, of `total`, and the report."""
+
+    done: int
+    total: int
+    report: ImportReport
+
+
 def import_contacts_csv(
-    session: Session, actor: Actor, data: bytes, *, now: datetime
+    session: Session, actor: Actor, data: bytes, *, now: datetime, chunk_rows: int = CHUNK_ROWS
 ) -> ImportReport:
-    """Import every row; row numbers count the header as row 1."""
-    header, rows = _rows(data)
+    """Import every row; row numbers count the header as row 1 (see `import_in_chunks`)."""
+    report = ImportReport()
+    for progress in import_in_chunks(session, actor, data, now=now, chunk_rows=chunk_rows):
+        report = progress.report
+    return report
+
+
+def import_in_chunks(
+    session: Session, actor: Actor, data: bytes, *, now: datetime, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[ImportProgress]:
+    """Import the rows `chunk_rows` at a time, committing the session after each chunk.
+
+    A long import so never holds the database's write lock for long: on SQLite
+    other requests, workers and the scheduler get their turn between chunks. The
+    whole file is parsed first, so a malformed file or one over MAX_ROWS is
+    refused before anything is written; rows of committed chunks stay if a later
+    chunk fails (the report up to there came with the last progress).
+    """
+    header, parsed = _rows(data)
+    rows = list(parsed)
+    if len(rows) > MAX_ROWS:
+        raise Invalid(f"At most {MAX_ROWS} rows per import")
     report = ImportReport()
     columns = [_column(name) for name in header]
     report.ignored_columns = [c for c in columns if c and not _usable(c)]
-    for number, cells in enumerate(rows, start=2):
-        if number - 1 > MAX_ROWS:
-            raise Invalid(f"At most {MAX_ROWS} rows per import")
-        if not any(cell.strip() for cell in cells):
-            continue
-        _import_row(session, actor, number, _raw(columns, cells), report, now)
-    return report
+    total = len(rows)
+    step = max(1, chunk_rows)
+    # SQLite's busy handler polls at most every 100 ms: a pause that long between chunks
+    # guarantees a waiting writer its turn (PostgreSQL has row locks: no pause).
+    pause = SQLITE_CHUNK_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0.0
+    for start in range(0, total, step):
+        for number, cells in enumerate(rows[start : start + step], start=start + 2):
+            if any(cell.strip() for cell in cells):
+                _import_row(session, actor, number, _raw(columns, cells), report, now)
+        session.commit()
+        if pause:
+            time.sleep(pause)  # SQLite: let waiting writers take the lock between chunks
+        yield ImportProgress(done=min(start + step, total), total=total, report=report)
+    if total == 0:
+        yield ImportProgress(done=0, total=0, report=report)
 
 
 def _rows(data: bytes) -> tuple[list[str], Iterator[list[str]]]:

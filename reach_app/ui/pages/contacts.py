@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.types import utcnow
-from reach_app.services.contact_import import import_contacts_csv
+from reach_app.services.contact_import import import_in_chunks
 from reach_app.services.contacts import create_contact, get_contact, list_contacts, update_contact
 from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
@@ -154,7 +154,11 @@ class ContactsState(PagedList, AppState):
         yield
         try:
             with self.actor_session() as (session, actor):
-                report = import_contacts_csv(session, actor, data, now=utcnow())
+                # Commits every chunk (short write locks); the bar shows rows done.
+                for progress in import_in_chunks(session, actor, data, now=utcnow()):
+                    report = progress.report
+                    self.upload_percent = round(100 * progress.done / max(progress.total, 1))
+                    yield
         except (ServiceError, NotSignedIn) as exc:
             self.importing = False
             yield error_toast(exc)
