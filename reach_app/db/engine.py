@@ -41,12 +41,21 @@ def _refuse_nul(
 ) -> None:
     """PostgreSQL cannot store NUL in text and SQLite would: refuse it on both, as a DataError
     (the API answers 422)."""
-    rows = parameters if executemany else (parameters,)
-    for row in rows or ():
-        values = row.values() if isinstance(row, dict) else (row or ())
-        for value in values:
-            if isinstance(value, str) and "\x00" in value:
-                raise DataError(statement, parameters, ValueError(NUL_MESSAGE))
+    if _holds_nul(parameters, 0):
+        raise DataError(statement, parameters, ValueError(NUL_MESSAGE))
+
+
+def _holds_nul(value: Any, depth: int) -> bool:
+    """Whether a bound parameter (or a row/list of them, any driver's shape) has a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 2:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_nul(item, depth + 1) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item, depth + 1) for item in value)
+    return False
 
 
 _ENGINES: dict[str, Engine] = {}
