@@ -31,6 +31,7 @@ from sqlmodel import col, func, select
 from reach_app.bench_scenarios import (
     cpu_seconds,
     first_send_at,
+    node,
     paced_account_settings,
     pacing_flow,
     pacing_violations,
@@ -48,9 +49,6 @@ STEADY_CPU: dict[str, float] = {}
 
 
 def _flow() -> dict[str, Any]:
-    def node(i: str, t: str, **data: Any) -> dict[str, Any]:
-        return {"id": i, "type": t, "data": data, "position": {"x": 0, "y": 0}}
-
     return {
         "nodes": [
             node("start", "START", start_type="immediate"),

@@ -23,10 +23,12 @@ from reach_app.domain.pacing import JITTER_RANGE
 MEAN_JITTER = sum(JITTER_RANGE) / 2  # SPEC R-6: 20-40 % on top of the drawn cooldown
 
 
-def pacing_flow() -> dict[str, Any]:
-    def node(i: str, t: str, **data: Any) -> dict[str, Any]:
-        return {"id": i, "type": t, "data": data, "position": {"x": 0, "y": 0}}
+def node(node_id: str, node_type: str, **data: Any) -> dict[str, Any]:
+    """One flow node as the API takes it (benchmark flows)."""
+    return {"id": node_id, "type": node_type, "data": data, "position": {"x": 0, "y": 0}}
 
+
+def pacing_flow() -> dict[str, Any]:
     return {
         "nodes": [
             node("start", "START", start_type="immediate"),
@@ -183,6 +185,7 @@ def stagger_arrivals(campaign_id: int, rate: float, start: datetime) -> float:
 
 
 __all__ = [
+    "node",
     "pacing_flow",
     "paced_account_settings",
     "reset_table_statistics",

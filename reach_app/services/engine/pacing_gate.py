@@ -177,12 +177,8 @@ class PacingGate:
     ) -> datetime:
         settings: dict[str, Any] = campaign.settings or {}
         cap = settings.get("frequency_cap")
-        return earliest_send_time(
-            now=self.now,
-            limits=self.limits(account),
-            account_sends=self.history(account),
-            next_send_at=account.next_send_at,
-            flood_until=account.flood_until,
+        return self._earliest(
+            account,
             quiet_hours=quiet_hours_of(settings),
             tz=contact.timezone or campaign.timezone or "UTC",
             contact_sends_24h=self._contact_sends.get(contact.id, ()),
@@ -191,14 +187,16 @@ class PacingGate:
 
     def account_earliest(self, account: ChannelAccount) -> datetime:
         """When the account itself may send again (cooldown, rest, caps), whoever the lead."""
+        return self._earliest(account, quiet_hours=None, tz="UTC")
+
+    def _earliest(self, account: ChannelAccount, **lead: Any) -> datetime:
         return earliest_send_time(
             now=self.now,
             limits=self.limits(account),
             account_sends=self.history(account),
             next_send_at=account.next_send_at,
             flood_until=account.flood_until,
-            quiet_hours=None,
-            tz="UTC",
+            **lead,
         )
 
     def park(self, account: ChannelAccount, allowed_at: datetime) -> datetime:

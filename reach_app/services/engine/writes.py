@@ -24,6 +24,7 @@ from reach_app.db.tables import (
 )
 from reach_app.domain.contact import STANDARD_FIELDS, ContactSnapshot
 
+
 def custom_field_key(name: str) -> str:
     """A SET_FIELD target that is not a standard field, as stored in custom_fields."""
     return name.removeprefix("cf-").removeprefix("custom_fields.")
