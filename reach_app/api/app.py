@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from reach_app.api.errors import ERROR_RESPONSES, install_error_handlers
 from reach_app.api.limits import install_request_limits
+from reach_app.observability.http import install_metrics
 
 PREFIX = "/api/v1"
 ROUTER_MODULES = (
@@ -42,6 +43,7 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     install_request_limits(app)  # 413 for large bodies, 422 for NUL characters
+    install_metrics(app)  # GET /metrics and HTTP latency by route template
     api = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
     for name in ROUTER_MODULES:
         api.include_router(import_module(f"reach_app.api.routers.{name}").router)
