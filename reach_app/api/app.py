@@ -29,6 +29,7 @@ ROUTER_MODULES = (
     "library",
     "inbox",
     "onsite",
+    "email",
 )
 
 

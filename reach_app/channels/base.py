@@ -56,6 +56,8 @@ class OutboundMessage:
     recipient: Recipient
     text: str
     media_url: str | None = None
+    subject: str | None = None  # email: rendered subject (else a leading "Subject:" line)
+    html: str | None = None  # email: optional rendered HTML alternative
 
     @property
     def random_id(self) -> int:

@@ -63,7 +63,11 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
         from reach_app.channels.onsite import OnsiteChannel
 
         return OnsiteChannel(account_id)
-    return None  # email/webhook senders are attached by their gateways
+    if provider == "email":
+        from reach_app.channels.email import make_email_channel
+
+        return make_email_channel(account_id, settings)
+    return None  # webhook calls are not sends (channels/webhook.py)
 
 
 _telegram_host: TelegramHost | None = None

@@ -17,7 +17,7 @@ from reach_app.services import accounts
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PUBLIC_SETTINGS = ("sandbox",)  # proxy and gateway details stay private
+PUBLIC_SETTINGS = ("sandbox", "email")  # proxy and gateway details stay private
 
 
 def account_out(account: ChannelAccount) -> AccountOut:
