@@ -216,3 +216,7 @@ def _update(session: Session, contact: Contact, fields: dict[str, Any], now: dat
     session.flush()
     if tags is not None and contact.id is not None:
         set_tags(session, contact.id, tags)
+    if contact.id is not None:
+        from reach_app.services.segment_membership import refresh_contacts
+
+        refresh_contacts(session, [contact.id], now=now)

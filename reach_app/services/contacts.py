@@ -89,6 +89,7 @@ def _insert(session: Session, actor: Actor, fields: dict[str, Any], now: datetim
     session.flush()
     assert contact.id is not None
     set_tags(session, contact.id, tags)
+    _segments_changed(session, [contact.id], now)
     return ContactView(contact, tags)
 
 
@@ -124,6 +125,7 @@ def update_contact(
     session.add(contact)
     if tags is not None:
         set_tags(session, contact_id, tags)
+    _segments_changed(session, [contact_id], now)
     return get_contact(session, actor, contact_id)
 
 
@@ -140,6 +142,14 @@ def delete_contact(session: Session, actor: Actor, contact_id: int, *, now: date
     ensure_may_change(actor, contact.user_id, SharedAction.DELETE, "contact")
     contact.deleted_at = contact.updated_at = now
     session.add(contact)
+    _segments_changed(session, [contact_id], now)
+
+
+def _segments_changed(session: Session, contact_ids: list[int], now: datetime) -> None:
+    """Membership and segment entry/exit triggers follow every change (synchronously)."""
+    from reach_app.services.segment_membership import refresh_contacts
+
+    refresh_contacts(session, contact_ids, now=now)
 
 
 def list_contacts(

@@ -50,6 +50,9 @@ def record_event(
     session.add(event)
     session.flush()
     on_contact_event(session, contact, event.type, now=now)
+    from reach_app.services.segment_membership import refresh_contacts
+
+    refresh_contacts(session, [contact_id], now=now)
     return event
 
 

@@ -73,7 +73,14 @@ def create_segment(
     )  # fmt: skip
     session.add(segment)
     session.flush()
+    _baseline(session, segment, now)
     return segment
+
+
+def _baseline(session: Session, segment: Segment, now: datetime) -> None:
+    from reach_app.services.segment_membership import refresh_segment
+
+    refresh_segment(session, segment, now=now, fire=False)
 
 
 def update_segment(
@@ -86,6 +93,9 @@ def update_segment(
     if changes.get("filter") is not None:
         parse_conditions(changes["filter"])
         segment.filter = dict(changes["filter"])
+        session.add(segment)
+        session.flush()
+        _baseline(session, segment, now)
     segment.updated_at = now
     session.add(segment)
     return segment
@@ -129,6 +139,15 @@ def segment_audience(
             return members
         last_id = rows[-1].id or last_id
         members += _matching(session, list(rows), conditions, match_any, now)
+
+
+def contacts_matching(
+    session: Session, segment: Segment, rows: list[Contact], *, now: datetime
+) -> list[int]:
+    """Which of these contacts the segment's filter admits now."""
+    conditions = parse_conditions(segment.filter or {})
+    match_any = (segment.filter or {}).get("match") == "any"
+    return _matching(session, rows, conditions, match_any, now)
 
 
 def _matching(
