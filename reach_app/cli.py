@@ -35,29 +35,50 @@ def migrate(revision: str) -> None:
     "--backend-only", is_flag=True, help="Serve API + UI backend, do not build the frontend."
 )
 @click.option("--prod", is_flag=True, help="Run Reflex in production mode (compiled frontend).")
-def up(backend_only: bool, prod: bool) -> None:
+@click.option("--frontend-port", type=click.IntRange(1, 65535), default=None,
+              help="UI port (default REACH_FRONTEND_PORT, 3000). With --prod, UI and API share it.")
+@click.option("--backend-port", type=click.IntRange(1, 65535), default=None,
+              help="API/backend port (default REACH_BACKEND_PORT, 8000).")
+def up(backend_only: bool, prod: bool, frontend_port: int | None, backend_port: int | None) -> None:
     """Migrate, then run workers and the web app (embedded workers by default)."""
     from reach_app.db.migrations import upgrade
 
     settings = get_settings()
+    frontend = frontend_port or (backend_port if prod else None) or settings.frontend_port
+    backend = backend_port or settings.backend_port
+    if backend_only and frontend_port:
+        raise click.UsageError("--frontend-port has no effect with --backend-only (no frontend runs)")
+    args = reflex_run_args(backend_only=backend_only, prod=prod, frontend_port=frontend, backend_port=backend)
     upgrade("head")
     helpers: list[subprocess.Popen[bytes]] = []
     if not settings.embedded:
         helpers = [_spawn_self("worker"), _spawn_self("scheduler"), _spawn_self("gateway")]
     mode = "embedded (SQLite/in-process workers)" if settings.embedded else "Redis workers"
     click.echo(f"Reach is starting in {mode} mode.")
-    click.echo(f"Open http://localhost:{settings.frontend_port} when the build finishes.")
-    args = ["reflex", "run", "--env", "prod" if prod else "dev"]
-    args += ["--frontend-port", str(settings.frontend_port)]
-    args += ["--backend-port", str(settings.backend_port)]
     if backend_only:
-        args.append("--backend-only")
+        click.echo(f"The API will answer at http://localhost:{backend}/api/v1 (no frontend).")
+    elif prod:
+        click.echo(f"Open http://localhost:{frontend} when the build finishes (UI and API on one port).")
+    else:
+        click.echo(f"Open http://localhost:{frontend} when the build finishes "
+                   f"(API at http://localhost:{backend}/api/v1).")
     try:
         code = subprocess.call(args, cwd=PROJECT_ROOT)
     finally:
         for process in helpers:
             process.terminate()
     sys.exit(code)
+
+
+def reflex_run_args(*, backend_only: bool, prod: bool, frontend_port: int, backend_port: int) -> list[str]:
+    """The `reflex run` command for a `reach up` form. Reflex refuses --frontend-port
+    without a frontend, and in prod serves UI and API on one port."""
+    args = ["reflex", "run", "--env", "prod" if prod else "dev"]
+    if backend_only:
+        return [*args, "--backend-only", "--backend-port", str(backend_port)]
+    if prod:
+        return [*args, "--frontend-port", str(frontend_port), "--backend-port", str(frontend_port)]
+    return [*args, "--frontend-port", str(frontend_port), "--backend-port", str(backend_port)]
 
 
 def _spawn_self(command: str) -> subprocess.Popen[bytes]:
