@@ -124,8 +124,15 @@ def segment_audience(
 ) -> list[int]:
     """Ids of the workspace's contacts in the segment now, in id order."""
     segment = _visible(session, actor, segment_id)
-    conditions = parse_conditions(segment.filter or {})
-    match_any = (segment.filter or {}).get("match") == "any"
+    return filter_audience(session, actor, segment.filter or {}, now=now)
+
+
+def filter_audience(
+    session: Session, actor: Actor, filter: Mapping[str, Any], *, now: datetime
+) -> list[int]:
+    """Ids of the workspace's contacts a (possibly unsaved) filter admits now."""
+    conditions = parse_conditions(filter)
+    match_any = filter.get("match") == "any"
     members: list[int] = []
     last_id = 0
     while True:
