@@ -157,6 +157,7 @@ def _add_form() -> rx.Component:
 
 def accounts_page() -> rx.Component:
     from reach_app.ui.pages.telegram_wizard import telegram_wizard  # it extends this page's state
+    from reach_app.ui.pages.email_account_form import email_account_form  # extends it too
 
     heads = ["Account", "Provider", "Health", "Rate profile", "Sent last hour", "Sent last 24 h"]
     return shell(
@@ -174,6 +175,7 @@ def accounts_page() -> rx.Component:
         ),
         rx.hstack(
             telegram_wizard(),
+            email_account_form(),
             rx.text(
                 "Telegram needs REACH_TELEGRAM_API_ID and REACH_TELEGRAM_API_HASH on the server.",
                 size="1",
