@@ -105,8 +105,10 @@ def worker(processes: int | None, threads: int | None) -> None:
 @cli.command()
 def scheduler() -> None:
     """Run the scheduler loop: claims due executions and starts campaigns on time."""
+    from reach_app.observability.logs import configure_logging
     from reach_app.runtime import run_scheduler_forever
 
+    configure_logging()  # REACH_LOG_FORMAT, ids on records, secrets redacted
     run_scheduler_forever()
 
 

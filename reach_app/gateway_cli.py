@@ -29,6 +29,8 @@ def gateway(shards: tuple[int, ...], threads: int) -> None:
     if bad:
         raise click.BadParameter(f"shard {bad[0]} does not exist (shards are 0..{count - 1})",
                                  param_hint="--shard")
+    from reach_app.observability.logs import configure_logging
     from tasks.telegram_gateway import run_gateway
 
+    configure_logging()  # REACH_LOG_FORMAT, ids on records, secrets redacted
     run_gateway(sorted(set(shards)) or None, threads=threads)

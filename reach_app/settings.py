@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     )
     frontend_port: int = 3000
     backend_port: int = 8000
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$",
+        description="Log lines: text (human-readable) or json (one JSON object per line).",
+    )
     cors_origins: str | None = Field(
         default=None,
         description="Comma-separated front-end origins (scheme://host[:port]) allowed to call "
