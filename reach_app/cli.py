@@ -198,8 +198,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _register_optional_commands() -> None:
     from reach_app.gateway_cli import gateway
+    from reach_app.observability.metrics_cli import metrics
 
     cli.add_command(gateway)
+    cli.add_command(metrics)
     _register_bench()
 
 

@@ -5,6 +5,7 @@ by route template, Redis queue depth, and multiprocess mode."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -184,3 +185,40 @@ def test_multiprocess_mode_sums_the_counters_of_every_worker_process(tmp_path: P
                for f in text_string_to_metric_families(text) for s in f.samples}
     assert samples[("reach_sends_total", (("channel", "sandbox"), ("outcome", "sent")))] == 5
     assert samples[("reach_breaker_trips_total", (("channel", "telegram"),))] == 2
+
+
+def test_reach_metrics_serves_a_worker_machines_counters_over_http(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", CHILD, "4"], env=env, cwd=ROOT, check=True, timeout=60)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "reach_app.cli", "metrics", "--port", str(port)],
+                              env=env, cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        text = ""
+        for _ in range(60):
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for f in text_string_to_metric_families(text) for s in f.samples}
+    assert samples[("reach_sends_total", (("channel", "sandbox"), ("outcome", "sent")))] == 4
+
+
+def test_reach_metrics_without_a_multiprocess_folder_says_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run([sys.executable, "-m", "reach_app.cli", "metrics"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "PROMETHEUS_MULTIPROC_DIR" in done.stderr
