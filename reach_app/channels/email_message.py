@@ -85,8 +85,8 @@ def unsubscribe_token(contact_id: int, account_id: int, key: str) -> str:
 def read_unsubscribe_token(token: str, key: str) -> tuple[int, int] | None:
     """(contact_id, account_id) when the token is ours and intact, else None."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
+    if len(parts) != 3 or not all(p.isdigit() and len(p) < 19 for p in parts[:2]):
+        return None  # ids fit a BIGINT
     expected = unsubscribe_token(int(parts[0]), int(parts[1]), key)
     if not hmac.compare_digest(expected, token):
         return None
@@ -145,7 +145,7 @@ def parse_reply(raw: bytes) -> ParsedReply:
         try:
             when = parsedate_to_datetime(str(parsed["Date"]))
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             when = None
     return ParsedReply(
         sender=sender,

@@ -127,7 +127,7 @@ def inbound_token(account_id: int) -> str:
 
 def _account_for_token(session: Session, token: str) -> ChannelAccount:
     head, _, _ = token.partition(".")
-    account = session.get(ChannelAccount, int(head)) if head.isdigit() else None
+    account = session.get(ChannelAccount, int(head)) if head.isdigit() and len(head) < 19 else None
     if (
         account is None
         or account.deleted_at is not None

@@ -150,6 +150,8 @@ def test_a_reply_to_the_email_marks_the_lead_responded_once(
     assert first == {"stored": True, "duplicate": False, "executions_responded": 1}
     assert ok(ana.client.post(path, **content))["duplicate"] is True
     assert ana.client.post(path.rsplit(".", 1)[0] + ".0000", **content).status_code == 404
+    huge = "/api/v1/email/inbound/99999999999999999999.x"
+    assert ana.client.post(huge, **content).status_code == 404
     with session_scope() as session:
         execution = session.query(FlowExecution).one()
         assert execution.status == "responded"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
@@ -135,7 +135,12 @@ UNSUBSCRIBED = """<!doctype html><html><head><meta charset="utf-8"><title>Unsubs
 </head><body><p>You will not receive these emails any more.</p></body></html>"""
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+@router.get(
+    "/unsubscribe/{token}",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                     "description": "A page saying the contact is unsubscribed"}},
+)  # fmt: skip
 def unsubscribe_page(token: Token) -> HTMLResponse:
     """The link in every email: records email consent denied for the contact."""
     with session_scope() as session:

@@ -95,3 +95,7 @@ def test_subject_lines_and_unsubscribe_tokens() -> None:
     assert read_unsubscribe_token(token, "key") == (12, 3)
     assert read_unsubscribe_token(token, "other") is None
     assert read_unsubscribe_token(token.replace("12.", "13.", 1), "key") is None
+
+
+def test_tokens_naming_ids_beyond_a_bigint_are_refused_not_looked_up() -> None:
+    assert read_unsubscribe_token("99999999999999999999.1.abc", "key") is None
