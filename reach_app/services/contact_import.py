@@ -87,10 +87,13 @@ def import_in_chunks(
     # SQLite's busy handler polls at most every 100 ms: a pause that long between chunks
     # guarantees a waiting writer its turn (PostgreSQL has row locks: no pause).
     pause = SQLITE_CHUNK_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0.0
+    from reach_app.services.segment_membership import deferred_refresh
+
     for start in range(0, total, step):
-        for number, cells in enumerate(rows[start : start + step], start=start + 2):
-            if any(cell.strip() for cell in cells):
-                _import_row(session, actor, number, _raw(columns, cells), report, now)
+        with deferred_refresh(session, now=now):  # segment triggers once per chunk
+            for number, cells in enumerate(rows[start : start + step], start=start + 2):
+                if any(cell.strip() for cell in cells):
+                    _import_row(session, actor, number, _raw(columns, cells), report, now)
         session.commit()
         if pause:
             time.sleep(pause)  # SQLite: let waiting writers take the lock between chunks

@@ -16,7 +16,8 @@ loop calls it periodically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +33,7 @@ from reach_app.services.triggers import TRIGGERABLE
 from reach_app.services.workspace import in_workspace
 
 CHUNK = 2000
+DEFERRED = "reach.segment_refresh_deferred"  # session.info key: ids waiting for one refresh
 
 
 @dataclass
@@ -84,9 +86,13 @@ def _apply(
 
 
 def refresh_contacts(session: Session, contact_ids: Iterable[int], *, now: datetime) -> Crossings:
-    """Re-evaluate these contacts in every segment of their workspace and fire the triggers."""
+    """Re-evaluate these contacts in every segment of their workspace and fire the triggers
+    (inside `deferred_refresh`: remembered, and refreshed together when it ends)."""
     ids = sorted({int(c) for c in contact_ids})
     crossings = Crossings()
+    if DEFERRED in session.info:
+        session.info[DEFERRED].update(ids)
+        return crossings
     if not ids:
         return crossings
     session.flush()
@@ -104,6 +110,20 @@ def refresh_contacts(session: Session, contact_ids: Iterable[int], *, now: datet
             _apply(session, segment, group, known, now, crossings)
     _fire(session, crossings, now)
     return crossings
+
+
+@contextmanager
+def deferred_refresh(session: Session, *, now: datetime) -> Iterator[None]:
+    """Many contact changes in one transaction (a CSV import chunk): one refresh at the end."""
+    if DEFERRED in session.info:  # already deferred by the caller
+        yield
+        return
+    session.info[DEFERRED] = set()
+    try:
+        yield
+    finally:
+        pending = session.info.pop(DEFERRED)
+    refresh_contacts(session, pending, now=now)
 
 
 def refresh_segment(
