@@ -199,5 +199,8 @@ def unsubscribe(session: Session, token: str, *, now: datetime) -> Contact:
                 occurred_at=now,
             )
         )
+        from reach_app.services.segment_membership import refresh_contacts
+
+        refresh_contacts(session, [contact.id or 0], now=now)  # an event: segments may change
     session.flush()
     return contact
