@@ -112,6 +112,21 @@ def scheduler() -> None:
     run_scheduler_forever()
 
 
+@cli.command()
+def doctor() -> None:
+    """Check configuration, database and migrations, Redis, secret key, Node,
+    worker/scheduler heartbeats, Telegram credentials and every account; one line
+    per check, saying what to do about a problem. Exit code 1 when one is wrong."""
+    from reach_app.observability.doctor import run_checks
+
+    checks = run_checks()
+    for check in checks:
+        click.echo(check.line())
+    problems = sum(check.level == "problem" for check in checks)
+    click.echo(f"{problems} problem(s)." if problems else "Everything looks right.")
+    sys.exit(1 if problems else 0)
+
+
 @cli.group()
 def user() -> None:
     """Manage users."""

@@ -1,0 +1,1 @@
+"""Operations: heartbeats, health checks (`reach doctor`), metrics and logging."""
