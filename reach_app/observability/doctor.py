@@ -42,8 +42,8 @@ def run_checks(*, redis_factory: Callable[[str], Any] | None = None,
     try:
         settings = get_settings()
     except SettingsError as exc:
-        first = str(exc).splitlines()
-        detail = " ".join(line.strip() for line in first[1:3]) or first[0]
+        lines = str(exc).splitlines()
+        detail = " ".join(line.strip() for line in lines[1:3]) or lines[0]
         return [Check("configuration", "problem", f"{detail} — fix the environment variable")]
     checks = [Check("configuration", "ok", _mode(settings))]
     db_ready = True
@@ -133,9 +133,9 @@ def _undecryptable_accounts(settings: Settings, no_key: bool) -> list[int]:
         try:
             if no_key:
                 raise SecretDecryptionError("no key")
-            decrypt_secret(token, key)
+            decrypt_secret(str(token), key)
         except SecretDecryptionError:
-            bad.append(int(account_id))
+            bad.append(int(account_id or 0))
     return bad
 
 

@@ -62,8 +62,9 @@ def last_beats(settings: Settings, *, now: float | None = None,
     now = time.time() if now is None else now
     newest: dict[str, float | None] = dict.fromkeys(ROLES)
     for role, at in _read(settings, redis_factory):
-        if now - at <= TTL_SECONDS and (newest[role] is None or now - at < newest[role]):
-            newest[role] = max(0.0, now - at)
+        age, best = max(0.0, now - at), newest[role]
+        if now - at <= TTL_SECONDS and (best is None or age < best):
+            newest[role] = age
     return newest
 
 
