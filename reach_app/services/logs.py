@@ -113,6 +113,9 @@ def list_logs(
     return [_row(log, name) for log, name in rows], int(total)
 
 
+CSV_BOM = "\ufeff"
+
+
 def export_logs_csv(
     session: Session, actor: Actor, campaign_id: int, filters: LogFilters
 ) -> Iterator[str]:
@@ -126,7 +129,8 @@ def _csv_lines(campaign_id: int, filters: LogFilters) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    yield _drain(buffer)
+    # A UTF-8 byte-order mark first, so Excel reads Cyrillic/CJK as UTF-8, not the ANSI code page.
+    yield CSV_BOM + _drain(buffer)
     last_id = 0
     while True:
         with session_scope() as session:

@@ -57,7 +57,8 @@ def test_the_csv_export_round_trips_every_character(api: Api) -> None:
     cid = _ran_campaign(ana)
     answer = ana.get(f"/campaign-flows/{cid}/logs", params={"format": "csv"})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8"), newline="")))
+    assert answer.content.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 BOM"
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
     listed = ok(ana.get(f"/campaign-flows/{cid}/logs", params={"limit": 200}))
     assert len(rows) == listed["total"]
     sent = [r for r in rows if r["log_type"] == "sendMessage"]
@@ -67,7 +68,7 @@ def test_the_csv_export_round_trips_every_character(api: Api) -> None:
     only_sends = ana.get(
         f"/campaign-flows/{cid}/logs", params={"format": "csv", "log_type": "sendMessage"}
     )
-    only = list(csv.DictReader(io.StringIO(only_sends.text, newline="")))
+    only = list(csv.DictReader(io.StringIO(only_sends.content.decode("utf-8-sig"), newline="")))
     assert {r["log_type"] for r in only} == {"sendMessage"} and len(only) == len(sent)
 
 
@@ -88,7 +89,7 @@ def test_the_csv_export_quotes_cells_a_spreadsheet_would_run_as_formulas(api: Ap
     ok(ana.post(f"/campaign-flows/{cid}/launch"))
     run_until_idle()
     answer = ana.get(f"/campaign-flows/{cid}/logs", params={"format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
     sent = [r for r in rows if r["log_type"] == "sendMessage"]
     assert {r["message_text"] for r in sent} == {
         '\'=HYPERLINK("http://evil.example","win") @SUM(A1)',
