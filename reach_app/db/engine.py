@@ -27,8 +27,20 @@ def _sqlite_tuner(busy_timeout_ms: int) -> Any:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
+        # SQLite's lower() folds ASCII only ("ИВАН" stays "ИВАН"); PostgreSQL's folds every
+        # letter. Replace it on each connection so searches match the same rows on both.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     return _tune_sqlite
+
+
+def _unicode_lower(value: Any) -> Any:
+    """lower() for SQLite with Unicode case folding, NULL stays NULL (as PostgreSQL's lower)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    return str(value).lower()
 
 
 def _begin_sqlite(conn: Any) -> None:

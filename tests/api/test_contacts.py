@@ -58,6 +58,16 @@ def test_search_and_tag_filters(api: Api) -> None:
     assert page["total"] == 3 and len(page["items"]) == 1
 
 
+def test_search_folds_the_case_of_every_alphabet_not_only_ascii(api: Api) -> None:
+    ana = api.person("ana")
+    contact(ana, first_name="Иван", last_name="Петров")
+    contact(ana, first_name="ΣΩΚΡΆΤΗΣ", email="zoë@example.com")
+    contact(ana, first_name="Zoë")
+    for search, expected in [("иван", 1), ("ИВАН", 1), ("Иван", 1), ("иван петров", 1),
+                             ("σωκ", 1), ("ZOË", 2), ("ivan", 0)]:  # fmt: skip
+        assert ok(ana.get("/contacts", params={"search": search}))["total"] == expected, search
+
+
 def test_csv_import_reports_created_updated_and_rejected_rows(api: Api) -> None:
     ana = api.person("ana")
     existing = contact(ana, username="known_one", first_name="Old")

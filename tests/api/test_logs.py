@@ -52,6 +52,16 @@ def test_logs_filter_search_and_page(api: Api) -> None:
     assert len(page["items"]) == 1 and page["total"] == everything["total"]
 
 
+def test_logs_search_folds_the_case_of_names_and_texts_in_every_alphabet(api: Api) -> None:
+    ana = api.person("ana")
+    cid = _ran_campaign(ana)
+    by_name = ok(ana.get(f"/campaign-flows/{cid}/logs", params={"search": "ZOË O'BRIEN"}))
+    assert by_name["total"] >= 1
+    assert {i["contact_name"] for i in by_name["items"]} == {"Zoë O'Brien, Jr."}
+    by_text = ok(ana.get(f"/campaign-flows/{cid}/logs", params={"search": "ПРИВЕТ, ZOË"}))
+    assert by_text["total"] >= 1 and {i["node_id"] for i in by_text["items"]} == {"hello"}
+
+
 def test_the_csv_export_round_trips_every_character(api: Api) -> None:
     ana = api.person("ana")
     cid = _ran_campaign(ana)
