@@ -71,6 +71,24 @@ def test_the_owner_manages_members_and_admin_view(user):
         assert session.get(Organization, int(state.workspace)).admin_view_enabled is True
 
 
+def test_removing_a_member_asks_first_and_only_the_confirmation_removes(user):
+    with session_scope() as session:
+        create_user(session, email="mo@example.com", password="password-1", name="Mo")
+    state = _signed(OrganizationState, user["id"])
+    state.create({"name": "Acme"})
+    state.add({"email": "mo@example.com", "role": "member"})
+    mo_id = next(m.user_id for m in state.members if m.email == "mo@example.com")
+    state.ask_remove(mo_id)
+    assert (state.removing_id, state.removing_name) == (mo_id, "Mo")
+    assert "mo@example.com" in {m.email for m in state.members}
+    state.cancel_remove()
+    assert state.removing_id == 0 and "mo@example.com" in {m.email for m in state.members}
+    state.ask_remove(mo_id)
+    state.confirm_remove()
+    assert state.removing_id == 0
+    assert [m.email for m in state.members] == ["ada@example.com"]
+
+
 def test_a_member_cannot_manage_the_organization(user):
     with session_scope() as session:
         mo = create_user(session, email="mo@example.com", password="password-1")

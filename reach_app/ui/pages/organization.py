@@ -43,6 +43,8 @@ class OrganizationState(AppState):
     manager: bool = False
     balance: str = ""
     message: str = ""
+    removing_id: int = 0
+    removing_name: str = ""
 
     @rx.event
     def load(self):
@@ -96,7 +98,21 @@ class OrganizationState(AppState):
         return self._change("role", member_id=member_id, role=role)
 
     @rx.event
-    def remove(self, member_id: int):
+    def ask_remove(self, member_id: int):
+        """Removal asks first: the member loses access to every campaign of the organization."""
+        names = [m.name or m.email for m in self.members if m.user_id == member_id]
+        self.removing_id, self.removing_name = (member_id, names[0]) if names else (0, "")
+
+    @rx.event
+    def cancel_remove(self):
+        self.removing_id, self.removing_name = 0, ""
+
+    @rx.event
+    def confirm_remove(self):
+        member_id = self.removing_id
+        self.removing_id, self.removing_name = 0, ""
+        if not member_id:
+            return None
         return self._change("remove", member_id=member_id)
 
     @rx.event
@@ -140,15 +156,40 @@ def _member_row(m: MemberItem) -> rx.Component:
             rx.cond(
                 editable,
                 rx.button("Remove", size="1", color_scheme="red", variant="soft",
-                          on_click=S.remove(m.user_id)),
+                          on_click=S.ask_remove(m.user_id), data_testid="remove-member"),
             )
         ),
         data_testid="member-row",
     )  # fmt: skip
 
 
+def _remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove ", S.removing_name, " from the organization?"),
+            rx.alert_dialog.description(
+                "They lose access to its campaigns, contacts and accounts at once. "
+                "You can add them again later."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", color_scheme="gray",
+                              on_click=S.cancel_remove)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Remove", color_scheme="red", on_click=S.confirm_remove,
+                              data_testid="confirm-remove-member")
+                ),
+                justify="end", spacing="3", margin_top="12px",
+            ),
+        ),
+        open=S.removing_id != 0,
+    )  # fmt: skip
+
+
 def _organization_view() -> rx.Component:
     return rx.vstack(
+        _remove_dialog(),
         rx.hstack(
             rx.card(rx.text("Balance", size="1"), rx.heading(S.balance, size="5")),
             rx.card(
