@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reach_app.db.types import utcnow
+from reach_app.observability.heartbeats import beat
+from reach_app.observability.logs import configure_logging
 from reach_app.services.scheduler import tick
 from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5.0
+SEGMENTS_EVERY_SECONDS = 60.0
 HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
 
@@ -41,10 +44,12 @@ class SchedulerLoop:
     _last_poll: float = 0.0
     _last_outbox: float = 0.0
     _ticks: int = 0
+    _last_segments: float = 0.0
     _last_ab: float = field(default_factory=time.monotonic)
 
     def run_once(self) -> None:
         settings = get_settings()
+        beat("scheduler")  # `reach doctor` and monitoring see a live scheduler
         self._ticks += 1
         tick(
             utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False,
@@ -64,6 +69,11 @@ class SchedulerLoop:
             self._last_outbox = time.monotonic()
             for delivery_id in due_deliveries(utcnow()):  # retries, and calls a dead worker
                 self.enqueue_webhook(delivery_id)  # never made
+        if time.monotonic() - self._last_segments >= SEGMENTS_EVERY_SECONDS:
+            from reach_app.services.segment_membership import refresh_time_based_segments
+
+            self._last_segments = time.monotonic()  # "event within N days" rules move by time
+            refresh_time_based_segments(utcnow())
         if time.monotonic() - self._last_poll >= self.poll_every:
             from reach_app.services.polling import polling_account_ids
 
@@ -113,7 +123,7 @@ def _loop_with_actors() -> SchedulerLoop:
 
 
 def run_scheduler_forever() -> None:
-    logging.basicConfig(level=logging.INFO)
+    configure_logging()
     loop = _loop_with_actors()
     log.info("scheduler %s started", loop.owner)
     try:

@@ -6,6 +6,7 @@ import dramatiq
 
 from reach_app.channels.registry import call_providers
 from reach_app.db.types import utcnow
+from reach_app.observability.heartbeats import beat
 from reach_app.services.engine.runner import process_batch
 from reach_app.services.polling import poll_account
 from reach_app.services.webhooks import deliver_webhook
@@ -14,7 +15,8 @@ from tasks.broker import QUEUE_ENGINE, QUEUE_MAINTENANCE
 
 @dramatiq.actor(queue_name=QUEUE_ENGINE, max_retries=5)
 def process_executions(ids: list[int], owner: str) -> None:
-    """Advance a claimed batch of executions (ids leased by `owner`)."""
+    """Advance a claimed batch of executions (ids leased by the claim token `owner`)."""
+    beat("worker")  # at most one write per 5 s: `reach doctor` sees a live worker
     report = process_batch(ids, owner, call_providers=call_providers)
     for delivery_id in report.webhooks:  # outbox rows, committed with their step
         call_webhook.send(delivery_id)

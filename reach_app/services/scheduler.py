@@ -37,6 +37,7 @@ from reach_app.domain.statuses import (
     CampaignStatus,
     ExecutionStatus,
 )
+from reach_app.observability.metrics import observe_statistics_refresh
 from reach_app.services.engine.automatic import apply_automatic
 from reach_app.services.statistics import refresh_campaign_stats
 from reach_app.settings import Settings
@@ -309,6 +310,8 @@ def refresh_due_statistics(now: datetime, base_interval: float) -> int:
         started = time.monotonic()
         with session_scope() as session:
             refresh_campaign_stats(session, campaign_id, now=now)
+        observe_statistics_refresh(time.monotonic() - started)
+        with session_scope() as session:
             if campaign_id in dirty:  # clean only if nothing newer arrived meanwhile
                 session.execute(
                     update(CampaignFlow)

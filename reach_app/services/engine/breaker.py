@@ -18,6 +18,7 @@ from reach_app.db.tables import (
     Message,
 )
 from reach_app.domain.statuses import CampaignAction, MessageStatus
+from reach_app.observability.metrics import record_breaker_trip
 from reach_app.services.engine.automatic import apply_automatic
 from reach_app.services.engine.writes import WriteSet
 
@@ -76,6 +77,7 @@ def mark_account_problem(
     account.last_error = detail
     account.updated_at = writes.now
     session.add(account)
+    record_breaker_trip(account.provider)
     _release_uncontacted_leads(session, account.id or 0, writes.now)
     for campaign in campaigns_using(session, account.id or 0):
         if not has_other_usable_account(session, campaign, account.id or 0):

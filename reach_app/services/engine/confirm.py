@@ -16,6 +16,7 @@ from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
 from reach_app.domain.hashing import stable_int
 from reach_app.domain.statuses import MessageStatus
+from reach_app.observability.metrics import record_flood_wait, record_send
 from reach_app.services.engine.billing import debit_send, refund_send
 from reach_app.services.engine.breaker import (
     count_failure,
@@ -31,6 +32,7 @@ from reach_app.services.engine.state import (
     state_of,
 )
 from reach_app.services.engine.writes import WriteSet
+from reach_app.services.segment_membership import refresh_contacts
 
 SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
@@ -59,6 +61,8 @@ def confirm_sends(
         match result:
             case Sent():
                 already = message.status in ("sent", "delivered")
+                if not already:
+                    record_send(account.provider, "sent")
                 details = _sent(session, writes, message, account, result, plan, batch)
                 if execution is None:
                     if not already:  # a late confirmation of a message already logged: once
@@ -80,6 +84,10 @@ def confirm_sends(
                         _hold(writes, execution, status="pending", next_execution_at=writes.now)
                     continue  # reconciles (already sent) and moves on
                 _retry(session, writes, message, account, result)
+                record_send(account.provider, "retry")
+                if result.account_rest:
+                    seconds = (result.retry_at - writes.now).total_seconds()
+                    record_flood_wait(account.provider, seconds)
                 refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
                 if result.transient:  # our own infrastructure errors never count
                     count_failure(session, writes, account, result.reason)
@@ -97,7 +105,10 @@ def confirm_sends(
                         _hold(writes, execution, status="pending", next_execution_at=writes.now)
                     continue
                 _failed(session, writes, message, account, result, plan, execution, batch)
+                record_send(account.provider, "failed")
     writes.flush(session)
+    if writes.contacts_changed():  # a flow's TAG/SET_FIELD/SCORE can move segment members
+        refresh_contacts(session, writes.contacts_changed(), now=now)
     return writes.webhook_ids
 
 

@@ -32,6 +32,7 @@ from reach_app.domain.context_keys import PENDING_REPLY
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, ReplyReceived, Tick
 from reach_app.domain.hashing import stable_int
+from reach_app.observability.metrics import observe_claim_lateness
 from reach_app.services.engine.confirm import confirm_sends
 from reach_app.services.engine.lease import LeaseKeeper
 from reach_app.services.engine.loader import Batch, existing_messages, load_batch, load_leased
@@ -39,6 +40,7 @@ from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
 from reach_app.services.engine.state import apply_step, idempotency_key, options_of, state_of
 from reach_app.services.engine.writes import WriteSet
+from reach_app.services.segment_membership import refresh_contacts
 from reach_app.settings import get_settings
 
 Clock = Callable[[], datetime]
@@ -119,6 +121,8 @@ def _prepare(
             planned.append(plan)
     gate.settle_holds(held)
     writes.flush(session)
+    if writes.contacts_changed():  # a flow's TAG/SET_FIELD/SCORE can move segment members
+        refresh_contacts(session, writes.contacts_changed(), now=now)
     inserted = insert_new_messages(session, planned)
     session.flush()
     for plan in planned:
@@ -176,6 +180,7 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
     send = apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)
     if due is not None:  # scheduling lateness, for the audit trail and `reach bench`
         lateness_ms = round((now - due).total_seconds() * 1000, 1)
+        observe_claim_lateness(lateness_ms / 1000)
         for entry in writes.logs[first_log:]:
             entry["input_data"] = {**entry["input_data"], "lateness_ms": lateness_ms}
     if send is None:

@@ -65,15 +65,18 @@ class WriteSet:
             }
         )
 
-    def applied_to(self, contacts: dict[int, ContactSnapshot]) -> dict[int, ContactSnapshot]:
-        """The contact snapshots with this write set's tag, field and score changes, so a
-        later phase of the batch sees what the earlier one wrote."""
-        touched = (
+    def contacts_changed(self) -> set[int]:
+        """Contacts whose tags, fields or score this write set changes."""
+        return (
             {c for c, _ in self.tags_added} | {c for c, _ in self.tags_removed}
             | set(self.field_changes) | set(self.score_deltas)
         )
+
+    def applied_to(self, contacts: dict[int, ContactSnapshot]) -> dict[int, ContactSnapshot]:
+        """The contact snapshots with this write set's tag, field and score changes, so a
+        later phase of the batch sees what the earlier one wrote."""
         updated = dict(contacts)
-        for contact_id in touched & set(contacts):
+        for contact_id in self.contacts_changed() & set(contacts):
             snapshot = contacts[contact_id]
             tags = (set(snapshot.tags) | {t for c, t in self.tags_added if c == contact_id}) - {
                 t for c, t in self.tags_removed if c == contact_id
