@@ -19,6 +19,7 @@ from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
+from reach_app.ui.first_steps import first_steps
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,11 @@ def accounts_page() -> rx.Component:
         ),
         rx.cond(
             S.rows.length() == 0,
-            empty_state("at-sign", "No accounts yet", "Add a sandbox account to get started."),
+            empty_state(
+                "at-sign",
+                "No accounts yet",
+                first_steps(1, "A sandbox account simulates sending and replies."),
+            ),
             rx.box(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in heads])),

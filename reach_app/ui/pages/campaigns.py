@@ -28,6 +28,7 @@ from reach_app.ui.components.paged_list import (
     list_toolbar,
     search_box,
 )
+from reach_app.ui.first_steps import first_steps
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ def _body() -> rx.Component:
             empty_state(
                 "megaphone",
                 "No campaigns here yet",
-                "Create a campaign, build its flow, add contacts and launch it.",
+                first_steps(3, "Create a campaign, build its flow, enrol contacts and launch it."),
                 rx.link(rx.button("New campaign"), href=routes.NEW_CAMPAIGN),
             ),
             rx.fragment(

@@ -26,6 +26,7 @@ from reach_app.ui.components.paged_list import (
     search_box,
     text_filter,
 )
+from reach_app.ui.first_steps import first_steps
 from reach_app.ui.queries.executions import contact_name
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
@@ -210,7 +211,11 @@ def contacts_page() -> rx.Component:
         toolbar,
         rx.cond(
             S.total == 0,
-            empty_state("users", "No contacts", "Add contacts one by one or import a CSV file."),
+            empty_state(
+                "users",
+                "No contacts",
+                first_steps(2, "Add contacts one by one or import a CSV file."),
+            ),
             rx.fragment(data_table(columns, S.rows, _row), list_pager(S)),
         ),
         contact_dialog(S, EDITABLE),
