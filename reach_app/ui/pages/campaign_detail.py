@@ -151,7 +151,9 @@ def _account(account: AccountView) -> rx.Component:
             account.health,
             color_scheme=rx.cond(account.health == "connected", "green", "red"),
         ),
+        rx.text(account.sends.to_string() + " sent", size="1", color_scheme="gray"),
         spacing="2",
+        data_testid="pool-account",
     )
 
 

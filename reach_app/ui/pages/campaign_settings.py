@@ -1,6 +1,6 @@
 """The Overview tab's "Edit settings" dialog: name, description, sender
-account, timezone, reply settings and the schedule — scheduled start, run
-window, quiet hours, frequency cap — with times on the campaign's clock
+accounts (a pool: several may be picked, the first is the primary),
+timezone, reply settings and the schedule — scheduled start, run window, quiet hours, frequency cap — with times on the campaign's clock
 (editable in any status, SPEC R-3; `services.campaigns.update_campaign`
 decides)."""
 
@@ -20,8 +20,6 @@ from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.schedule_fields import FieldProblem, form_values, schedule_changes
 from reach_app.ui.state import NotSignedIn, error_toast
 
-NO_ACCOUNT = "none"
-
 
 class CampaignSettingsState(CampaignDetailState):
     _stored_settings: dict[str, Any] = {}
@@ -30,7 +28,7 @@ class CampaignSettingsState(CampaignDetailState):
     settings_error: str = ""
     values: dict[str, str] = {}
     account_choices: list[dict[str, str]] = []
-    account_choice: str = NO_ACCOUNT
+    account_pool: list[str] = []
     pause_on_reply: bool = True
     may_edit: bool = False
 
@@ -59,7 +57,7 @@ class CampaignSettingsState(CampaignDetailState):
         self.account_choices = [
             {"id": str(a.id), "label": f"{a.name} ({a.health})"} for a in accounts
         ]
-        self.account_choice = str(view.account_ids[0]) if view.account_ids else NO_ACCOUNT
+        self.account_pool = [str(i) for i in view.account_ids]
         self.pause_on_reply, self.settings_error = c.pause_on_response, ""
         self.settings_open = True
         return None
@@ -69,8 +67,10 @@ class CampaignSettingsState(CampaignDetailState):
         self.settings_open = value
 
     @rx.event
-    def set_account_choice(self, value: str):
-        self.account_choice = value
+    def toggle_pool_account(self, account_id: str, picked: bool):
+        """Add or remove one sender account from the campaign's pool (order kept)."""
+        rest = [i for i in self.account_pool if i != account_id]
+        self.account_pool = [*rest, account_id] if picked else rest
 
     @rx.event
     def set_pause_on_reply(self, value: bool):
@@ -91,7 +91,7 @@ class CampaignSettingsState(CampaignDetailState):
             "timezone": timezone,
             "response_timeout_hours": timeout,
             "pause_on_response": self.pause_on_reply,
-            "account_ids": [int(self.account_choice)] if self.account_choice.isdigit() else [],
+            "account_ids": [int(i) for i in self.account_pool if i.isdigit()],
         }
         clock = timezone if is_valid_zone(timezone) else self._stored_timezone
         try:
@@ -155,6 +155,14 @@ def _schedule_fields() -> rx.Component:
     )  # fmt: skip
 
 
+def _pool_choice(account: Any) -> rx.Component:
+    return rx.checkbox(
+        account["label"],
+        checked=S.account_pool.contains(account["id"]),
+        on_change=lambda picked: S.toggle_pool_account(account["id"], picked),
+    )
+
+
 def settings_dialog() -> rx.Component:
     return rx.fragment(
         rx.button(
@@ -176,18 +184,17 @@ def settings_dialog() -> rx.Component:
                             align="center",
                         ),
                         _schedule_fields(),
-                        rx.text("Sender account", size="1", weight="medium"),
-                        rx.select.root(
-                            rx.select.trigger(width="100%"),
-                            rx.select.content(
-                                rx.select.item("No account", value=NO_ACCOUNT),
-                                rx.foreach(
-                                    S.account_choices,
-                                    lambda a: rx.select.item(a["label"], value=a["id"]),
-                                ),
+                        rx.text(
+                            "Sender accounts (the campaign sends from every picked account)",
+                            size="1", weight="medium",
+                        ),
+                        rx.cond(
+                            S.account_choices.length() > 0,
+                            rx.vstack(
+                                rx.foreach(S.account_choices, _pool_choice),
+                                spacing="1", data_testid="account-pool",
                             ),
-                            value=S.account_choice,
-                            on_change=S.set_account_choice,
+                            rx.text("No accounts yet — connect one on the Accounts page.", size="1"),
                         ),
                         rx.cond(
                             S.settings_error != "",

@@ -6,9 +6,9 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, User
+from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Message, User
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import visible_campaign
 
@@ -19,6 +19,10 @@ class AccountView:
     name: str
     provider: str
     health: str
+    sends: int = 0
+
+
+SENT_STATUSES = ("sent", "delivered")
 
 
 @dataclasses.dataclass
@@ -71,8 +75,18 @@ def campaign_accounts(session: Session, campaign: CampaignFlow) -> list[AccountV
         return []
     rows = session.exec(select(ChannelAccount).where(col(ChannelAccount.id).in_(pool))).all()
     by_id = {row.id: row for row in rows}
+    counted = session.exec(
+        select(Message.account_id, func.count())
+        .where(Message.campaign_id == campaign.id, col(Message.account_id).in_(pool))
+        .where(col(Message.status).in_(SENT_STATUSES))
+        .group_by(col(Message.account_id))
+    ).all()
+    sends = {account_id: int(n) for account_id, n in counted}
     return [
-        AccountView(id=a.id or 0, name=a.name, provider=a.provider, health=a.health)
+        AccountView(
+            id=a.id or 0, name=a.name, provider=a.provider, health=a.health,
+            sends=sends.get(a.id, 0),
+        )
         for a in (by_id.get(i) for i in pool)
         if a is not None
     ]
