@@ -13,6 +13,7 @@ from reach_app.services.login_throttle import sign_in_attempt
 from reach_app.services.web_sessions import issue_session_token
 from reach_app.ui import routes
 from reach_app.ui.components.auth_frame import auth_frame, field, form_error
+from reach_app.ui.first_steps import landing_workspace
 from reach_app.ui.state import AppState
 
 
@@ -34,6 +35,7 @@ class SignInState(AppState):
                 )
                 assert user.id is not None
                 self.session_token = issue_session_token(session, user.id)
+                self.workspace = landing_workspace(session, user.id, self.workspace)
                 self._user_id = 0
         except ServiceError as exc:
             self.error = exc.message
