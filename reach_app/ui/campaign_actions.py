@@ -51,7 +51,7 @@ DONE_MESSAGES = {
     "stop": "Campaign stopped",
     "enable": "Campaign enabled",
     "disable": "Campaign disabled",
-    "duplicate": "Campaign duplicated as a draft",
+    "duplicate": "Campaign duplicated as a draft: flow and settings copied, no contacts",
     "delete": "Campaign deleted",
 }
 

@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignFlow, Membership, Organization
+from reach_app.services.actor import actor_for
 from reach_app.services.identity import create_user
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
+from reach_app.ui.campaign_actions import perform
 from reach_app.ui.downloads import create_downloads_app
 from reach_app.ui.pages.campaign_contacts_tab import CampaignContactsState
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
@@ -84,6 +86,14 @@ def test_delete_goes_back_to_the_list_and_duplicate_opens_the_copy(user):
     copy = state.run_action("duplicate")
     assert redirect_target(copy).startswith("/campaigns/")
     assert redirect_target(state.run_action("delete")) == "/campaigns"
+
+
+def test_duplicating_says_the_copy_has_no_contacts(user):
+    campaign_id = _campaign(user["id"])
+    with session_scope() as session:
+        actor = actor_for(session, user["id"], None)
+        message, copy_id = perform(session, actor, campaign_id, "duplicate")
+    assert "no contacts" in message and copy_id not in (None, campaign_id)
 
 
 def test_contacts_are_added_listed_filtered_and_removed(user):
