@@ -20,6 +20,7 @@ from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainErro
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.services import campaigns, runs
 from reach_app.services.actor import Actor
+from reach_app.services.resume_recheck import resume_rechecking
 
 # action name -> (campaign action for the status check, permission, label)
 BUTTONS: dict[str, tuple[CampaignAction, Action, str]] = {
@@ -107,6 +108,9 @@ def perform(
     service = _SERVICES.get(action)
     if service is None:
         raise ValueError(f"unknown campaign action {action!r}")
+    if action == "resume":  # re-checks a paused_error campaign's accounts in its own transactions
+        resume_rechecking(actor, campaign_id, now=utcnow())
+        return DONE_MESSAGES[action], campaign_id
     result = service(session, actor, campaign_id, now=utcnow())
     if action == "delete":
         return DONE_MESSAGES[action], None

@@ -16,7 +16,9 @@ from reach_app.db.engine import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import runs
 from reach_app.services.actor import Actor
+from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.campaigns import campaign_view
+from reach_app.services.resume_recheck import resume_rechecking
 
 router = APIRouter(prefix="/campaign-flows", tags=["campaign actions"])
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -47,7 +49,11 @@ def pause(campaign_id: CampaignId, actor: ActorDep) -> CampaignOut:
 
 @router.post("/{campaign_id}/resume", response_model=CampaignOut)
 def resume(campaign_id: CampaignId, actor: ActorDep) -> CampaignOut:
-    return _act(runs.resume, actor, campaign_id)
+    """Resume a paused campaign. From paused_error every sender account is checked
+    again first; 409 names each account and what is still wrong when none can send."""
+    resume_rechecking(actor, campaign_id, now=utcnow())
+    with session_scope() as session:
+        return campaign_out(campaign_view(session, visible_campaign(session, actor, campaign_id)))
 
 
 @router.post("/{campaign_id}/stop", response_model=CampaignOut)
