@@ -115,6 +115,13 @@ def _header() -> rx.Component:
             rx.callout(S.overview.error_message, icon="circle-alert", color_scheme="red"),
         ),
         rx.cond(
+            S.overview.pause_advice != "",
+            rx.callout(
+                S.overview.pause_advice, icon="info", color_scheme="amber",
+                data_testid="pause-advice",
+            ),
+        ),
+        rx.cond(
             S.launch_problems.length() > 0,
             problem_callout(
                 "The flow has problems; fix them in the flow builder:",

@@ -46,8 +46,23 @@ class CampaignOverview:
     response_timeout_hours: str = ""
     pause_on_response: bool = True
     error_message: str = ""
+    pause_advice: str = ""
     node_count: int = 0
     accounts: list[AccountView] = dataclasses.field(default_factory=list)
+
+
+PAUSE_ADVICE = {
+    "paused_error": (
+        "Sending stopped because the campaign's sender accounts failed. Fix or reconnect them "
+        "on the Accounts page (or add a healthy account in Edit settings), then press Resume: "
+        "Resume checks the accounts again and says what is still wrong."
+    ),
+    "paused_balance": (
+        "Sending stopped because the organization's balance ran out. Top up on the "
+        "Organization page, then press Resume (a top-up alone does not restart the campaign)."
+    ),
+    "paused": "Paused by an operator; press Resume to continue where each contact stopped.",
+}
 
 
 def local_time(value: datetime | None, timezone: str) -> str:
@@ -118,6 +133,7 @@ def campaign_overview(session: Session, actor: Actor, campaign_id: int) -> Campa
         response_timeout_hours="" if timeout is None else f"{timeout:g}",
         pause_on_response=campaign.pause_on_response,
         error_message=campaign.error_message or "",
+        pause_advice=PAUSE_ADVICE.get(campaign.status, ""),
         node_count=len(campaign.nodes or []),
         accounts=campaign_accounts(session, campaign),
     )
