@@ -58,5 +58,5 @@ def test_a_balance_pause_says_to_top_up_then_resume(user):
         assert campaign is not None
         campaign.status, campaign.error_message = "paused_balance", None
     state = _open(user["id"], cid)
-    assert "Top up" in state.overview.pause_advice
+    assert "topped up" in state.overview.pause_advice
     assert "does not restart" in state.overview.pause_advice

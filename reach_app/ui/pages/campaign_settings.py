@@ -1,8 +1,8 @@
 """The Overview tab's "Edit settings" dialog: name, description, sender
 accounts (a pool: several may be picked, the first is the primary),
 timezone, reply settings and the schedule — scheduled start, run window,
-quiet hours, frequency cap — with times on the campaign's clock (editable in any status, SPEC R-3; `services.campaigns.update_campaign`
-decides)."""
+quiet hours, frequency cap — with times on the campaign's clock (editable
+in any status, SPEC R-3; `services.campaigns.update_campaign` decides)."""
 
 from __future__ import annotations
 

@@ -58,8 +58,8 @@ PAUSE_ADVICE = {
         "Resume checks the accounts again and says what is still wrong."
     ),
     "paused_balance": (
-        "Sending stopped because the organization's balance ran out. Top up on the "
-        "Organization page, then press Resume (a top-up alone does not restart the campaign)."
+        "Sending stopped because the organization's balance ran out. Once the balance is "
+        "topped up, press Resume (a top-up alone does not restart the campaign)."
     ),
     "paused": "Paused by an operator; press Resume to continue where each contact stopped.",
 }
