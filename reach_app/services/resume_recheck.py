@@ -58,7 +58,7 @@ def resume_rechecking(
             problems = still_wrong(session, ids, probe_errors)
             raise Conflict(
                 "Checked the campaign's accounts again and none can send yet: "
-                + "; ".join(p["problem"] for p in problems)
+                + "; ".join(str(p["problem"]) for p in problems)
                 + ". Fix or reconnect an account on the Accounts page (or add a healthy one"
                 " in the campaign settings), then resume.",
                 details=problems,
