@@ -27,7 +27,7 @@ from reach_app.db.tables import (
 from reach_app.domain.context_keys import PENDING_REPLY, STOP_AFTER_NODE
 from reach_app.domain.engine import reply_continues_flow
 from reach_app.domain.execution import EngineOptions
-from reach_app.domain.statuses import ExecutionStatus
+from reach_app.domain.statuses import ExecutionStatus, MessageStatus
 from reach_app.services.engine.state import state_of as state_of_row
 from reach_app.services.errors import NotFound
 
@@ -139,7 +139,7 @@ def _last_outbound(session: Session, execution_id: int) -> Message | None:
 
 def _mark_delivered(session: Session, message: Message, at: datetime) -> None:
     if message.status == "sent":
-        message.status = "delivered"
+        message.status = MessageStatus.DELIVERED
         message.delivered_at = at
         session.add(message)
         _log(

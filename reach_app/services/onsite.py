@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from reach_app.channels.onsite import PROVIDER
 from reach_app.db.tables import Contact, FlowExecutionLog, Message, SiteKey
 from reach_app.domain.permissions import MANAGERS
+from reach_app.domain.statuses import MessageStatus
 from reach_app.services.actor import Actor
 from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.errors import Forbidden, Invalid, NotFound, Unauthorized
@@ -142,7 +143,7 @@ def mark_read(
     ).all()
     campaigns: set[int] = set()
     for message in rows:
-        message.status = "delivered"
+        message.status = MessageStatus.DELIVERED
         message.delivered_at = message.read_at = now
         session.add(message)
         if message.campaign_id is not None:
