@@ -31,6 +31,7 @@ from reach_app.db.tables.identity import (
     User,
     WebSession,
 )
+from reach_app.db.tables.invitations import Invitation
 from reach_app.db.tables.onsite import SiteKey
 from reach_app.db.tables.sandbox import SandboxCall, SandboxMessage
 
@@ -49,6 +50,7 @@ __all__ = [
     "FlowExecution",
     "FlowExecutionLog",
     "InboxThread",
+    "Invitation",
     "LoginThrottle",
     "Membership",
     "Message",
