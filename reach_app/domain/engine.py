@@ -13,11 +13,16 @@ stops (R-7). With ``pause_on_response=False`` and a send in flight, the state ke
 ends as responded without moving further. The caller decides whether to finish the send.
 A reply after the execution finished still marks it responded (R-7); later replies are no-ops.
 
+A WEBHOOK with ``wait_for_response`` parks with ``awaiting="webhook"``; ``WebhookAnswered``
+puts the answer into the variables (``webhook_variables``) and moves on, a Tick after its
+deadline moves on with ``webhook.timed_out``; a late answer changes nothing.
+
 Each call visits at most ``len(flow.nodes) + 1`` nodes, so it always terminates.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import datetime
@@ -29,6 +34,7 @@ from reach_app.domain.execution import (
     RESPONDED_AT,
     VARIABLES,
     WAIT_UNTIL,
+    WEBHOOK_DEADLINE,
     Complete,
     EngineOptions,
     Event,
@@ -41,6 +47,7 @@ from reach_app.domain.execution import (
     SendSucceeded,
     Step,
     Tick,
+    WebhookAnswered,
     WriteLog,
 )
 from reach_app.domain.graph import Flow
@@ -77,6 +84,8 @@ def advance(
             return _on_send_result(walk, state, event.node_id, event.reason)
         case ReplyReceived():
             return _on_reply(walk, state, event)
+        case WebhookAnswered():
+            return _on_webhook_answer(walk, state, event)
         case _:  # pragma: no cover - exhaustiveness is checked by mypy
             assert_never(event)
 
@@ -138,6 +147,8 @@ def _on_tick(walk: Walk, state: ExecutionState) -> Step:
             )
         case "reply":
             return _on_reply_deadline(walk, state)
+        case "webhook":
+            return _on_webhook_deadline(walk, state)
         case _:  # pragma: no cover - exhaustiveness is checked by mypy
             assert_never(state.awaiting)
 
@@ -154,6 +165,67 @@ def _on_reply_deadline(walk: Walk, state: ExecutionState) -> Step:
     walk.log(node, "wait", "completed", outputs={"timed_out": True, "deadline": iso(deadline)})
     moved = with_context(replace(state, awaiting=None), {}, [REPLY_DEADLINE])
     return _run(walk, moved, _next(walk, state))
+
+
+def _on_webhook_deadline(walk: Walk, state: ExecutionState) -> Step:
+    """A Tick while a WEBHOOK waits for its answer: give up once the deadline passed."""
+    deadline = context_moment(state, WEBHOOK_DEADLINE)
+    if deadline is not None and walk.now < deadline:
+        walk.emit(ScheduleAt(deadline))
+        return walk.step(state)
+    node_id = state.current_node_id or ""
+    answer = WebhookAnswered(node_id, None, "", ok=False)
+    return _webhook_continue(walk, state, answer, timed_out=True)
+
+
+def _on_webhook_answer(walk: Walk, state: ExecutionState, event: WebhookAnswered) -> Step:
+    if (
+        state.outcome is not None
+        or state.awaiting != "webhook"
+        or state.current_node_id != event.node_id
+    ):
+        return walk.step(state)  # late (after the timeout) or repeated answer: nothing to do
+    return _webhook_continue(walk, state, event, timed_out=False)
+
+
+def _webhook_continue(
+    walk: Walk, state: ExecutionState, answer: WebhookAnswered, *, timed_out: bool
+) -> Step:
+    node = walk.flow.node(state.current_node_id or "")
+    variables = {**context_object(state, VARIABLES), **webhook_variables(answer, timed_out)}
+    walk.log(
+        node,
+        "webhook_answer",
+        "completed" if answer.ok else "failed",
+        outputs={"status_code": answer.status_code, "ok": answer.ok, "timed_out": timed_out},
+    )
+    moved = with_context(replace(state, awaiting=None), {VARIABLES: variables}, [WEBHOOK_DEADLINE])
+    return _run(walk, moved, _next(walk, state))
+
+
+WEBHOOK_BODY_LIMIT = 2000
+
+
+def webhook_variables(answer: WebhookAnswered, timed_out: bool = False) -> dict[str, object]:
+    """The variables a WEBHOOK's answer gives the flow: ``webhook.status`` (HTTP code or
+    None), ``webhook.ok`` (a 2xx/3xx answer), ``webhook.timed_out``, ``webhook.body`` and,
+    for a JSON object answer, ``webhook.json.<key>`` per top-level key (scalars as they
+    are, lists/objects as JSON values)."""
+    body = answer.body[:WEBHOOK_BODY_LIMIT]
+    found: dict[str, object] = {
+        "webhook.status": answer.status_code,
+        "webhook.ok": answer.ok,
+        "webhook.timed_out": timed_out,
+        "webhook.body": body,
+    }
+    try:
+        parsed = json.loads(body) if body.strip().startswith("{") else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for key, value in list(parsed.items())[:50]:
+            found[f"webhook.json.{str(key)[:64]}"] = value
+    return found
 
 
 def _on_send_result(walk: Walk, state: ExecutionState, node_id: str, reason: str | None) -> Step:

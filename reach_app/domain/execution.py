@@ -18,10 +18,12 @@ from reach_app.domain.context_keys import (  # noqa: F401  (re-exported for the 
     RESPONDED_AT,
     VARIABLES,
     WAIT_UNTIL,
+    WEBHOOK_DEADLINE,
 )
 from reach_app.domain.jsonvalues import as_object
 
-Awaiting = Literal["send", "wait", "reply"]
+Awaiting = Literal["send", "wait", "reply", "webhook"]
+AWAITING_VALUES: tuple[str, ...] = ("send", "wait", "reply", "webhook")
 Outcome = Literal["completed", "failed", "skipped", "responded"]
 LogStatus = Literal["completed", "failed", "skipped"]
 
@@ -63,7 +65,7 @@ class ExecutionState:
             current_node_id=current if isinstance(current, str) else None,
             variation=variation if isinstance(variation, str) else None,
             context=dict(as_object(obj.get("context")) or {}),
-            awaiting=awaiting if awaiting in ("send", "wait", "reply") else None,
+            awaiting=awaiting if awaiting in AWAITING_VALUES else None,  # type: ignore[arg-type]
             replied=obj.get("replied") is True,
             outcome=outcome if outcome in ("completed", "failed", "skipped", "responded") else None,
         )
@@ -97,7 +99,18 @@ class ReplyReceived:
     at: datetime
 
 
-Event = Tick | SendSucceeded | SendFailed | ReplyReceived
+@dataclass(frozen=True)
+class WebhookAnswered:
+    """The WEBHOOK ``node_id`` that waits for its answer got one (or gave up for good):
+    ``status_code`` None when no HTTP answer came; ``body`` the answer's text (bounded)."""
+
+    node_id: str
+    status_code: int | None
+    body: str
+    ok: bool
+
+
+Event = Tick | SendSucceeded | SendFailed | ReplyReceived | WebhookAnswered
 
 
 @dataclass(frozen=True)

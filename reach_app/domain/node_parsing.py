@@ -7,7 +7,9 @@ from typing import Literal
 
 from reach_app.domain.jsonvalues import as_int, as_number, as_object, as_text, parse_moment
 from reach_app.domain.nodes import (
+    DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
     MAX_WAIT_SECONDS,
+    MAX_WEBHOOK_TIMEOUT_SECONDS,
     AbSplitData,
     AbVariant,
     ConditionData,
@@ -220,7 +222,22 @@ def _webhook(reader: _Reader) -> NodeData:
         reader.problem("webhook_headers_invalid", "'headers' must map names to text values.")
         headers = None
     clean = {key: str(value) for key, value in (headers or {}).items()}
-    return WebhookData(url.strip(), method, clean, reader.raw.get("body"))
+    wait = reader.raw.get("wait_for_response", False)
+    if not isinstance(wait, bool):
+        reader.problem("webhook_wait_invalid", "'wait_for_response' must be true or false.")
+        wait = False
+    timeout = reader.positive_number("response_timeout_seconds", "webhook_timeout_invalid")
+    if timeout is not None and timeout > MAX_WEBHOOK_TIMEOUT_SECONDS:
+        reader.problem("webhook_timeout_invalid", "the answer timeout may not exceed a day.")
+        timeout = MAX_WEBHOOK_TIMEOUT_SECONDS
+    return WebhookData(
+        url.strip(),
+        method,
+        clean,
+        reader.raw.get("body"),
+        wait_for_response=wait,
+        response_timeout_seconds=timeout or DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+    )
 
 
 def _notify_inbox(reader: _Reader) -> NodeData:

@@ -13,6 +13,7 @@ from reach_app.domain.execution import (
     REPLY_DEADLINE,
     VARIABLES,
     WAIT_UNTIL,
+    WEBHOOK_DEADLINE,
     AddTag,
     CallWebhook,
     ChangeScore,
@@ -228,6 +229,18 @@ def _update_score(walk: Walk, state: ExecutionState, node: Node, data: UpdateSco
 
 def _webhook(walk: Walk, state: ExecutionState, node: Node, data: WebhookData) -> Visit:
     walk.emit(CallWebhook(node.id, data.url, data.method, dict(data.headers), data.body))
+    if data.wait_for_response:
+        deadline = shift(walk.now, timedelta(seconds=data.response_timeout_seconds))
+        walk.log(
+            node,
+            "webhook",
+            "completed",
+            inputs={"url": data.url, "method": data.method},
+            outputs={"waiting_for_answer_until": iso(deadline)},
+        )
+        walk.emit(ScheduleAt(deadline))
+        parked = with_context(state, {WEBHOOK_DEADLINE: iso(deadline)})
+        return Stop(replace(parked, current_node_id=node.id, awaiting="webhook"))
     walk.log(node, "webhook", "completed", inputs={"url": data.url, "method": data.method})
     return Continue(state, walk.flow.next_node_id(node.id))
 

@@ -142,14 +142,26 @@ class UpdateScoreData:
     delta: int = 0
 
 
+DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 300.0
+MAX_WEBHOOK_TIMEOUT_SECONDS = 86400.0  # a day: retries with backoff fit well inside
+
+
 @dataclass(frozen=True)
 class WebhookData:
-    """WEBHOOK: call a URL with an optional method, headers and JSON body."""
+    """WEBHOOK: call a URL with an optional method, headers and JSON body.
+
+    With ``wait_for_response`` the lead waits on this node (at most
+    ``response_timeout_seconds``) until the call has an answer, which a following
+    CONDITION reads as the variables ``webhook.status``, ``webhook.ok``,
+    ``webhook.body`` and ``webhook.json.<key>`` (top-level keys of a JSON object answer).
+    Without it the call is made after the step commits and the flow goes on at once."""
 
     url: str = ""
     method: str = "POST"
     headers: Mapping[str, str] = field(default_factory=dict)
     body: object = None
+    wait_for_response: bool = False
+    response_timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)

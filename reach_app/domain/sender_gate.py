@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reach_app.domain.execution import ExecutionState
 from reach_app.domain.graph import Flow
-from reach_app.domain.nodes import NodeType, SendMessageData, StartData
+from reach_app.domain.nodes import NodeType, SendMessageData, StartData, WebhookData
 
 # Nodes that run instantly and always continue along their single outgoing link.
 PASS_THROUGH = frozenset(
@@ -30,7 +30,7 @@ def sends_next(flow: Flow, state: ExecutionState) -> bool:
         return False
     if state.awaiting == "send":
         return True
-    if state.awaiting in ("wait", "reply"):
+    if state.awaiting in ("wait", "reply", "webhook"):
         current = state.current_node_id
         node_id = flow.next_node_id(current) if current else None
     else:
@@ -46,6 +46,8 @@ def sends_next(flow: Flow, state: ExecutionState) -> bool:
         immediate_start = isinstance(node.data, StartData) and node.data.start_type == "immediate"
         if not immediate_start and node.type not in PASS_THROUGH:
             return False
+        if isinstance(node.data, WebhookData) and node.data.wait_for_response:
+            return False  # the lead waits there for the answer
         node_id = flow.next_node_id(node.id)
     return False
 

@@ -13,17 +13,22 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from reach_app.channels.webhook import UnsafeUrl, call
 from reach_app.db.engine import session_scope
-from reach_app.db.tables import FlowExecutionLog, WebhookDelivery
+from reach_app.db.tables import FlowExecution, FlowExecutionLog, WebhookDelivery
+from reach_app.domain.context_keys import PENDING_WEBHOOK
+from reach_app.domain.jsonvalues import to_utc
+from reach_app.domain.statuses import ExecutionStatus
 from reach_app.services.engine.writes import OUTBOX_IN_FLIGHT
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=10)
 MAX_RETRY = timedelta(hours=1)
 IN_FLIGHT = OUTBOX_IN_FLIGHT
+# a waiting lead (or one paused while it waits) takes the answer; a finished one does not
+ANSWERABLE_STATUSES = (ExecutionStatus.WAITING, ExecutionStatus.PENDING, ExecutionStatus.PAUSED)
 
 
 def due_deliveries(now: datetime, limit: int = 200) -> list[int]:
@@ -112,6 +117,8 @@ def _record_attempt(
                 delivered_at=now if outcome == "delivered" else None,
             )
         )
+        if outcome != "pending":
+            _hand_answer_to_flow(session, delivery, status_code, body, outcome, now)
         session.add(
             FlowExecutionLog(
                 execution_id=delivery.execution_id, campaign_id=delivery.campaign_id,
@@ -124,3 +131,45 @@ def _record_attempt(
             )
         )
     return outcome
+
+
+def _hand_answer_to_flow(
+    session: Session,
+    delivery: WebhookDelivery,
+    status_code: int | None,
+    body: str | None,
+    outcome: str,
+    now: datetime,
+) -> None:
+    """A lead waiting on this WEBHOOK (``wait_for_response``) gets the final answer:
+    it is kept in the execution's context and the execution made due; its next step
+    (``WebhookAnswered``) lets the domain move on. Nothing happens when the lead no
+    longer waits there (it timed out, was cancelled, or the node does not wait)."""
+    query = select(FlowExecution).where(
+        FlowExecution.id == delivery.execution_id,
+        FlowExecution.awaiting == "webhook",
+        FlowExecution.current_node_id == delivery.node_id,
+        col(FlowExecution.status).in_(ANSWERABLE_STATUSES),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    execution = session.exec(query).first()
+    if execution is None:
+        return
+    if execution.lease_owner is not None and (
+        execution.lease_expires_at is None or to_utc(execution.lease_expires_at) >= to_utc(now)
+    ):
+        return  # a worker is running this lead right now (its deadline tick): it decides
+    answer = {
+        "node_id": delivery.node_id,
+        "status_code": status_code,
+        "body": (body or "")[:2000],
+        "ok": outcome == "delivered",
+    }
+    execution.context = {**(execution.context or {}), PENDING_WEBHOOK: answer}
+    execution.next_execution_at = now
+    execution.needs_sender = False  # claimed by time at once
+    if execution.status == ExecutionStatus.WAITING:
+        execution.status = ExecutionStatus.PENDING
+    execution.updated_at = now
+    session.add(execution)

@@ -18,12 +18,16 @@ FIELDS: dict[str, list[str]] = {
     "TAG": ["action", "tag"],
     "SET_FIELD": ["field", "value"],
     "UPDATE_SCORE": ["delta"],
-    "WEBHOOK": ["url", "method"],
+    "WEBHOOK": ["url", "method", "wait_for_response", "response_timeout_seconds"],
     "NOTIFY_INBOX": ["note"],
     "END": [],
 }
-NUMBERS = {"days", "hours", "minutes", "seconds", "timeout_hours", "within_days", "delta"}
+NUMBERS = {
+    "days", "hours", "minutes", "seconds", "timeout_hours", "within_days", "delta",
+    "response_timeout_seconds",
+}
 INTEGERS = {"template_id"}
+YES_NO = {"wait_for_response"}  # booleans, shown as a yes/no choice
 MAX_VARIANTS, MIN_VARIANTS = 4, 2
 
 
@@ -45,6 +49,8 @@ def editor_values(node: dict[str, Any] | None) -> tuple[dict[str, str], list[dic
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -68,6 +74,8 @@ def parse_change(node_type: str, name: str, value: Any, data: dict[str, Any]) ->
     if name != "label" and name not in FIELDS.get(node_type, []):
         return {}
     text = "" if value is None else str(value)
+    if name in YES_NO:
+        return {name: text.strip().lower() in ("yes", "true", "on", "1")}
     if name in NUMBERS:
         return {name: _number(text)}
     if name in INTEGERS:

@@ -231,14 +231,17 @@ def test_a_notify_inbox_before_any_send_still_opens_an_inbox_thread(db: str) -> 
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
+    answers: list[tuple[int, bytes]] = []  # served in order; then 202 "ok"
+
     def do_POST(self) -> None:  # noqa: N802 (http.server API)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.received.append(
             {"path": self.path, "headers": dict(self.headers), "body": json.loads(body or b"null")}
         )
-        self.send_response(202)
+        code, text = self.answers.pop(0) if self.answers else (202, b"ok")
+        self.send_response(code)
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(text)
 
     def log_message(self, *args: object) -> None:
         return
@@ -248,6 +251,7 @@ class _Hook(BaseHTTPRequestHandler):
 def hook_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REACH_WEBHOOK_ALLOW_PRIVATE", "1")
     _Hook.received = []
+    _Hook.answers = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -294,6 +298,66 @@ def test_a_webhook_node_hands_its_call_to_the_worker_and_delivery_is_logged(
         r for r in rows if r.node_type == "WEBHOOK" and r.output_data.get("status_code") == 202
     ]
     assert len(engine_logs) == 2 and all(r.status == "completed" for r in engine_logs)
+
+
+def _answer_flow(port: int) -> dict[str, Any]:
+    spec = flow("engine_webhook_answer")
+    spec["nodes"][1]["data"]["url"] = f"http://127.0.0.1:{port}/hook"
+    return spec
+
+
+def test_a_webhook_that_waits_for_its_answer_lets_a_condition_branch_on_it(
+    db: str, hook_server: int
+) -> None:
+    world = build_world(_answer_flow(hook_server), leads=2)
+    settle(world)
+    waiting = executions(world.campaign_id)
+    assert {(e.status, e.awaiting, e.current_node_id) for e in waiting} == {
+        ("waiting", "webhook", "hook")
+    }
+    assert outbound(world.campaign_id) == []  # nothing is sent before the answer
+    first, second = sorted(d for report in world.reports for d in report.webhooks)
+    _Hook.answers = [(200, b'{"plan": "pro", "seats": 5}'), (404, b"no such lead")]
+    assert deliver_webhook(first, now=world.clock()) == "delivered"
+    assert deliver_webhook(second, now=world.clock()) == "failed"  # a 4xx is final
+    settle(world)
+    assert statuses(world.campaign_id) == {"completed": 2}
+    with session_scope() as s:
+        contact_of = {d: s.get(WebhookDelivery, d).contact_id for d in (first, second)}
+    assert texts_to(world.campaign_id, contact_of[first]) == ["Pro plan"]
+    assert texts_to(world.campaign_id, contact_of[second]) == ["Basic plan"]
+    answered = execution_of(world.campaign_id, contact_of[first])
+    variables = answered.context["variables"]
+    assert variables["webhook.status"] == 200 and variables["webhook.ok"] is True
+    assert variables["webhook.json.seats"] == 5
+    failed = execution_of(world.campaign_id, contact_of[second]).context["variables"]
+    assert (failed["webhook.status"], failed["webhook.ok"]) == (404, False)
+    assert [(r.log_type, r.status) for r in node_logs(answered.id, "hook")][-1] == (
+        "webhook_answer",
+        "completed",
+    )
+
+
+def test_a_webhook_without_an_answer_gives_up_at_its_timeout_and_a_late_answer_is_ignored(
+    db: str, hook_server: int
+) -> None:
+    world = build_world(_answer_flow(hook_server), leads=1)
+    settle(world)
+    (delivery,) = [d for report in world.reports for d in report.webhooks]
+    world.clock.advance(59)
+    run_ticks(world, 2)
+    assert statuses(world.campaign_id) == {"waiting": 1}
+    world.clock.advance(1)
+    settle(world)
+    (execution,) = executions(world.campaign_id)
+    assert execution.status == "completed"
+    assert texts_to(world.campaign_id, world.contact_ids[0]) == ["Basic plan"]
+    assert execution.context["variables"]["webhook.timed_out"] is True
+    _Hook.answers = [(200, b'{"plan": "pro"}')]
+    assert deliver_webhook(delivery, now=world.clock()) == "delivered"
+    settle(world)
+    assert texts_to(world.campaign_id, world.contact_ids[0]) == ["Basic plan"]  # too late
+    assert "_pending_webhook" not in execution_of(world.campaign_id, world.contact_ids[0]).context
 
 
 def test_an_end_node_completes_the_execution_and_logs_it(db: str) -> None:

@@ -65,6 +65,23 @@ def test_side_panel_values_round_trip_into_node_data():
     assert parse_change("WAIT", "text", "x", node["data"]) == {}  # not a WAIT field
 
 
+def test_a_webhook_step_can_be_set_to_wait_for_its_answer():
+    node = {"id": "h", "type": "WEBHOOK", "data": {"url": "https://x.test", "method": "POST"}}
+    values, _ = editor_values(node)
+    assert values["wait_for_response"] == ""  # not set: the select shows no choice
+    assert parse_change("WEBHOOK", "wait_for_response", "yes", node["data"]) == {
+        "wait_for_response": True
+    }
+    assert parse_change("WEBHOOK", "wait_for_response", "no", node["data"]) == {
+        "wait_for_response": False
+    }
+    assert parse_change("WEBHOOK", "response_timeout_seconds", "90", node["data"]) == {
+        "response_timeout_seconds": 90
+    }
+    waiting = {**node, "data": {**node["data"], "wait_for_response": True}}
+    assert editor_values(waiting)[0]["wait_for_response"] == "yes"
+
+
 def test_variant_rows_are_edited_added_and_removed():
     data = {"variants": [{"key": "A", "weight": 50}, {"key": "B", "weight": 50}]}
     added = parse_change("AB_SPLIT", "add_variant", "", data)["variants"]

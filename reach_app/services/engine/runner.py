@@ -28,9 +28,9 @@ from reach_app.db.claims import held_account
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
-from reach_app.domain.context_keys import PENDING_REPLY
+from reach_app.domain.context_keys import PENDING_REPLY, PENDING_WEBHOOK
 from reach_app.domain.engine import advance
-from reach_app.domain.execution import Event, ReplyReceived, Tick
+from reach_app.domain.execution import Event, ReplyReceived, Tick, WebhookAnswered
 from reach_app.domain.hashing import stable_int
 from reach_app.observability.metrics import observe_claim_lateness
 from reach_app.services.engine.confirm import confirm_sends
@@ -189,12 +189,23 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
 
 
 def _event_for(execution: FlowExecution) -> Event:
-    """A reply waiting to be consumed by a WAIT-for-reply node, else a timer tick."""
+    """A reply waiting to be consumed by a WAIT-for-reply node, a webhook's answer for
+    the WEBHOOK node waiting for it, else a timer tick."""
     context = dict(execution.context or {})
     reply = context.pop(PENDING_REPLY, None)
     if isinstance(reply, dict):
         execution.context = context
         return ReplyReceived(str(reply.get("text", "")), datetime.fromisoformat(str(reply["at"])))
+    answer = context.pop(PENDING_WEBHOOK, None)
+    if isinstance(answer, dict):
+        execution.context = context
+        code = answer.get("status_code")
+        return WebhookAnswered(
+            str(answer.get("node_id", "")),
+            code if isinstance(code, int) else None,
+            str(answer.get("body") or ""),
+            ok=answer.get("ok") is True,
+        )
     return Tick()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from reach_app.db.tables import CampaignFlow, FlowExecution
 from reach_app.domain.context_keys import REPLIED, SENDS_DONE
 from reach_app.domain.execution import (
+    AWAITING_VALUES,
     AddTag,
     CallWebhook,
     ChangeScore,
@@ -33,7 +34,7 @@ from reach_app.services.engine.writes import WriteSet
 def state_of(execution: FlowExecution) -> ExecutionState:
     context = dict(execution.context or {})
     replied = bool(context.pop(REPLIED, False))
-    awaiting = execution.awaiting if execution.awaiting in ("send", "wait", "reply") else None
+    awaiting = execution.awaiting if execution.awaiting in AWAITING_VALUES else None
     return ExecutionState(
         current_node_id=execution.current_node_id,
         variation=execution.variation,

@@ -222,6 +222,18 @@ def _simple_editor() -> rx.Component:
         ("WEBHOOK", rx.vstack(
             text_field("URL", "url", placeholder="https://…"),
             choice_field("Method", "method", ["POST", "GET", "PUT"]),
+            choice_field("Wait for the answer", "wait_for_response", ["no", "yes"]),
+            rx.cond(
+                S.fields["wait_for_response"] == "yes",
+                rx.vstack(
+                    text_field("Give up after (seconds)", "response_timeout_seconds",
+                               type="number", placeholder="300"),
+                    rx.text("A following condition reads the answer as the variables "
+                            "webhook.status, webhook.ok, webhook.body and webhook.json.<key>.",
+                            size="1", color_scheme="gray"),
+                    width="100%",
+                ),
+            ),
             width="100%",
         )),
         ("NOTIFY_INBOX", text_field("Note", "note")),
