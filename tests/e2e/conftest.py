@@ -1,7 +1,13 @@
 """Browser tests: the real app (reflex.testing.AppHarness, dev frontend) on a
 fresh migrated SQLite database, driven by Playwright on Debian's Chromium.
 
-One harness per test module (scope="module"; about 16-20 s to start). A test
+The app is built in a copy of the app root made for the test session
+(rxconfig.py, assets/, reflex.lock/ in a temporary folder), never in the
+checkout: its `.web` (the frontend a Reach started from this checkout serves),
+`.states`, `.gitignore` and `reflex.lock` are left untouched, and the session
+fails if they change. One harness per test module (scope="module"; about
+16-20 s to start; the first module of a session also installs the frontend
+packages into the copy). A test
 module seeds its data through services in a module-level `seed()` function
 that the `app` fixture calls after migrating and before starting the app.
 Screenshots go to test-output/. Without Chromium the tests fail in CI
@@ -10,26 +16,37 @@ Screenshots go to test-output/. Without Chromium the tests fail in CI
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import pkgutil
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# The session's app root, outside the checkout. Reflex's web and states folders point
+# into it before the app is imported (importing it creates the states folder, and
+# starting a harness empties it), as absolute paths: the backend thread runs in the
+# checkout's working directory.
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="reach-e2e-"))
+APP_ROOT = SESSION_DIR / "app"
+os.environ["REFLEX_WEB_WORKDIR"] = str(APP_ROOT / ".web")
+os.environ["REFLEX_STATES_WORKDIR"] = str(APP_ROOT / ".states")
+
 # Import the app once, at collection, so its page states are registered in the
 # base registration context that every AppHarness forks: a harness forgets the
 # states first registered inside its own fork when it stops, which would leave
 # the next module's harness without them.
-import reach_app.reach_app  # noqa: F401
-import reach_app.ui.pages
-from reach_app.db.engine import dispose_engines
-from reach_app.settings import reset_settings_cache
-from tests.conftest import IN_CI
-from tests.support.databases import PROJECT_ROOT, migrate
+import reach_app.reach_app  # noqa: E402, F401
+import reach_app.ui.pages  # noqa: E402
+from reach_app.db.engine import dispose_engines  # noqa: E402
+from reach_app.settings import reset_settings_cache  # noqa: E402
+from tests.conftest import IN_CI  # noqa: E402
+from tests.support.databases import PROJECT_ROOT, migrate  # noqa: E402
 
 # Some pages import a part of their state while the page is built (the
 # Accounts page's Telegram wizard): import every page module now, for the
@@ -51,6 +68,64 @@ SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 TIMEOUT_MS = 20_000
 
 
+# What the harness needs of the app root; the Python code itself is imported from the
+# installed package (the checkout), so `reach_app/` is not copied.
+APP_ROOT_FILES = ("rxconfig.py",)
+APP_ROOT_DIRS = ("assets", "reflex.lock")
+# What of the checkout a test run must never create, change or delete: building a
+# frontend rewrites .web/package.json and .web/reflex.json (a Reach running from the
+# checkout writes its own .states and recompiles .web/app while running, so those are
+# compared by existence only).
+GUARDED_FILES = (
+    ".gitignore",
+    "reflex.lock/package.json",
+    "reflex.lock/package-lock.json",
+    ".web/package.json",
+    ".web/reflex.json",
+)
+GUARDED_DIRS = (".web", ".states")
+
+
+def checkout_fingerprint(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """Each guarded file -> "absent" or a digest of its content and mtime; each guarded
+    folder -> whether it exists."""
+    prints = {name: str((root / name).is_dir()) for name in GUARDED_DIRS}
+    for name in GUARDED_FILES:
+        path = root / name
+        if not path.is_file():
+            prints[name] = "absent"
+            continue
+        digest = hashlib.sha256(path.read_bytes())
+        digest.update(str(path.stat().st_mtime_ns).encode())
+        prints[name] = digest.hexdigest()
+    return prints
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """Fails the session if a browser test changed the checkout's .web, .states,
+    .gitignore or reflex.lock (a Reach running from the checkout serves that .web)."""
+    before = checkout_fingerprint()
+    try:
+        yield
+    finally:
+        shutil.rmtree(SESSION_DIR, ignore_errors=True)
+    changed = sorted(k for k, v in checkout_fingerprint().items() if before[k] != v)
+    assert not changed, f"browser tests changed the checkout's {', '.join(changed)}"
+
+
+@pytest.fixture(scope="session")
+def app_root() -> Path:
+    """A copy of the app root for this session (removed with the session folder, built
+    frontend and all, by `checkout_untouched`)."""
+    APP_ROOT.mkdir(parents=True, exist_ok=True)
+    for name in APP_ROOT_FILES:
+        shutil.copy2(PROJECT_ROOT / name, APP_ROOT / name)
+    for name in APP_ROOT_DIRS:
+        shutil.copytree(PROJECT_ROOT / name, APP_ROOT / name, symlinks=True, dirs_exist_ok=True)
+    return APP_ROOT
+
+
 def _require_chromium() -> None:
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
         return
@@ -61,8 +136,11 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The running app on its own database; yields the AppHarness."""
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, app_root: Path
+) -> Iterator[Any]:
+    """The running app on its own database, built in the session's app root (ports are
+    picked free by the harness); yields the AppHarness."""
     _require_chromium()
     from reflex.testing import AppHarness
 
@@ -77,7 +155,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     migrate(url)
     seed = getattr(request.module, "seed", None)
     request.module.SEEDED = seed() if seed else None
-    harness = AppHarness.create(root=PROJECT_ROOT)
+    harness = AppHarness.create(root=app_root, app_name="reach_app")
     try:
         harness.start()
         _allow_frontend_origin(harness)
