@@ -22,6 +22,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+SMTP_SCHEMES = {"smtp": "starttls", "smtps": "ssl", "smtp+insecure": "none"}
+"""REACH_SMTP_URL scheme -> transport security (as email accounts name it)."""
+
+
 class SettingsError(ValueError):
     """A configuration value is missing or invalid (message names the variable)."""
 
@@ -80,6 +84,23 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="Where people reach this server's API from outside (unsubscribe links).",
     )
+    app_url: str | None = Field(
+        default=None,
+        description="Where people open the web UI (invitation links); unset = "
+        "http://localhost:<frontend_port>.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="System mail server for invitations: smtp://user:password@host:587 "
+        "(STARTTLS), smtps://…@host:465 (TLS) or smtp+insecure://host:25 (no TLS, a local "
+        "relay); unset = invitation links are shown to copy.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="Sender address of system mail (required with REACH_SMTP_URL)."
+    )
+    invitation_days: float = Field(
+        default=7, gt=0, le=90, description="An invitation link works this many days."
+    )
     login_attempts_per_account: int = Field(
         default=5, ge=1, description="Sign-in attempts per account per login window."
     )
@@ -137,6 +158,29 @@ class Settings(BaseSettings):
                     "(no wildcards, no 'null', no path)"
                 )
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme, _, rest = value.partition("://")
+        if scheme not in SMTP_SCHEMES or not rest.rpartition("@")[2].split(":")[0]:
+            raise ValueError(
+                "REACH_SMTP_URL must look like smtp://user:password@host:587, "
+                "smtps://user:password@host:465 or smtp+insecure://host:25"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _mail_from_with_smtp(self) -> Settings:
+        if self.smtp_url and "@" not in (self.mail_from or ""):
+            raise ValueError("REACH_MAIL_FROM (an email address) is required with REACH_SMTP_URL")
+        return self
+
+    def ui_url(self) -> str:
+        """The web UI's address as people open it (links in invitations)."""
+        return (self.app_url or f"http://localhost:{self.frontend_port}").rstrip("/")
 
     def allowed_origins(self) -> tuple[str, ...]:
         """The front-end origins the backend answers cross-origin requests from."""

@@ -22,6 +22,7 @@ import asyncio
 import threading
 from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, TypeVar
 
 import aiosmtplib
@@ -121,6 +122,12 @@ class EmailChannel:
         )
         email = build_email(message, self.config, link)
         return run_sync(self._send(email.as_bytes(), address, message_local_id(message.idempotency_key)))
+
+    def deliver(self, email: EmailMessage, to: str) -> SendResult:
+        """Send a ready-made email (system mail such as invitations) with the same outcome
+        rules as `send`; the result's message id is the email's Message-ID."""
+        local_id = str(email["Message-ID"] or "").strip().strip("<>")
+        return run_sync(self._send(email.as_bytes(), to, local_id))
 
     async def _send(self, body: bytes, to: str, local_id: str) -> SendResult:
         smtp = self._client()

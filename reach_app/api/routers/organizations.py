@@ -6,8 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from reach_app.api.deps import CallerDep, WindowDep
+from reach_app.api.deps import Caller, CallerDep, WindowDep
 from reach_app.api.schemas.common import MAX_ID, Page
+from reach_app.api.schemas.invitations import (
+    InvitationAccept,
+    InvitationCreated,
+    InvitationIn,
+    InvitationOut,
+)
 from reach_app.api.schemas.organizations import (
     MemberIn,
     MemberOut,
@@ -18,12 +24,15 @@ from reach_app.api.schemas.organizations import (
 )
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import Organization
+from reach_app.services import invitations
 from reach_app.services import organizations as orgs
+from reach_app.services.errors import Forbidden
 from reach_app.services.organizations import MemberView
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 OrgId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+InvitationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _org_out(organization: Organization, role: str) -> OrganizationOut:
@@ -134,3 +143,72 @@ def remove_member(organization_id: OrgId, user_id: UserId, caller: CallerDep) ->
             session, user_id=caller.user_id, organization_id=organization_id, member_id=user_id
         )
     return Response(status_code=204)
+
+
+def _not_limited_elsewhere(caller: Caller, organization_id: int | None) -> None:
+    """An API key limited to one organization cannot manage or join another."""
+    limited = caller.key_organization_id
+    if limited is not None and limited != organization_id:
+        raise Forbidden("This API key is limited to another organization")
+
+
+@router.post(
+    "/{organization_id}/invitations", status_code=201, response_model=InvitationCreated
+)
+def create_invitation(
+    organization_id: OrgId, body: InvitationIn, caller: CallerDep
+) -> InvitationCreated:
+    """Invite an email address (owner or admin): emailed through REACH_SMTP_URL when set,
+    else the link is returned to copy."""
+    _not_limited_elsewhere(caller, organization_id)
+    issued = invitations.invite(
+        user_id=caller.user_id, organization_id=organization_id, email=body.email, role=body.role
+    )
+    return InvitationCreated(
+        invitation=InvitationOut(**vars(issued.invitation)),
+        emailed=issued.emailed,
+        link=issued.link,
+        delivery_error=issued.delivery_error,
+    )
+
+
+@router.get("/{organization_id}/invitations", response_model=Page[InvitationOut])
+def list_invitations(
+    organization_id: OrgId, caller: CallerDep, window: WindowDep
+) -> Page[InvitationOut]:
+    """Every invitation with its status, newest first (owner or admin)."""
+    _not_limited_elsewhere(caller, organization_id)
+    with session_scope() as session:
+        views, total = invitations.list_invitations(
+            session, user_id=caller.user_id, organization_id=organization_id,
+            limit=window.limit, offset=window.offset,
+        )  # fmt: skip
+    return Page(items=[InvitationOut(**vars(v)) for v in views], total=total, **vars(window))
+
+
+@router.delete(
+    "/{organization_id}/invitations/{invitation_id}", status_code=204, response_class=Response
+)
+def revoke_invitation(
+    organization_id: OrgId, invitation_id: InvitationId, caller: CallerDep
+) -> Response:
+    """Withdraw an invitation (owner or admin); its link stops working."""
+    _not_limited_elsewhere(caller, organization_id)
+    with session_scope() as session:
+        invitations.revoke_invitation(
+            session, user_id=caller.user_id, organization_id=organization_id,
+            invitation_id=invitation_id,
+        )  # fmt: skip
+    return Response(status_code=204)
+
+
+@router.post("/invitations/accept", response_model=OrganizationOut)
+def accept_invitation(body: InvitationAccept, caller: CallerDep) -> OrganizationOut:
+    """Join with the invited role (the caller's email must be the invited one); 410 when
+    the link was used, withdrawn or expired."""
+    _not_limited_elsewhere(caller, None)
+    with session_scope() as session:
+        organization, role = invitations.accept_invitation(
+            session, token=body.token, user_id=caller.user_id
+        )
+        return _org_out(organization, role)
