@@ -6,16 +6,45 @@ and a loop (which R-4 allows only through a WAIT) is counted once — each SEND
 in it at most once — since how often a lead goes round depends on their
 replies. The graph is condensed into its strongly connected components, which
 form a DAG; the answer is the heaviest path through that DAG.
+
+``projected_cost`` is the same walk weighted by each SEND's price (its
+message type may cost more than another SEND's, ``domain.money``): the most
+one lead can cost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reach_app.domain.graph import Flow
-from reach_app.domain.nodes import NodeType
+from reach_app.domain.money import message_type_of
+from reach_app.domain.nodes import Node, NodeType
 
 
 def projected_sends(flow: Flow) -> int:
     """Max SEND_MESSAGE nodes on any path from START (loops counted once); 0 without START."""
+    return _heaviest_path(flow, lambda node: 1 if _is_send(flow, node.id) else 0)
+
+
+def projected_cost(flow: Flow, price_of: Callable[[str], int]) -> int:
+    """Max micros one lead's path costs: each SEND priced by ``price_of(message type)``."""
+
+    def weight(node: Node) -> int:
+        if node.type is not NodeType.SEND_MESSAGE:
+            return 0
+        return price_of(message_type_of(getattr(node.data, "media_url", None)))
+
+    return _heaviest_path(flow, weight)
+
+
+def send_message_types(flow: Flow) -> set[str]:
+    """The message types of the flow's SEND nodes."""
+    return {message_type_of(getattr(n.data, "media_url", None)) for n in flow.send_nodes}
+
+
+def _heaviest_path(flow: Flow, weight: Callable[[Node], int]) -> int:
+    """Max summed node weight on any path from START (each strongly connected
+    component counted once); 0 without START."""
     start = flow.start_node_id
     if start is None:
         return 0
@@ -23,7 +52,7 @@ def projected_sends(flow: Flow) -> int:
     component_of = {node: index for index, members in enumerate(components) for node in members}
     best: list[int] = []
     for members in components:  # sinks first: every successor component is already done
-        own = sum(1 for node_id in members if _is_send(flow, node_id))
+        own = sum(weight(node) for node_id in members if (node := flow.node(node_id)) is not None)
         index = len(best)
         after = [
             best[component_of[target]]

@@ -104,3 +104,9 @@ def can_switch_admin_view(user_role: Role | None) -> bool:
     """Only the owner switches ``admin_view_enabled``: it widens what owners *and admins*
     see, so an admin switching it on for themselves would defeat its point."""
     return user_role is not None and Role(user_role) is Role.OWNER
+
+
+def can_manage_billing(user_role: Role | None) -> bool:
+    """Money (balance, prices, top-ups, the ledger) is for the owner and admins only; members
+    see none of it (they see a campaign's projected cost, not the organization's balance)."""
+    return user_role is not None and Role(user_role) in MANAGERS

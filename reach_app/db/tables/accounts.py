@@ -65,19 +65,24 @@ class PeerCacheEntry(SQLModel, table=True):
 
 
 class ChannelPrice(SQLModel, table=True):
-    """What one send on a channel costs an organization (SPEC R-12)."""
+    """What one send on a channel costs an organization (SPEC R-12): per message type, or
+    for every type without its own price when `message_type` is "" (domain/money.py)."""
 
     __tablename__ = "channel_prices"
-    __table_args__ = (UniqueConstraint("organization_id", "channel", name="uq_channel_price"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "channel", "message_type", name="uq_channel_price"),
+    )
 
     id: int | None = pk()
     organization_id: int = fk("organizations.id", index=False)
     channel: str = Field(max_length=16)
+    message_type: str = Field(default="", max_length=16)  # "" = any message type
     price_micros: int = Field(default=0, sa_type=BigInteger)
 
 
 class BalanceTransaction(SQLModel, table=True):
-    """The organization balance ledger: top-ups (positive) and send debits (negative)."""
+    """The organization balance ledger: top-ups and refunds (positive), send debits
+    (negative). A refund names the debit it gives back (`refund_of_id`, at most once)."""
 
     __tablename__ = "balance_transactions"
     __table_args__ = (Index("ix_balance_tx_org_created", "organization_id", "created_at"),)
@@ -85,6 +90,9 @@ class BalanceTransaction(SQLModel, table=True):
     id: int | None = pk()
     organization_id: int = fk("organizations.id", index=False)
     amount_micros: int = Field(sa_type=BigInteger)
-    reason: str = Field(max_length=64)
+    reason: str = Field(max_length=64)  # top_up | send | refund
     message_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)  # one debit per send
+    refund_of_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    created_by: int | None = fk("users.id", nullable=True, index=False, ondelete="SET NULL")
+    note: str = Field(default="", max_length=500)
     created_at: datetime = created()

@@ -1,4 +1,5 @@
-"""Organization balance (SPEC R-12): each send costs its channel's price.
+"""Organization balance (SPEC R-12): each send costs its channel's price for its
+message type (`domain.money.message_type_of`, read by `services.billing.price_for`).
 
 The price is reserved when a send is planned (a conditional UPDATE, so
 concurrent batches can never overdraw), written to the ledger when the
@@ -10,24 +11,24 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from reach_app.db.tables import BalanceTransaction, CampaignFlow, ChannelPrice, Organization
+from reach_app.db.tables import BalanceTransaction, CampaignFlow, Organization
+from reach_app.services.billing import price_for
 
 
-def price_of(session: Session, organization_id: int, channel: str) -> int:
-    """Micros per send on `channel` for the organization (0 when no price is set)."""
-    price = session.exec(
-        select(ChannelPrice.price_micros).where(
-            ChannelPrice.organization_id == organization_id, ChannelPrice.channel == channel
-        )
-    ).first()
-    return int(price or 0)
+def price_of(
+    session: Session, organization_id: int, channel: str, message_type: str = "text"
+) -> int:
+    """Micros per send on `channel` of `message_type` (services.billing.price_for)."""
+    return price_for(session, organization_id, channel, message_type)
 
 
-def reserve_send(session: Session, campaign: CampaignFlow, channel: str) -> bool:
+def reserve_send(
+    session: Session, campaign: CampaignFlow, channel: str, message_type: str = "text"
+) -> bool:
     """Take one send's price from the balance now; False when it cannot pay."""
     if campaign.organization_id is None:
         return True  # personal campaigns are not billed
-    price = price_of(session, campaign.organization_id, channel)
+    price = price_of(session, campaign.organization_id, channel, message_type)
     if price == 0:
         return True
     result = session.execute(
@@ -38,11 +39,13 @@ def reserve_send(session: Session, campaign: CampaignFlow, channel: str) -> bool
     return bool(result.rowcount)
 
 
-def refund_send(session: Session, campaign: CampaignFlow | None, channel: str) -> None:
+def refund_send(
+    session: Session, campaign: CampaignFlow | None, channel: str, message_type: str = "text"
+) -> None:
     """Give a reservation back: the send was not delivered (failed or deferred)."""
     if campaign is None or campaign.organization_id is None:
         return
-    price = price_of(session, campaign.organization_id, channel)
+    price = price_of(session, campaign.organization_id, channel, message_type)
     if price:
         session.execute(
             update(Organization)
@@ -51,12 +54,18 @@ def refund_send(session: Session, campaign: CampaignFlow | None, channel: str) -
         )
 
 
-def debit_send(session: Session, campaign: CampaignFlow, channel: str, message_id: int) -> None:
+def debit_send(
+    session: Session,
+    campaign: CampaignFlow,
+    channel: str,
+    message_id: int,
+    message_type: str = "text",
+) -> None:
     """The ledger line of an accepted send (its price was reserved when planned);
     one per message (unique message_id)."""
     if campaign.organization_id is None:
         return
-    price = price_of(session, campaign.organization_id, channel)
+    price = price_of(session, campaign.organization_id, channel, message_type)
     if price == 0:
         return
     exists = session.exec(

@@ -15,6 +15,7 @@ from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
 from reach_app.domain.hashing import stable_int
+from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import MessageStatus
 from reach_app.observability.metrics import record_flood_wait, record_send
 from reach_app.services.engine.billing import debit_send, refund_send
@@ -88,7 +89,12 @@ def confirm_sends(
                 if result.account_rest:
                     seconds = (result.retry_at - writes.now).total_seconds()
                     record_flood_wait(account.provider, seconds)
-                refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
+                refund_send(
+                    session,
+                    _campaign(session, batch, plan.campaign_id),
+                    account.provider,
+                    message_type_of(message.media_url),
+                )
                 if result.transient:  # our own infrastructure errors never count
                     count_failure(session, writes, account, result.reason)
                 if execution is not None:
@@ -138,7 +144,9 @@ def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[
     session.add(account)
     campaign = _campaign(session, batch, plan.campaign_id)
     if campaign is not None:
-        debit_send(session, campaign, account.provider, plan.message_id)
+        debit_send(
+            session, campaign, account.provider, plan.message_id, message_type_of(message.media_url)
+        )
     return _log(
         plan,
         "sendMessage",
@@ -250,7 +258,8 @@ def _retry(session, writes, message, account, result: RetryLater) -> None:  # ty
 
 
 def _failed(session, writes, message, account, result: Failed, plan, execution, batch) -> None:  # type: ignore[no-untyped-def]
-    refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider)
+    kind = message_type_of(message.media_url)
+    refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider, kind)
     message.status = "failed"
     message.error = result.reason[:2000]
     session.add(message)

@@ -14,6 +14,7 @@ from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
 from reach_app.channels.registry import resend_is_safe
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
+from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import ExecutionStatus, MessageStatus
 from reach_app.services.engine.billing import reserve_send
 from reach_app.services.engine.breaker import trip_campaign
@@ -97,7 +98,8 @@ def plan_send(
         slot = gate.park(account, allowed_at)
         return _defer(writes, execution, slot, account_id=account.id)
     reserved_before = message is not None and message.status == MessageStatus.SENDING
-    if not reserved_before and not reserve_send(session, campaign, account.provider):
+    message_type = message_type_of(send.media_url)
+    if not reserved_before and not reserve_send(session, campaign, account.provider, message_type):
         trip_campaign(
             session, writes, campaign, "Balance too low for the next send", "paused_balance"
         )
