@@ -9,6 +9,7 @@ from __future__ import annotations
 from reach_app.domain.flow_checks import (
     branch_problems,
     cycle_problems,
+    link_problems,
     message_problems,
     reachability_problems,
     start_problems,
@@ -79,17 +80,21 @@ def find_problems(
     *,
     published_template_ids: frozenset[int] | None = None,
     known_template_ids: frozenset[int] | None = None,
+    drawn: bool = False,
 ) -> list[Problem]:
     """Every problem that blocks a launch (R-4); empty when the flow is valid.
 
     Template references are checked only when a set of template ids is given: a template
-    id that is unknown, or known but not PUBLISHED, is a problem.
+    id that is unknown, or known but not PUBLISHED, is a problem. A flow with edges (or
+    ``drawn``: edited in the builder) must link every step it runs (``link_problems``); a
+    flow without edges runs in array order.
     """
     flow, problems = parse_graph(nodes, edges)
     problems.extend(start_problems(flow))
     problems.extend(branch_problems(flow))
     problems.extend(cycle_problems(flow))
     problems.extend(reachability_problems(flow))
+    problems.extend(link_problems(flow, drawn=drawn))
     problems.extend(message_problems(flow))
     problems.extend(template_problems(flow, published_template_ids, known_template_ids))
     return problems
