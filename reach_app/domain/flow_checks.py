@@ -111,17 +111,9 @@ def cycle_problems(flow: Flow) -> list[Problem]:
 
 def reachability_problems(flow: Flow) -> list[Problem]:
     """Every node must be reachable from START (skipped when there is no START)."""
-    start = flow.start_node_id
-    if start is None:
+    if flow.start_node_id is None:
         return []
-    successors = _successor_map(flow)
-    seen = {start}
-    frontier = [start]
-    while frontier:
-        for target in successors[frontier.pop()]:
-            if target not in seen:
-                seen.add(target)
-                frontier.append(target)
+    seen = _reached(flow)
     return [
         Problem(
             "unreachable_node",
@@ -131,6 +123,56 @@ def reachability_problems(flow: Flow) -> list[Problem]:
         for node in flow.nodes
         if node.id not in seen
     ]
+
+
+def _reached(flow: Flow) -> set[str]:
+    """Ids of the nodes an execution can reach from START (empty without a START)."""
+    start = flow.start_node_id
+    if start is None:
+        return set()
+    successors = _successor_map(flow)
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        for target in successors[frontier.pop()]:
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def link_problems(flow: Flow, *, drawn: bool = False) -> list[Problem]:
+    """In a drawn flow, the order that runs is the order the links show.
+
+    Applies when the flow has edges (or ``drawn``: a builder flow whose links were all
+    removed); a flow sent without edges keeps R-4's array order. Two ways array order
+    would still move an execution without a link: a step no link leads to (it runs only
+    because it follows another step in the list), and a step with no link out that is not
+    the last one (it would continue with the next step in the list). Only steps START
+    reaches are reported; unreachable ones already have their own problem.
+    """
+    if not (flow.edges or drawn):
+        return []
+    reached = _reached(flow)
+    targets = {edge.target for edge in flow.edges}
+    problems: list[Problem] = []
+    for index, node in enumerate(flow.nodes):
+        if node.id not in reached:
+            continue
+        if node.type is not NodeType.START and node.id not in targets:
+            sentence = "no link leads to this step; link the step that should come before it."
+            problems.append(Problem("step_not_linked", f"{_label(node)}: {sentence}", node.id))
+        branching = node.type is NodeType.CONDITION or isinstance(node.data, AbSplitData)
+        last = index + 1 >= len(flow.nodes)
+        if node.type is NodeType.END or branching or last or flow.outgoing(node.id):
+            continue
+        following = flow.nodes[index + 1].id
+        sentence = (
+            f"no link leaves this step, so it would continue with '{following}', the next "
+            "step in the list; link the step that should follow, or end the path with END."
+        )
+        problems.append(Problem("step_continues_unlinked", f"{_label(node)}: {sentence}", node.id))
+    return problems
 
 
 def _text_problems(node: Node, text: str) -> list[Problem]:

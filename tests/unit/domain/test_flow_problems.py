@@ -248,4 +248,5 @@ def test_reasonable_node_fields_are_accepted(node_type: str, data: dict[str, Any
             {"id": "e", "type": "END"},
         ]
     branches = [{"id": b, "source": "n", "target": "e", "condition": b} for b in ("yes", "no")]
-    assert find_problems(nodes, branches if node_type == "CONDITION" else []) == []
+    into = {"id": "in", "source": "s", "target": "n"}  # a flow with edges links every step
+    assert find_problems(nodes, [into, *branches] if node_type == "CONDITION" else []) == []
