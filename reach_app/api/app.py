@@ -18,6 +18,7 @@ PREFIX = "/api/v1"
 ROUTER_MODULES = (
     "auth",
     "organizations",
+    "billing",
     "campaigns",
     "campaign_runs",
     "campaign_contacts",

@@ -64,11 +64,12 @@ def parse_amount(value: object, *, maximum_micros: int, allow_zero: bool = False
 
 
 def format_micros(micros: int) -> str:
-    """Currency units from micros: at least two decimals, at most six ("0.025", "-1.50")."""
+    """Currency units from micros: at least two decimals, at most six ("0.025", "-1.50",
+    "1000000.00"); the exact inverse of ``parse_amount``."""
     sign = "-" if micros < 0 else ""
     whole, fraction = divmod(abs(int(micros)), MICROS_PER_UNIT)
     digits = f"{fraction:06d}".rstrip("0").ljust(2, "0")
-    return f"{sign}{whole:,}.{digits}"
+    return f"{sign}{whole}.{digits}"
 
 
 def message_type_of(media_url: str | None) -> str:
