@@ -122,6 +122,7 @@ class SendMessage:
     media_url: str | None
     channel: str
     template_id: int | None
+    requested_channel: str | None = None  # the channel the SEND names (None: any account)
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,9 @@ def send_effect(walk: Walk, node: Node, data: SendMessageData) -> SendMessage:
     """The SendMessage for a SEND node, rendered for the working contact."""
     text = render(data.text, walk.contact, node_id=node.id)
     channel = data.channel or walk.options.default_channel
-    return SendMessage(node.id, text, data.media_url, channel, data.template_id)
+    return SendMessage(
+        node.id, text, data.media_url, channel, data.template_id, requested_channel=data.channel
+    )
 
 
 def _wait(walk: Walk, state: ExecutionState, node: Node, data: WaitData) -> Visit:

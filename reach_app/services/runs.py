@@ -24,9 +24,11 @@ from reach_app.db.tables import (
     FlowExecution,
     FlowExecutionLog,
 )
+from reach_app.domain.channel_match import unserved_channels
 from reach_app.domain.flow import find_problems
 from reach_app.domain.lifecycle import execution_error_message, execution_status_after
 from reach_app.domain.permissions import Action
+from reach_app.domain.problems import Problem
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError, ExecutionStatus
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.services.actor import Actor
@@ -151,7 +153,53 @@ def flow_problems(session: Session, campaign: CampaignFlow) -> list[dict[str, ob
             nodes, edges, published_template_ids=published, known_template_ids=known
         )
         problems += [{**p.to_dict(), "variation": key} for p in found]
+        problems += [
+            {**p.to_dict(), "variation": key}
+            for p in _channel_problems(nodes, _pool_providers(session, campaign))
+        ]
     return problems
+
+
+def _pool_providers(session: Session, campaign: CampaignFlow) -> list[str]:
+    ids = list(
+        session.exec(
+            select(CampaignAccount.account_id).where(CampaignAccount.campaign_id == campaign.id)
+        )
+    )
+    if campaign.account_id is not None:
+        ids.append(campaign.account_id)
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(ChannelAccount.provider).where(
+                col(ChannelAccount.id).in_(ids), col(ChannelAccount.deleted_at).is_(None)
+            )
+        )
+    )
+
+
+def _channel_problems(nodes: list[Any], providers: list[str]) -> list[Problem]:
+    """A SEND that names a channel needs an account of that channel in the campaign's
+    pool (mixed pools); without any account at all the launch check says so instead."""
+    if not providers:
+        return []
+    found: list[Problem] = []
+    for node in nodes or []:
+        data = node.get("data") if isinstance(node, dict) else None
+        if node.get("type") != "SEND_MESSAGE" or not isinstance(data, dict):
+            continue
+        channel = data.get("channel")
+        if isinstance(channel, str) and unserved_channels([channel], providers):
+            found.append(
+                Problem(
+                    "channel_without_account",
+                    f"This step sends on {channel}, but the campaign has no {channel} account; "
+                    f"add one to the campaign's accounts or change the step's channel.",
+                    node_id=str(node.get("id")),
+                )
+            )
+    return found
 
 
 def account_ready(session: Session, campaign: CampaignFlow) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,9 +11,7 @@ from sqlmodel import Session, col, select
 from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
-from reach_app.domain.engine import advance
 from reach_app.domain.execution import SendFailed, SendSucceeded
-from reach_app.domain.hashing import stable_int
 from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import MessageStatus
 from reach_app.observability.metrics import record_flood_wait, record_send
@@ -27,11 +24,9 @@ from reach_app.services.engine.breaker import (
 from reach_app.services.engine.loader import Batch, load_batch, load_leased
 from reach_app.services.engine.planning import PlannedSend
 from reach_app.services.engine.state import (
-    apply_step,
-    options_of,
     sends_done,
-    state_of,
 )
+from reach_app.services.engine.stepping import advance_execution
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.segment_membership import refresh_contacts
 
@@ -179,7 +174,6 @@ def _advance_after(  # type: ignore[no-untyped-def]
     A reply during the send with pause_on_response=false ends it right after
     this node.
     """
-    state = state_of(execution)
     if sent:
         done = int((execution.context or {}).get(SENDS_DONE, 0)) + 1
         execution.context = {**(execution.context or {}), SENDS_DONE: done}
@@ -196,24 +190,13 @@ def _advance_after(  # type: ignore[no-untyped-def]
             execution, context=execution.context, awaiting=None, status=final, **release
         )
         return
-    campaign = batch.campaigns[execution.campaign_id]
     contact = batch.contacts.get(execution.contact_id)
     if contact is None:
         writes.logs.append(details)
         _hold(writes, execution, status="failed", error_message="Contact was deleted")
         return
     first_log = len(writes.logs)
-    flow = batch.flow_for(execution)
-    step = advance(
-        flow,
-        state,
-        event,
-        contact=contact,
-        now=writes.now,
-        rng=random.Random(stable_int(execution.id, "after", writes.now.isoformat())),
-        options=options_of(campaign),
-    )
-    follow_up = apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)
+    follow_up = advance_execution(writes, batch, execution, event, now=writes.now, phase="after")
     _merge_send_log(writes.logs, first_log, details)
     if follow_up is not None or execution.status == "running":
         # the next send waits for this account's cooldown instead of being claimed for nothing

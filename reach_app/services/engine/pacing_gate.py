@@ -23,6 +23,7 @@ from reach_app.db.tables import (
     FlowExecution,
     Message,
 )
+from reach_app.domain.channel_match import serves_channel
 from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.pacing import (
     JITTER_RANGE,
@@ -117,18 +118,25 @@ class PacingGate:
         return self._pools[campaign.id]
 
     def choose_account(
-        self, execution: FlowExecution, campaign: CampaignFlow
+        self, execution: FlowExecution, campaign: CampaignFlow, channel: str | None = None
     ) -> ChannelAccount | None:
         """The lead's sticky account, else the usable pool account with the most
-        free daily capacity (SPEC R-6, account pools)."""
+        free daily capacity (SPEC R-6, account pools); only accounts that serve the
+        SEND's ``channel`` when it names one (mixed pools, `domain.channel_match`)."""
         if execution.account_id is not None:
             sticky = self.account(execution.account_id)
-            if sticky is not None and sticky.deleted_at is None:
+            if (
+                sticky is not None
+                and sticky.deleted_at is None
+                and serves_channel(sticky.provider, channel)
+            ):
                 return sticky
         best: tuple[float, ChannelAccount] | None = None
         for account_id in self.pool(campaign):
             candidate = self.account(account_id)
             if candidate is None or candidate.deleted_at is not None:
+                continue
+            if not serves_channel(candidate.provider, channel):
                 continue
             if candidate.health not in USABLE_HEALTH:
                 continue

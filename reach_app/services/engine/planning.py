@@ -83,9 +83,12 @@ def plan_send(
         if message.status == MessageStatus.SENDING and not resend_is_safe(message.channel):
             return _mark_unknown(writes, execution, message, session)
     else:
-        account = gate.choose_account(execution, campaign)
+        account = gate.choose_account(execution, campaign, send.requested_channel)
     if account is None:
-        trip_campaign(session, writes, campaign, "No healthy sender account is available")
+        reason = "No healthy sender account is available"
+        if send.requested_channel is not None:
+            reason = f"No healthy {send.requested_channel} sender account is available"
+        trip_campaign(session, writes, campaign, reason)
         return _defer(writes, execution, now)  # pending work stays pending
     assert account.id is not None
     if message is not None and message.status in SENT_OR_DELIVERED:

@@ -29,7 +29,6 @@ from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.domain.context_keys import PENDING_REPLY, PENDING_WEBHOOK
-from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, ReplyReceived, Tick, WebhookAnswered
 from reach_app.domain.hashing import stable_int
 from reach_app.observability.metrics import observe_claim_lateness
@@ -38,7 +37,8 @@ from reach_app.services.engine.lease import LeaseKeeper
 from reach_app.services.engine.loader import Batch, existing_messages, load_batch, load_leased
 from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.planning import PlannedSend, insert_new_messages, plan_send
-from reach_app.services.engine.state import apply_step, idempotency_key, options_of, state_of
+from reach_app.services.engine.state import idempotency_key
+from reach_app.services.engine.stepping import advance_execution
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.segment_membership import refresh_contacts
 from reach_app.settings import get_settings
@@ -164,20 +164,10 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
             writes, execution, report, status="failed", error_message="Contact was deleted"
         )
     event = _event_for(execution)  # first: it consumes a pending reply from the context
-    flow = batch.flow_for(execution)
-    step = advance(
-        flow,
-        state_of(execution),
-        event,
-        contact=contact,
-        now=now,
-        rng=random.Random(stable_int(execution.id, now.isoformat())),
-        options=options_of(campaign),
-    )
-    report.steps += 1
     first_log = len(writes.logs)
     due = execution.next_execution_at
-    send = apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)
+    send = advance_execution(writes, batch, execution, event, now=now, phase="due")
+    report.steps += 1
     if due is not None:  # scheduling lateness, for the audit trail and `reach bench`
         lateness_ms = round((now - due).total_seconds() * 1000, 1)
         observe_claim_lateness(lateness_ms / 1000)
