@@ -21,6 +21,7 @@ from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5.0
+STALE_REPLIES_EVERY_SECONDS = 30.0
 SEGMENTS_EVERY_SECONDS = 60.0
 HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
@@ -39,10 +40,12 @@ class SchedulerLoop:
     enqueue_poll: Callable[[int], None]
     enqueue_batch_at: Callable[[list[int], str, int], None] | None = None
     enqueue_webhook: Callable[[int], None] = lambda _delivery_id: None
+    enqueue_reply: Callable[[int], None] = lambda _message_id: None
     owner: str = field(default_factory=scheduler_owner)
     stop_event: threading.Event = field(default_factory=threading.Event)
     _last_poll: float = 0.0
     _last_outbox: float = 0.0
+    _last_stale_replies: float = 0.0
     _ticks: int = 0
     _last_segments: float = 0.0
     _last_ab: float = field(default_factory=time.monotonic)
@@ -69,6 +72,7 @@ class SchedulerLoop:
             self._last_outbox = time.monotonic()
             for delivery_id in due_deliveries(utcnow()):  # retries, and calls a dead worker
                 self.enqueue_webhook(delivery_id)  # never made
+        self._hand_out_replies()
         if time.monotonic() - self._last_segments >= SEGMENTS_EVERY_SECONDS:
             from reach_app.services.segment_membership import refresh_time_based_segments
 
@@ -80,6 +84,17 @@ class SchedulerLoop:
             self._last_poll = time.monotonic()
             for account_id in polling_account_ids():
                 self.enqueue_poll(account_id)
+
+    def _hand_out_replies(self) -> None:
+        """Inbox replies written by the UI/API (every tick), and, every 30 s, replies a
+        dead worker left `sending` (reconciled by the actor)."""
+        from reach_app.services.inbox_reply import due_replies
+
+        stale = time.monotonic() - self._last_stale_replies >= STALE_REPLIES_EVERY_SECONDS
+        if stale:
+            self._last_stale_replies = time.monotonic()
+        for message_id in due_replies(utcnow(), include_stale=stale):
+            self.enqueue_reply(message_id)
 
     def refresh_statistics_forever(self) -> None:
         """Statistics on their own thread, so a big recount never delays claims."""
@@ -107,7 +122,7 @@ class SchedulerLoop:
 
 
 def _loop_with_actors() -> SchedulerLoop:
-    from tasks.actors import call_webhook, poll_replies, process_executions
+    from tasks.actors import call_webhook, deliver_inbox_reply, poll_replies, process_executions
 
     settings = get_settings()
     return SchedulerLoop(
@@ -119,6 +134,7 @@ def _loop_with_actors() -> SchedulerLoop:
         ),
         enqueue_poll=lambda account_id: poll_replies.send(account_id),
         enqueue_webhook=lambda delivery_id: call_webhook.send(delivery_id),
+        enqueue_reply=lambda message_id: deliver_inbox_reply.send(message_id),
     )
 
 

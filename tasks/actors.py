@@ -8,6 +8,7 @@ from reach_app.channels.registry import call_providers
 from reach_app.db.types import utcnow
 from reach_app.observability.heartbeats import beat
 from reach_app.services.engine.runner import process_batch
+from reach_app.services.inbox_reply_delivery import deliver_reply
 from reach_app.services.polling import poll_account
 from reach_app.services.webhooks import deliver_webhook
 from tasks.broker import QUEUE_ENGINE, QUEUE_MAINTENANCE
@@ -32,3 +33,13 @@ def poll_replies(account_id: int) -> None:
 def call_webhook(delivery_id: int) -> None:
     """A WEBHOOK node's call (SSRF-checked, at least once), logged on the execution."""
     deliver_webhook(delivery_id, now=utcnow())
+
+
+@dramatiq.actor(queue_name=QUEUE_ENGINE, max_retries=5)
+def deliver_inbox_reply(message_id: int, token: int | None = None) -> None:
+    """An operator's inbox reply, exactly once and paced like the engine's sends; when its
+    reserved slot lies ahead, the actor comes back then with the slot's token."""
+    outcome = deliver_reply(message_id, token, call=call_providers)
+    if outcome.retry_at is not None:
+        delay_ms = max(0, int((outcome.retry_at - utcnow()).total_seconds() * 1000))
+        deliver_inbox_reply.send_with_options(args=(message_id, outcome.token), delay=delay_ms)

@@ -1,20 +1,31 @@
 """`/inbox/threads`: the workspace's conversations with leads, their messages
-(newest last; `offset` counts back from the newest), mark read, close, reopen.
-Replying is done from the account's own app for now."""
+(newest last; `offset` counts back from the newest), mark read, close, reopen,
+and replies (`POST /inbox/threads/{id}/replies`: queued, then sent by a worker
+through the thread's own account, exactly once and paced like the engine)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlmodel import Session
 
 from reach_app.api.deps import ActorDep, WindowDep
 from reach_app.api.schemas.common import MAX_ID, Page
-from reach_app.api.schemas.inbox import MessageOut, ThreadOut, ThreadStatus, message_out, thread_out
+from reach_app.api.schemas.inbox import (
+    MessageOut,
+    ReplyIn,
+    ReplyOut,
+    ThreadOut,
+    ThreadStatus,
+    message_out,
+    reply_out,
+    thread_out,
+)
 from reach_app.db.engine import session_scope
-from reach_app.services import inbox
+from reach_app.db.types import utcnow
+from reach_app.services import inbox, inbox_reply
 from reach_app.services.actor import Actor
 from reach_app.services.inbox import ThreadView
 
@@ -76,3 +87,19 @@ def close_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
 @router.post("/{thread_id}/reopen", response_model=ThreadOut)
 def reopen_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
     return _act(inbox.reopen_thread, thread_id, actor)
+
+
+@router.post("/{thread_id}/replies", response_model=ReplyOut, status_code=202)
+def reply(thread_id: ThreadId, body: ReplyIn, actor: ActorDep, response: Response) -> ReplyOut:
+    """Answer the lead from the thread's own account. The reply is queued (202) and sent
+    by a worker exactly once, at the account's next pacing slot; it appears in the thread
+    and in the campaign's logs and never moves the lead's flow. Poll the thread's messages
+    for its state. Repeating a `client_key` answers the first reply (200), not a second."""
+    now = utcnow()
+    with session_scope() as session:
+        message, created = inbox_reply.queue_reply(
+            session, actor, thread_id, body.text, now=now, client_key=body.client_key
+        )
+        if not created:
+            response.status_code = 200
+        return reply_out(message, now)

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reach_app.db.tables import Message
 from reach_app.services.inbox import ThreadView
+from reach_app.services.inbox_reply import (
+    MAX_CLIENT_KEY,
+    MAX_REPLY_CHARS,
+    is_reply,
+    reply_state,
+)
 
 ThreadStatus = Literal["open", "closed"]
 
@@ -59,6 +65,22 @@ class MessageOut(BaseModel):
     read_at: datetime | None
     created_at: datetime
     error: str | None
+    operator_reply: bool = False  # sent from the inbox by a person, not by the flow
+
+
+class ReplyIn(BaseModel):
+    """An operator's reply; the same `client_key` on the same thread sends it once."""
+
+    text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS * 2)
+    client_key: str | None = Field(default=None, min_length=1, max_length=MAX_CLIENT_KEY)
+
+
+class ReplyOut(MessageOut):
+    """`state`: queued (waiting for its turn or its account's pacing slot), sending, sent,
+    delivered, failed or unknown (a crash left the outcome open on a channel that cannot
+    recognise a repeat: check before replying again)."""
+
+    state: Literal["queued", "sending", "sent", "delivered", "failed", "unknown"]
 
 
 def thread_out(view: ThreadView) -> ThreadOut:
@@ -98,4 +120,9 @@ def message_out(message: Message) -> MessageOut:
         read_at=message.read_at,
         created_at=message.created_at,
         error=message.error,
+        operator_reply=is_reply(message),
     )
+
+
+def reply_out(message: Message, now: datetime) -> ReplyOut:
+    return ReplyOut(**message_out(message).model_dump(), state=reply_state(message, now))
