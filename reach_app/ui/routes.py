@@ -4,6 +4,7 @@ from __future__ import annotations
 
 SIGN_IN = "/sign-in"
 SIGN_UP = "/sign-up"
+INVITATION = "/invite/[invite_token]"  # services.invitations.INVITE_PATH + token
 CAMPAIGNS = "/campaigns"
 NEW_CAMPAIGN = "/campaigns/new"
 CAMPAIGN_DETAIL = "/campaigns/[campaign_id]"

@@ -1,5 +1,6 @@
 """Organization page: create one (personal mode); in an organization, members
-and roles, add a member by email, the admin view switch and the balance."""
+and roles, add a member by email, the admin view switch; for owners and admins the
+balance, prices and ledger (`organization_billing`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.engine import session_scope
-from reach_app.db.tables import Organization
 from reach_app.domain.permissions import Action, Role, can
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import (
@@ -24,6 +24,8 @@ from reach_app.services.organizations import (
 from reach_app.ui import routes
 from reach_app.ui.components.common import page_header
 from reach_app.ui.components.layout import shell
+from reach_app.ui.pages.organization_billing import billing_section
+from reach_app.ui.pages.organization_invitations import invitations_section
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,6 @@ class MemberItem:
 class OrganizationState(AppState):
     members: list[MemberItem] = []
     manager: bool = False
-    balance: str = ""
     message: str = ""
     removing_id: int = 0
     removing_name: str = ""
@@ -56,8 +57,6 @@ class OrganizationState(AppState):
             user_id = self.user_id()
             with session_scope() as session:
                 views, _ = list_members(session, user_id=user_id, organization_id=org_id, limit=200)
-                org = session.get(Organization, org_id)
-                self.balance = f"{(org.balance_micros if org else 0) / 1_000_000:.2f}"
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
         except ServiceError as exc:
@@ -191,7 +190,6 @@ def _organization_view() -> rx.Component:
     return rx.vstack(
         _remove_dialog(),
         rx.hstack(
-            rx.card(rx.text("Balance", size="1"), rx.heading(S.balance, size="5")),
             rx.card(
                 rx.hstack(
                     rx.switch(
@@ -217,8 +215,8 @@ def _organization_view() -> rx.Component:
                     rx.button("Add member", type="submit"),
                     wrap="wrap",
                 ),
-                rx.text("The person needs a Reach account; email invitations are not built yet.",
-                        size="1", color_scheme="gray"),
+                rx.text("For people who already have a Reach account; invite anyone else by "
+                        "email below.", size="1", color_scheme="gray"),
                 on_submit=S.add,
                 reset_on_submit=True,
             ),
@@ -230,6 +228,8 @@ def _organization_view() -> rx.Component:
             variant="surface",
             width="100%",
         ),
+        invitations_section(),
+        billing_section(),
         spacing="4",
         width="100%",
     )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
+from reach_app.ui.pages.accept_invitation import AcceptInvitationState, accept_invitation_page
 from reach_app.ui.pages.accounts import AccountsState, accounts_page
 from reach_app.ui.pages.campaign_detail import campaign_detail_page
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
@@ -39,6 +40,12 @@ def register_pages(app: rx.App) -> None:
         route=routes.SIGN_UP,
         title="Create account · Reach",
         on_load=AppState.redirect_if_signed_in,
+    )
+    app.add_page(
+        accept_invitation_page,
+        route=routes.INVITATION,
+        title="Invitation · Reach",
+        on_load=AcceptInvitationState.load,
     )
     app.add_page(
         campaigns_page,
