@@ -171,13 +171,21 @@ def _unchanged(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
     return status
 
 
+def _toggle(status: CampaignStatus, facts: _Facts) -> CampaignStatus:
+    """Enable/disable: status unchanged; a stopped campaign never runs again, so neither
+    means anything there."""
+    if status is CampaignStatus.CANCELLED:
+        raise DomainError(_STOPPED, "cancelled")
+    return status
+
+
 _TRANSITIONS: Mapping[CampaignAction, Callable[[CampaignStatus, _Facts], CampaignStatus]] = {
     CampaignAction.LAUNCH: _launch,
     CampaignAction.PAUSE: _pause,
     CampaignAction.RESUME: _resume,
     CampaignAction.STOP: _stop,
-    CampaignAction.ENABLE: _unchanged,
-    CampaignAction.DISABLE: _unchanged,
+    CampaignAction.ENABLE: _toggle,
+    CampaignAction.DISABLE: _toggle,
     CampaignAction.DUPLICATE: lambda status, facts: CampaignStatus.DRAFT,
     CampaignAction.DELETE: _delete,
     CampaignAction.RESTORE: _restore,
@@ -222,3 +230,50 @@ def next_campaign_status(
         partial,
     )
     return _TRANSITIONS[action](CampaignStatus(status), facts)
+
+
+# The actions people start, in the order pages offer them.
+USER_ACTIONS: tuple[CampaignAction, ...] = (
+    CampaignAction.LAUNCH,
+    CampaignAction.RESUME,
+    CampaignAction.PAUSE,
+    CampaignAction.STOP,
+    CampaignAction.ENABLE,
+    CampaignAction.DISABLE,
+    CampaignAction.DUPLICATE,
+    CampaignAction.DELETE,
+    CampaignAction.RESTORE,
+)
+
+
+def offered_actions(
+    status: CampaignStatus, *, enabled: bool, deleted: bool = False
+) -> list[CampaignAction]:
+    """The user actions a page offers for a campaign, from the table above.
+
+    Each is one ``next_campaign_status`` allows with what is known without looking further
+    (account, flow and contacts are checked when the action runs and the refusal says
+    what is missing). Of two that do the same only one is offered: resume, not launch, for
+    a paused campaign (nor pause, which only turns an automatic pause into a manual one);
+    enable only when disabled, disable only when enabled. A deleted campaign offers
+    restore only (nothing else acts on a deleted campaign).
+    """
+    offered = []
+    for action in USER_ACTIONS:
+        if deleted != (action is CampaignAction.RESTORE):
+            continue
+        if action is (CampaignAction.ENABLE if enabled else CampaignAction.DISABLE):
+            continue
+        try:
+            next_campaign_status(status, action, enabled=enabled, deleted=deleted)
+        except DomainError:
+            continue
+        offered.append(action)
+    if CampaignAction.RESUME in offered:
+        offered = [a for a in offered if a not in (CampaignAction.LAUNCH, CampaignAction.PAUSE)]
+    return offered
+
+
+def before_launch(status: CampaignStatus) -> bool:
+    """A draft: never launched, so its projected audience and cost are still a forecast."""
+    return CampaignStatus(status) is CampaignStatus.DRAFT

@@ -29,6 +29,7 @@ class CampaignRow:
     responded: int
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,16 @@ def list_campaigns(
     search: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    deleted: bool = False,
 ) -> CampaignPage:
-    """One page of campaigns visible to the actor, newest first, with counters."""
+    """One page of campaigns visible to the actor, newest first, with counters.
+
+    ``deleted``: the soft-deleted ones instead (same visibility), to restore them."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
-    where = [campaign_scope(actor, view_mode)]
+    where = [campaign_scope(actor, view_mode, include_deleted=deleted)]
+    if deleted:
+        where.append(col(CampaignFlow.deleted_at).is_not(None))
     if status:
         where.append(CampaignFlow.status == status)
     if search:
@@ -94,4 +100,5 @@ def _row(campaign: CampaignFlow, stats: CampaignStats | None, creator_name: str)
         responded=stats.contacts_responded if stats else 0,
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
+        deleted_at=campaign.deleted_at,
     )

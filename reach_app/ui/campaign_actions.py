@@ -1,9 +1,10 @@
 """Which campaign actions to offer a user, and running them through the services.
 
 Nothing here decides a rule: permissions come from `domain.permissions.can`,
-status rules from `domain.transitions.next_campaign_status` (asked with
-optimistic facts, so a button shows when the status allows the action; the
-service then checks account, flow and contacts and explains any refusal).
+the actions a status offers from `domain.transitions.offered_actions` (the
+same table the API enforces, asked with optimistic facts, so a button shows
+when the status allows the action; the service then checks account, flow and
+contacts and explains any refusal).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 from sqlmodel import Session
 
 from reach_app.db.types import utcnow
-from reach_app.domain.lifecycle import can_edit_flow
+from reach_app.domain.lifecycle import can_edit_flow, ensure_flow_editable
 from reach_app.domain.permissions import Action, can
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError
-from reach_app.domain.transitions import next_campaign_status
+from reach_app.domain.transitions import offered_actions
 from reach_app.services import campaigns, runs
 from reach_app.services.actor import Actor
 from reach_app.services.resume_recheck import resume_rechecking
@@ -30,8 +31,9 @@ BUTTONS: dict[str, tuple[CampaignAction, Action, str]] = {
     "stop": (CampaignAction.STOP, Action.STOP, "Stop"),
     "enable": (CampaignAction.ENABLE, Action.EDIT_METADATA, "Enable"),
     "disable": (CampaignAction.DISABLE, Action.EDIT_METADATA, "Disable"),
-    "duplicate": (CampaignAction.DUPLICATE, Action.DUPLICATE, "Duplicate"),
+    "duplicate": (CampaignAction.DUPLICATE, Action.DUPLICATE, "Duplicate (no contacts)"),
     "delete": (CampaignAction.DELETE, Action.DELETE, "Delete"),
+    "restore": (CampaignAction.RESTORE, Action.DELETE, "Restore"),
 }
 
 _SERVICES: dict[str, Callable[..., Any]] = {
@@ -43,6 +45,7 @@ _SERVICES: dict[str, Callable[..., Any]] = {
     "disable": runs.disable,
     "duplicate": campaigns.duplicate_campaign,
     "delete": campaigns.delete_campaign,
+    "restore": campaigns.restore_campaign,
 }
 
 DONE_MESSAGES = {
@@ -54,6 +57,7 @@ DONE_MESSAGES = {
     "disable": "Campaign disabled",
     "duplicate": "Campaign duplicated as a draft: flow and settings copied, no contacts",
     "delete": "Campaign deleted",
+    "restore": "Campaign restored",
 }
 
 
@@ -67,30 +71,34 @@ def _permitted(actor: Actor, created_by: int, permission: Action) -> bool:
     )
 
 
-def _status_allows(status: str, action: CampaignAction, enabled: bool) -> bool:
-    try:
-        next_campaign_status(CampaignStatus(status), action, enabled=enabled)
-    except (DomainError, ValueError):
-        return False
-    return True
-
-
-def available_actions(actor: Actor, *, status: str, enabled: bool, created_by: int) -> list[str]:
+def available_actions(
+    actor: Actor, *, status: str, enabled: bool, created_by: int, deleted: bool = False
+) -> list[str]:
     """The action names (keys of BUTTONS) this actor may use on a campaign now."""
-    offered = []
-    for name, (campaign_action, permission, _label) in BUTTONS.items():
-        if name == "enable" and enabled or name == "disable" and not enabled:
-            continue
-        if _permitted(actor, created_by, permission) and _status_allows(
-            status, campaign_action, enabled
-        ):
-            offered.append(name)
-    return offered
+    try:
+        by_status = offered_actions(CampaignStatus(status), enabled=enabled, deleted=deleted)
+    except ValueError:
+        return []
+    return [
+        name
+        for name, (campaign_action, permission, _label) in BUTTONS.items()
+        if campaign_action in by_status and _permitted(actor, created_by, permission)
+    ]
 
 
 def may_edit_flow(actor: Actor, *, status: str, created_by: int) -> bool:
     """Whether the flow is editable for this actor now (R-3 status rule included)."""
     return _permitted(actor, created_by, Action.EDIT_FLOW) and can_edit_flow(CampaignStatus(status))
+
+
+def flow_lock_reason(status: str) -> str:
+    """Why the flow cannot be edited in this status, in the domain's words ("" when it
+    can): pause a running campaign; duplicate a finished or stopped one."""
+    try:
+        ensure_flow_editable(CampaignStatus(status))
+    except DomainError as exc:
+        return exc.message
+    return ""
 
 
 def may_manage_contacts(actor: Actor, *, created_by: int) -> bool:
@@ -103,7 +111,8 @@ def perform(
     """Run one action through its service.
 
     Returns the message to show and the id of the campaign to show next: the
-    same one, the copy after "duplicate", or None after "delete".
+    same one (also after "restore"), the copy after "duplicate", or None after
+    "delete".
     """
     service = _SERVICES.get(action)
     if service is None:

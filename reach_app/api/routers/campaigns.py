@@ -42,9 +42,12 @@ def list_campaign_flows(
     view_mode: Annotated[str, Query(pattern="^(own|all)$")] = "own",
     status: Annotated[StatusName | None, Query()] = None,
     search: Search = None,
+    deleted: Annotated[bool, Query()] = False,
 ) -> CampaignPage:
     """Newest first. `view_mode=all` lists the whole organization for owners/admins
-    with admin view enabled; anyone else gets their own (the answer says which)."""
+    with admin view enabled; anyone else gets their own (the answer says which).
+    `deleted=true` lists the soft-deleted campaigns instead (`POST …/restore` brings
+    one back)."""
     with session_scope() as session:
         page = list_campaigns(
             session,
@@ -54,6 +57,7 @@ def list_campaign_flows(
             search=search,
             limit=window.limit,
             offset=window.offset,
+            deleted=deleted,
         )
     return CampaignPage(
         items=[CampaignSummary(**vars(row)) for row in page.rows],

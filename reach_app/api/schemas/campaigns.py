@@ -189,6 +189,7 @@ class CampaignSummary(BaseModel):
     responded: int
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None
 
 
 class CampaignPage(Page[CampaignSummary]):

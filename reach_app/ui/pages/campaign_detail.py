@@ -79,10 +79,14 @@ def _flow_button() -> rx.Component:
             href="/campaigns/" + S.overview.id.to(str) + "/flow",
         ),
         rx.cond(
-            S.overview.status == "active",
-            rx.tooltip(
-                rx.badge("Pause to edit the flow", color_scheme="amber", size="2"),
-                content="An active campaign's flow is read-only (R-3).",
+            S.flow_lock != "",
+            rx.badge(
+                rx.icon("lock", size=12),
+                S.flow_lock,
+                color_scheme="amber",
+                size="2",
+                white_space="normal",
+                data_testid="flow-lock",
             ),
         ),
     )
@@ -197,7 +201,7 @@ def overview_tab() -> rx.Component:
             ),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
-        projection_summary(S.projection),
+        rx.cond(S.before_launch, projection_summary(S.projection)),
         settings_dialog(),
         spacing="4",
         padding_top="16px",

@@ -7,6 +7,7 @@ import logging
 
 import reflex as rx
 
+from reach_app.domain.transitions import before_launch
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
@@ -14,6 +15,7 @@ from reach_app.ui import routes
 from reach_app.ui.campaign_actions import (
     BUTTONS,
     available_actions,
+    flow_lock_reason,
     may_edit_flow,
     may_manage_contacts,
     perform,
@@ -37,6 +39,8 @@ class CampaignDetailState(AppState):
     overview: CampaignOverview = CampaignOverview()
     actions: list[str] = []
     flow_editable: bool = False
+    flow_lock: str = ""
+    before_launch: bool = False
     contacts_manageable: bool = False
     not_found: bool = False
     loading: bool = True
@@ -74,6 +78,8 @@ class CampaignDetailState(AppState):
             facts = {"status": view.status, "created_by": view.created_by}
             self.actions = available_actions(actor, enabled=view.enabled, **facts)
             self.flow_editable = may_edit_flow(actor, **facts)
+            self.flow_lock = flow_lock_reason(view.status)
+            self.before_launch = before_launch(view.status)
             self.contacts_manageable = may_manage_contacts(actor, created_by=view.created_by)
             self.projection = projection_view(session, actor, self._cid)
 

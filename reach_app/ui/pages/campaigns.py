@@ -34,6 +34,7 @@ from reach_app.ui.state import AppState, NotSignedIn, error_toast
 log = logging.getLogger(__name__)
 PAGE_SIZE = 20
 ALL_STATUSES = "all"
+DELETED = "deleted"  # the status filter's last choice: soft-deleted campaigns, to restore
 
 
 @dataclasses.dataclass
@@ -50,16 +51,21 @@ class CampaignItem:
     responded: int
     created: str
     actions: list[list[str]]
+    deleted: bool = False
 
 
-ROW_ACTIONS = ("launch", "resume", "pause", "duplicate")
+ROW_ACTIONS = ("launch", "resume", "pause", "duplicate", "restore")
 """Quick actions in a row's menu; stopping, disabling and deleting ask for
 confirmation on the campaign's own page."""
 
 
 def row_actions(actor: Actor, row: CampaignRow) -> list[list[str]]:
     offered = available_actions(
-        actor, status=row.status, enabled=row.enabled, created_by=row.created_by
+        actor,
+        status=row.status,
+        enabled=row.enabled,
+        created_by=row.created_by,
+        deleted=row.deleted_at is not None,
     )
     return [[name, BUTTONS[name][2]] for name in offered if name in ROW_ACTIONS]
 
@@ -76,6 +82,7 @@ def to_item(row: CampaignRow, actions: list[list[str]] | None = None) -> Campaig
         responded=row.responded,
         created=row.created_at.strftime("%Y-%m-%d %H:%M"),
         actions=actions or [],
+        deleted=row.deleted_at is not None,
     )
 
 
@@ -95,14 +102,21 @@ class CampaignListState(PagedList, AppState):
         try:
             with self.actor_session() as (session, actor):
                 view_mode = self.view_mode if self.may_view_all else "own"
+                deleted = self.status_filter == DELETED
+                status = (
+                    self.status_filter
+                    if self.status_filter not in (ALL_STATUSES, DELETED)
+                    else None
+                )
                 result = list_campaigns(
                     session,
                     actor,
                     view_mode=view_mode,
-                    status=None if self.status_filter == ALL_STATUSES else self.status_filter,
+                    status=status,
                     search=self.search or None,
                     limit=PAGE_SIZE,
                     offset=self.offset(),
+                    deleted=deleted,
                 )
                 self.total = result.total
                 self.rows = [to_item(r, row_actions(actor, r)) for r in result.rows]
@@ -139,7 +153,7 @@ class CampaignListState(PagedList, AppState):
 
 
 def _filters() -> rx.Component:
-    statuses = [ALL_STATUSES, *CAMPAIGN_STATUS_COLORS]
+    statuses = [ALL_STATUSES, *CAMPAIGN_STATUS_COLORS, DELETED]
     return list_toolbar(
         rx.cond(
             CampaignListState.may_view_all,
@@ -173,7 +187,10 @@ def _cell_hidden_on_phone(*children, **props) -> rx.Component:
 
 def _row_menu(item: CampaignItem) -> rx.Component:
     return rx.hstack(
-        rx.link(rx.button("Open", size="1", variant="soft"), href="/campaigns/" + item.id.to(str)),
+        rx.cond(
+            ~item.deleted,
+            rx.link(rx.button("Open", size="1", variant="soft"), href="/campaigns/" + item.id.to(str)),
+        ),
         rx.cond(
             item.actions.length() > 0,
             rx.dropdown_menu.root(
@@ -201,7 +218,11 @@ def _row_menu(item: CampaignItem) -> rx.Component:
 def _row(item: CampaignItem) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.link(item.name, href="/campaigns/" + item.id.to(str), weight="medium"),
+            rx.cond(
+                item.deleted,
+                rx.text(item.name, weight="medium", as_="span"),
+                rx.link(item.name, href="/campaigns/" + item.id.to(str), weight="medium"),
+            ),
             rx.cond(~item.enabled, rx.badge("disabled", color_scheme="gray", margin_left="6px")),
         ),
         rx.table.cell(status_badge(item.status)),
@@ -231,11 +252,22 @@ def _body() -> rx.Component:
         loading_block(),
         rx.cond(
             CampaignListState.total == 0,
-            empty_state(
-                "megaphone",
-                "No campaigns here yet",
-                first_steps(3, "Create a campaign, build its flow, enrol contacts and launch it."),
-                rx.link(rx.button("New campaign"), href=routes.NEW_CAMPAIGN),
+            rx.cond(
+                CampaignListState.status_filter == DELETED,
+                empty_state(
+                    "trash-2",
+                    "No deleted campaigns",
+                    "A deleted campaign is listed here, its statistics and logs kept, "
+                    "until you restore it.",
+                ),
+                empty_state(
+                    "megaphone",
+                    "No campaigns here yet",
+                    first_steps(
+                        3, "Create a campaign, build its flow, enrol contacts and launch it."
+                    ),
+                    rx.link(rx.button("New campaign"), href=routes.NEW_CAMPAIGN),
+                ),
             ),
             rx.fragment(
                 _table(),
