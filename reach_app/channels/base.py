@@ -92,6 +92,9 @@ class Failed:
     permanent: bool = True
     account_problem: AccountProblem | None = None
     notes: tuple[str, ...] = ()
+    # the provider may have the message (a channel without duplicate protection lost the
+    # answer): the message row becomes `unknown` and is never sent again (README)
+    outcome_unknown: bool = False
 
 
 SendResult = Sent | RetryLater | Failed

@@ -159,6 +159,7 @@ class EmailChannel:
                     "Delivery unknown: the SMTP connection broke while the message was handed "
                     f"over ({type(exc).__name__}); not sent again, check the mailbox",
                     permanent=True,
+                    outcome_unknown=True,
                 )
             return Sent(local_id, "email")
         finally:

@@ -28,9 +28,12 @@ PASSWORD = "smtp-secret-Ωx"
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
+        self.drop_after_data = False  # the server keeps the message, the client never hears
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
+        if self.drop_after_data:
+            server.transport.close()
         return "250 Message accepted for delivery"
 
 
@@ -197,3 +200,19 @@ def test_a_wrong_smtp_password_is_an_account_problem_and_nothing_is_delivered(
     fixed = ok(ana.patch(f"/accounts/{account['id']}/email", {"password": PASSWORD}))
     assert fixed["handle"] == "sales@shop.example"
     assert ana.post("/accounts/email", {"name": "x", "from_address": "nope", "smtp_host": "h"}).status_code == 422
+
+
+def test_a_send_whose_answer_was_lost_is_marked_unknown_and_never_sent_again(
+    api: Api, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    inbox.drop_after_data = True
+    ana = api.person("ana")
+    _account, cid, _lead = _send_one(ana, port)
+    run_until_idle(max_ticks=10)
+    assert len(inbox.messages) == 1  # delivered once, never again
+    with session_scope() as session:
+        (sent,) = session.query(Message).filter(Message.direction == "out").all()
+        assert sent.status == "unknown" and "Delivery unknown" in (sent.error or "")
+        (execution,) = session.query(FlowExecution).filter(FlowExecution.campaign_id == cid).all()
+        assert execution.status == "failed" and "Delivery unknown" in (execution.error_message or "")

@@ -241,9 +241,12 @@ def _retry(session, writes, message, account, result: RetryLater) -> None:  # ty
 
 
 def _failed(session, writes, message, account, result: Failed, plan, execution, batch) -> None:  # type: ignore[no-untyped-def]
-    kind = message_type_of(message.media_url)
-    refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider, kind)
-    message.status = "failed"
+    if result.outcome_unknown:  # it may have been delivered: charged, shown, never re-sent
+        message.status = MessageStatus.UNKNOWN
+    else:
+        kind = message_type_of(message.media_url)
+        refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider, kind)
+        message.status = MessageStatus.FAILED
     message.error = result.reason[:2000]
     session.add(message)
     details = _log(

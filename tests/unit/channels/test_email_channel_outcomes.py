@@ -83,7 +83,7 @@ def test_a_connection_broken_during_data_is_delivery_unknown_and_never_retried(
     handler, port = server
     handler.mode = "drop"
     result = _channel(port).send(_message("ana@example.org"))
-    assert isinstance(result, Failed) and result.permanent
+    assert isinstance(result, Failed) and result.permanent and result.outcome_unknown
     assert result.reason.startswith("Delivery unknown") and handler.received == 1
     assert resend_is_safe("email") is False and resend_is_safe("telegram") is True
 
