@@ -2,10 +2,12 @@
 // the handles the Python side decides: CONDITION yes/no, AB_SPLIT one per
 // variant). Positions live in the server state; this component keeps a local
 // copy so dragging is smooth and reports the final position on drag stop.
-import React, { memo, useCallback, useEffect, useState } from "react";
+import React, { createContext, memo, useCallback, useContext, useEffect, useRef, useState } from "react";
 import {
   Background,
+  BaseEdge,
   Controls,
+  EdgeLabelRenderer,
   Handle,
   MiniMap,
   Position,
@@ -13,6 +15,7 @@ import {
   ReactFlowProvider,
   applyEdgeChanges,
   applyNodeChanges,
+  getBezierPath,
   useReactFlow,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
@@ -31,8 +34,8 @@ const ReachNode = memo(function ReachNode({ data, selected }) {
   const problems = data.problems || [];
   const accent = KIND_COLORS[data.kind] || "#475569";
   const style = {
-    minWidth: 190,
-    maxWidth: 240,
+    width: 240,
+    boxSizing: "border-box",
     padding: "8px 10px 14px",
     borderRadius: 8,
     border: `2px solid ${problems.length ? "#dc2626" : selected ? accent : "var(--gray-7, #cbd5e1)"}`,
@@ -45,9 +48,9 @@ const ReachNode = memo(function ReachNode({ data, selected }) {
     <div style={style} data-testid={`flow-node-${data.nodeId}`} data-kind={data.kind}>
       {data.target ? <Handle type="target" position={Position.Top} /> : null}
       <div style={{ fontWeight: 700, color: accent, fontSize: 11, letterSpacing: 0.3 }}>
-        {data.kind}
+        <span data-testid="step-number">{data.number}.</span> {data.kindTitle}
       </div>
-      <div style={{ fontWeight: 600, marginTop: 2 }}>{data.title}</div>
+      {data.title ? <div style={{ fontWeight: 600, marginTop: 2 }}>{data.title}</div> : null}
       {data.summary ? (
         <div style={{ color: "var(--gray-11, #475569)", marginTop: 2, whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
           {data.summary}
@@ -77,6 +80,155 @@ const ReachNode = memo(function ReachNode({ data, selected }) {
 
 const NODE_TYPES = { reach: ReachNode };
 
+// The "+" on a link: a small menu of step types; the chosen one splits the link.
+const EdgeMenu = createContext({ palette: [], readOnly: true, insert: () => {} });
+
+function ReachEdge(props) {
+  const { id, label, markerEnd, style, selected } = props;
+  const menu = useContext(EdgeMenu);
+  const [open, setOpen] = useState(false);
+  const [path, labelX, labelY] = getBezierPath(props);
+  const chip = {
+    fontSize: 10,
+    fontWeight: 600,
+    padding: "0 4px",
+    borderRadius: 4,
+    background: "var(--color-panel-solid, #fff)",
+    color: "var(--gray-12, #0f172a)",
+  };
+  const plus = {
+    width: 20,
+    height: 20,
+    lineHeight: "16px",
+    borderRadius: 10,
+    border: "1px solid var(--gray-8, #94a3b8)",
+    background: "var(--color-panel-solid, #fff)",
+    color: "var(--gray-12, #0f172a)",
+    cursor: "pointer",
+    padding: 0,
+    fontSize: 14,
+  };
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ ...style, strokeWidth: selected ? 2.5 : 1.5 }} />
+      <EdgeLabelRenderer>
+        <div
+          className="nodrag nopan"
+          style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", display: "flex", gap: 4, alignItems: "center", zIndex: open ? 1000 : 1 }}
+        >
+          {label ? <span style={chip}>{label}</span> : null}
+          {menu.readOnly ? null : (
+            <button type="button" style={plus} title="Insert a step here" aria-label="Insert a step on this link" data-testid={`insert-on-${id}`} onClick={() => setOpen(!open)}>
+              +
+            </button>
+          )}
+          {open && !menu.readOnly ? (
+            <div role="menu" style={{ position: "absolute", top: 24, left: 0, display: "flex", flexDirection: "column", minWidth: 130, padding: 4, gap: 2, borderRadius: 6, border: "1px solid var(--gray-7, #cbd5e1)", background: "var(--color-panel-solid, #fff)", boxShadow: "0 4px 12px #0000002a" }}>
+              {menu.palette.map((item) => (
+                <button
+                  key={item.type}
+                  type="button"
+                  role="menuitem"
+                  data-testid={`insert-${item.type}`}
+                  style={{ textAlign: "left", fontSize: 12, padding: "3px 6px", border: 0, borderRadius: 4, background: "transparent", color: "var(--gray-12, #0f172a)", cursor: "pointer" }}
+                  onClick={() => {
+                    setOpen(false);
+                    menu.insert({ edge: id, type: item.type });
+                  }}
+                >
+                  {item.title}
+                </button>
+              ))}
+            </div>
+          ) : null}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+const EDGE_TYPES = { reach: ReachEdge };
+
+// Pan to a step the user just added when it is outside the visible canvas.
+function Focus({ focusKey, focusId, box }) {
+  const { getNode, getViewport, setCenter } = useReactFlow();
+  useEffect(() => {
+    if (!focusId) return undefined;
+    const timer = setTimeout(() => {
+      const node = getNode(focusId);
+      const frame = box.current;
+      if (!node || !frame) return;
+      const { x, y, zoom } = getViewport();
+      const width = (node.measured && node.measured.width) || 240;
+      const height = (node.measured && node.measured.height) || 110;
+      const left = node.position.x * zoom + x;
+      const top = node.position.y * zoom + y;
+      const inside = left >= 0 && top >= 0 && left + width * zoom <= frame.clientWidth && top + (height + 26) * zoom <= frame.clientHeight;
+      if (!inside) setCenter(node.position.x + width / 2, node.position.y + height / 2, { zoom, duration: 250 });
+    }, 80);
+    return () => clearTimeout(timer);
+  }, [focusKey, focusId, getNode, getViewport, setCenter, box]);
+  return null;
+}
+
+function typingIn(target) {
+  const tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+  return tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable);
+}
+
+// Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo canvas edits, except while typing.
+function useUndoKeys(readOnly, send) {
+  const sendRef = useRef(send);
+  sendRef.current = send;
+  useEffect(() => {
+    if (readOnly) return undefined;
+    const onKey = (event) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || typingIn(event.target)) return;
+      const key = event.key.toLowerCase();
+      if (key === "z" && !event.shiftKey) {
+        event.preventDefault();
+        sendRef.current("onUndo");
+      } else if ((key === "z" && event.shiftKey) || key === "y") {
+        event.preventDefault();
+        sendRef.current("onRedo");
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [readOnly]);
+}
+
+const LEAVE_QUESTION = "The flow has unsaved changes. Leave the builder and lose them?";
+
+// Unsaved changes: the browser asks before a reload or closing the tab, and in-app links
+// (back link, sidebar) ask before they navigate away.
+function useLeaveGuard(dirty) {
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const onUnload = (event) => {
+      event.preventDefault();
+      event.returnValue = LEAVE_QUESTION;
+      return LEAVE_QUESTION;
+    };
+    const onClick = (event) => {
+      const link = event.target && event.target.closest ? event.target.closest("a[href]") : null;
+      if (!link || link.target === "_blank" || event.defaultPrevented) return;
+      const href = link.getAttribute("href") || "";
+      if (href.startsWith("#")) return;
+      if (!window.confirm(LEAVE_QUESTION)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
+    window.addEventListener("beforeunload", onUnload);
+    document.addEventListener("click", onClick, true);
+    return () => {
+      window.removeEventListener("beforeunload", onUnload);
+      document.removeEventListener("click", onClick, true);
+    };
+  }, [dirty]);
+}
+
 function FitView({ fitKey }) {
   const { fitView } = useReactFlow();
   useEffect(() => {
@@ -102,11 +254,16 @@ function Canvas(props) {
   const send = (name, ...args) => {
     if (typeof props[name] === "function") props[name](...args);
   };
+  useUndoKeys(readOnly, send);
+  useLeaveGuard(!readOnly && !!props.dirty);
+  const menu = { palette: props.palette || [], readOnly, insert: (choice) => send("onInsertOnEdge", choice) };
   return (
+    <EdgeMenu.Provider value={menu}>
     <ReactFlow
       nodes={nodes}
       edges={edges}
       nodeTypes={NODE_TYPES}
+      edgeTypes={EDGE_TYPES}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onConnect={(c) => send("onConnectNodes", { source: c.source, target: c.target, handle: c.sourceHandle || "" })}
@@ -125,18 +282,21 @@ function Canvas(props) {
       fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
     >
       <FitView fitKey={props.fitKey} />
+      <Focus focusKey={props.focusKey} focusId={props.focusId} box={props.box} />
       <Background gap={16} />
       <Controls showInteractive={false} />
       <MiniMap pannable zoomable />
     </ReactFlow>
+    </EdgeMenu.Provider>
   );
 }
 
 export function ReachFlow(props) {
+  const box = useRef(null);
   return (
-    <div style={{ width: "100%", height: "100%" }} data-testid="flow-canvas">
+    <div ref={box} style={{ width: "100%", height: "100%" }} data-testid="flow-canvas">
       <ReactFlowProvider>
-        <Canvas {...props} />
+        <Canvas {...props} box={box} />
       </ReactFlowProvider>
     </div>
   );

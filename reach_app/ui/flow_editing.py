@@ -1,18 +1,21 @@
 """Editing operations of the flow builder on flow JSON (SPEC R-4 shapes).
 
-Pure functions over `nodes`/`edges` lists: add a node, connect, delete,
-move, and an automatic top-to-bottom layout. They only shape the graph the
-user draws; whether it is valid is decided by the domain (`find_problems`).
+Pure functions over `nodes`/`edges` lists: add a step linked after another
+(or on a link, splitting it), connect, delete, move, draw a flow's array-order
+moves as links (`materialise`), number the steps, and lay them out
+(flow_layout). They only shape the graph the user draws; whether it is valid
+is decided by the domain (`find_problems`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections import defaultdict, deque
+from collections import deque
 from typing import Any
 
+from reach_app.ui import flow_layout as fl
+
 Flow = dict[str, list[dict[str, Any]]]
-X_GAP, Y_GAP = 260, 160
 
 DEFAULT_DATA: dict[str, dict[str, Any]] = {
     "START": {"start_type": "immediate"},
@@ -47,8 +50,9 @@ def new_node(
     node_type: str, nodes: list[dict[str, Any]], position: dict[str, float] | None = None
 ) -> dict[str, Any]:
     if position is None:
-        lowest = max((float(n.get("position", {}).get("y", 0)) for n in nodes), default=-Y_GAP)
-        position = {"x": 0.0, "y": lowest + Y_GAP}
+        step = fl.DEFAULT_H + fl.HANDLE_PAD + fl.ROW_GAP
+        lowest = max((float(n.get("position", {}).get("y", 0)) for n in nodes), default=-step)
+        position = {"x": 0.0, "y": lowest + step}
     return {
         "id": next_node_id(node_type, nodes),
         "type": node_type,
@@ -63,20 +67,10 @@ def add_node(flow: Flow, node_type: str, below: str = "") -> tuple[Flow, str]:
     anchor = next((n for n in nodes if n.get("id") == below), None)
     position = None
     if anchor is not None:
-        pos = anchor.get("position") or {}
-        position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0)) + Y_GAP}
-        while any(_same_spot(n, position) for n in nodes):
-            position["x"] += X_GAP
+        x, y = fl.below(anchor, None)
+        position = fl.free_spot(flow, x, y, fl.DEFAULT_H)
     node = new_node(node_type, nodes, position)
     return {"nodes": [*nodes, node], "edges": list(flow["edges"])}, node["id"]
-
-
-def _same_spot(node: dict[str, Any], position: dict[str, float]) -> bool:
-    pos = node.get("position") or {}
-    return (
-        abs(float(pos.get("x", 0)) - position["x"]) < X_GAP / 2
-        and abs(float(pos.get("y", 0)) - position["y"]) < Y_GAP / 2
-    )
 
 
 def connect(flow: Flow, source: str, target: str, handle: str = "") -> Flow:
@@ -133,66 +127,188 @@ def update_data(flow: Flow, node_id: str, changes: dict[str, Any]) -> Flow:
     return {"nodes": nodes, "edges": list(flow["edges"])}
 
 
-def auto_layout(flow: Flow) -> Flow:
-    """Top-to-bottom layers (longest path from the roots), no two nodes on one spot.
+def auto_layout(flow: Flow, heights: dict[str, float] | None = None) -> Flow:
+    """Top-to-bottom layers without overlaps (see flow_layout.auto_layout)."""
+    return fl.auto_layout(flow, heights)
 
-    Roots are START nodes (or nodes without incoming edges); a node sits one
-    layer below its deepest parent reached without going round a loop; nodes
-    no root reaches get layers after the rest. Within a layer, nodes keep the
-    order of their parents (then of the node list).
+
+# ---- linked steps: what the canvas shows is what runs ------------------------------
+
+
+def handles_of(node: dict[str, Any]) -> list[str]:
+    """The outgoing handles of a node ("" = the single default one; none for END)."""
+    node_type = str(node.get("type"))
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    if node_type == "END":
+        return []
+    if node_type == "CONDITION":
+        return ["yes", "no"]
+    if node_type == "AB_SPLIT":
+        variants = data.get("variants") if isinstance(data.get("variants"), list) else []
+        return [str(v["key"]) for v in variants if isinstance(v, dict) and v.get("key")]
+    return [""]
+
+
+def _node(flow: Flow, node_id: str) -> dict[str, Any] | None:
+    return next((n for n in flow["nodes"] if n.get("id") == node_id), None)
+
+
+def _edge_id(edges: list[dict[str, Any]]) -> str:
+    taken = {e.get("id") for e in edges}
+    number = len(edges) + 1
+    while f"e-{number}" in taken:
+        number += 1
+    return f"e-{number}"
+
+
+def _link(edges: list[dict[str, Any]], source: str, target: str, handle: str) -> list[dict]:
+    edge: dict[str, Any] = {"id": _edge_id(edges), "source": source, "target": target}
+    if handle:
+        edge["condition"] = handle
+    return [*edges, edge]
+
+
+def _out(flow: Flow, node_id: str, handle: str) -> dict[str, Any] | None:
+    return next(
+        (
+            e
+            for e in flow["edges"]
+            if e.get("source") == node_id and str(e.get("condition") or "") == handle
+        ),
+        None,
+    )
+
+
+def path_end(flow: Flow) -> str:
+    """The last step of the main path: from START, follow the first link of each step."""
+    start = next((n for n in flow["nodes"] if n.get("type") == "START"), None)
+    if start is None:
+        return str(flow["nodes"][-1].get("id")) if flow["nodes"] else ""
+    current, seen = str(start.get("id")), set()
+    while current not in seen:
+        seen.add(current)
+        nxt = next((e for e in flow["edges"] if e.get("source") == current), None)
+        if nxt is None or _node(flow, str(nxt.get("target"))) is None:
+            break
+        current = str(nxt.get("target"))
+    return current
+
+
+def add_step(
+    flow: Flow, node_type: str, after: str = "", heights: dict[str, float] | None = None
+) -> tuple[Flow, str]:
+    """A new step linked after `after` (else after the end of the main path).
+
+    After a CONDITION or A/B split it takes the first free branch; a step whose link is
+    taken gets the new step inserted on that link; after an END the step goes before it.
     """
-    order = [str(n.get("id")) for n in flow["nodes"]]
-    children: dict[str, list[str]] = defaultdict(list)
-    incoming: dict[str, int] = defaultdict(int)
-    for e in flow["edges"]:
-        source, target = str(e.get("source")), str(e.get("target"))
-        if source in order and target in order and source != target:
-            children[source].append(target)
-            incoming[target] += 1
-    layer = _layers(order, children, incoming, flow["nodes"])
-    rows: dict[int, list[str]] = defaultdict(list)
-    for node_id in sorted(order, key=lambda i: (layer[i], _parent_rank(i, layer, children, order))):
-        rows[layer[node_id]].append(node_id)
-    positions = {}
-    for depth, ids in rows.items():
-        width = (len(ids) - 1) * X_GAP
-        for index, node_id in enumerate(ids):
-            positions[node_id] = {"x": float(index * X_GAP - width / 2), "y": float(depth * Y_GAP)}
-    nodes = [{**n, "position": positions[str(n.get("id"))]} for n in flow["nodes"]]
-    return {"nodes": nodes, "edges": list(flow["edges"])}
+    anchor = _node(flow, after) or _node(flow, path_end(flow))
+    if anchor is None:
+        return add_node(flow, node_type)
+    anchor_id = str(anchor.get("id"))
+    if anchor.get("type") == "END":
+        into = next((e for e in flow["edges"] if e.get("target") == anchor_id), None)
+        if into is not None:
+            return insert_on_edge(flow, str(into["id"]), node_type, heights)
+    handles = handles_of(anchor)
+    if not handles:
+        flow, added = add_node(flow, node_type)
+        return _placed(flow, added, anchor, heights, 0, 1), added
+    free = [h for h in handles if _out(flow, anchor_id, h) is None]
+    if not free:
+        return insert_on_edge(
+            flow, str(_out(flow, anchor_id, handles[0])["id"]), node_type, heights
+        )
+    flow, added = add_node(flow, node_type)
+    flow = {"nodes": flow["nodes"], "edges": _link(flow["edges"], anchor_id, added, free[0])}
+    return _placed(flow, added, anchor, heights, handles.index(free[0]), len(handles)), added
 
 
-def _layers(order, children, incoming, nodes) -> dict[str, int]:  # noqa: ANN001
-    starts = [str(n.get("id")) for n in nodes if n.get("type") == "START"]
-    roots = starts or [i for i in order if incoming[i] == 0] or order[:1]
-    layer: dict[str, int] = {}
-    for root in roots:
-        _deepen(root, children, layer)
-    next_free = max(layer.values(), default=-1) + 1
-    for node_id in order:
-        if node_id not in layer:
-            _deepen(node_id, children, layer, start=next_free)
-            next_free = max(layer.values()) + 1
-    return layer
+def insert_on_edge(
+    flow: Flow, edge_id: str, node_type: str, heights: dict[str, float] | None = None
+) -> tuple[Flow, str]:
+    """Split a link: source -> new step -> target (the new step's first handle)."""
+    edge = next((e for e in flow["edges"] if e.get("id") == edge_id), None)
+    source = _node(flow, str(edge.get("source"))) if edge else None
+    if edge is None or source is None:
+        return add_step(flow, node_type, heights=heights)
+    flow, added = add_node(flow, node_type)
+    target = str(edge.get("target"))
+    edges = [{**e, "target": added} if e.get("id") == edge_id else e for e in flow["edges"]]
+    new_handles = handles_of(_node(flow, added) or {})
+    if new_handles:
+        edges = _link(edges, added, target, new_handles[0])
+    flow = {"nodes": flow["nodes"], "edges": edges}
+    handles = handles_of(source)
+    condition = str(edge.get("condition") or "")
+    slot = handles.index(condition) if condition in handles else 0
+    flow = _placed(flow, added, source, heights, slot, len(handles), make_room_for=target)
+    return flow, added
 
 
-def _deepen(root: str, children, layer: dict[str, int], start: int = 0) -> None:  # noqa: ANN001
-    """Longest-path layering by BFS; an edge back into the current path is ignored."""
-    layer.setdefault(root, start)
-    queue = deque([(root, (root,))])
+def _placed(
+    flow: Flow,
+    node_id: str,
+    anchor: dict[str, Any],
+    heights: dict[str, float] | None,
+    slot: int,
+    slots: int,
+    make_room_for: str = "",
+) -> Flow:
+    """The flow with `node_id` under `anchor` on a free spot (pushing `make_room_for` down)."""
+    x, y = fl.below(anchor, heights, slot, slots)
+    height = fl.height_of(node_id, heights)
+    others = {"nodes": [n for n in flow["nodes"] if n.get("id") != node_id], "edges": []}
+    if make_room_for:
+        room = height + fl.HANDLE_PAD + fl.ROW_GAP
+        target = _node(flow, make_room_for)
+        ty = float((target or {}).get("position", {}).get("y", 0) or 0)
+        if target is not None and ty < y + room:
+            keep = {str(anchor.get("id")), node_id}
+            flow = fl.push_down(flow, make_room_for, y + room - ty, keep)
+            others = {"nodes": [n for n in flow["nodes"] if n.get("id") != node_id], "edges": []}
+    spot = fl.free_spot(others, x, y, height, heights)
+    return move_node(flow, node_id, spot["x"], spot["y"])
+
+
+def materialise(flow: Flow) -> Flow:
+    """The flow with every array-order move drawn as a link (the same moves run).
+
+    R-4: a node without an edge for a branch continues with the next node in the list;
+    those moves become links, so the canvas shows exactly what runs.
+    """
+    nodes, edges = flow["nodes"], list(flow["edges"])
+    ids = [str(n.get("id")) for n in nodes]
+    for index, node in enumerate(nodes[:-1]):
+        node_id = str(node.get("id"))
+        own = [e for e in edges if e.get("source") == node_id and str(e.get("target")) in ids]
+        unconditioned = any(not e.get("condition") for e in own)
+        for handle in handles_of(node):
+            covered = (
+                bool(own)
+                if handle == ""
+                else unconditioned or any(e.get("condition") == handle for e in own)
+            )
+            if not covered:
+                edges = _link(edges, node_id, ids[index + 1], handle)
+    return {"nodes": list(nodes), "edges": edges}
+
+
+def step_numbers(flow: Flow) -> dict[str, int]:
+    """Step numbers in the order an execution meets them (breadth first from START),
+    then the steps no link reaches in list order."""
+    order: list[str] = []
+    start = [str(n.get("id")) for n in flow["nodes"] if n.get("type") == "START"]
+    queue = deque(start[:1])
     while queue:
-        node_id, path = queue.popleft()
-        for child in children.get(node_id, []):
-            if child in path:
-                continue
-            depth = layer[node_id] + 1
-            if layer.get(child, -1) < depth and len(path) < 500:
-                layer[child] = depth
-                queue.append((child, (*path, child)))
-
-
-def _parent_rank(node_id: str, layer, children, order) -> tuple[int, int]:  # noqa: ANN001
-    parents = [p for p, kids in children.items() if node_id in kids and layer[p] < layer[node_id]]
-    first_parent = min((order.index(p) for p in parents), default=len(order))
-    branch = min((children[p].index(node_id) for p in parents if node_id in children[p]), default=0)
-    return (first_parent * 10 + branch, order.index(node_id))
+        node_id = queue.popleft()
+        if node_id in order:
+            continue
+        order.append(node_id)
+        node = _node(flow, node_id) or {}
+        rank = {h: i for i, h in enumerate(handles_of(node))}
+        outs = [e for e in flow["edges"] if e.get("source") == node_id]
+        outs.sort(key=lambda e: rank.get(str(e.get("condition") or ""), len(rank)))
+        queue.extend(str(e.get("target")) for e in outs if _node(flow, str(e.get("target"))))
+    order += [str(n.get("id")) for n in flow["nodes"] if str(n.get("id")) not in order]
+    return {node_id: number for number, node_id in enumerate(order, start=1)}

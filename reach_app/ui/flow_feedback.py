@@ -9,6 +9,7 @@ domain and the services (`validate_flow`, `render`, `campaign_projection`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from reach_app.services.contacts import get_contact, list_contacts
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import ServiceError
 from reach_app.services.projection import FlowJson, Projection, campaign_projection
+from reach_app.services.templates import published_text
 from reach_app.ui.queries.executions import contact_name
 
 PROBLEM_KEYS = ("message", "node_id", "variation")
@@ -30,21 +32,45 @@ def problem_rows(found: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     return [{k: str(p.get(k) or "") for k in PROBLEM_KEYS} for p in found]
 
 
-def problem_line(problem: dict[str, str]) -> str:
-    """'[B] node-id: message' (variation and node only when given)."""
-    variation = f"[{problem['variation']}] " if problem["variation"] else ""
-    node = f"{problem['node_id']}: " if problem["node_id"] else ""
-    return variation + node + problem["message"]
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _detail(message: str, node_id: str) -> str:
+    """The message without the domain's "Step 'id' (TYPE): " prefix naming the step."""
+    if not node_id:
+        return message
+    prefix = re.match(rf"Step '{re.escape(node_id)}' \([A-Z_]+\): ", message)
+    return message[prefix.end() :] if prefix else message
+
+
+def problem_line(
+    problem: dict[str, str],
+    titles: dict[str, str] | None = None,
+    numbers: dict[str, int] | None = None,
+) -> str:
+    """A problem in plain words: "Variation A · Condition, step 3: the 'yes' branch is
+    not connected." (variation and step only when the problem has them)."""
+    variation = f"Variation {problem['variation']} · " if problem["variation"] else ""
+    node_id = problem["node_id"]
+    if not node_id:
+        return variation + _sentence(problem["message"])
+    title = (titles or {}).get(node_id) or "Step"
+    number = (numbers or {}).get(node_id)
+    where = f"{title}, step {number}" if number else title
+    return f"{variation}{where}: {_detail(problem['message'], node_id)}"
 
 
 def problems_by_node(
     found: Sequence[dict[str, Any]], variation: str | None
 ) -> dict[str, list[str]]:
-    """The messages of each node of one flow (None = the main flow)."""
+    """The problems of each node of one flow (None = the main flow), as sentences
+    without the step's id (the node they are shown on names it)."""
     on_nodes: dict[str, list[str]] = {}
     for p in found:
         if p.get("variation") == variation and p.get("node_id"):
-            on_nodes.setdefault(str(p["node_id"]), []).append(str(p["message"]))
+            node_id = str(p["node_id"])
+            on_nodes.setdefault(node_id, []).append(_sentence(_detail(str(p["message"]), node_id)))
     return on_nodes
 
 
@@ -59,7 +85,9 @@ def render_preview(
 ) -> tuple[str, list[str]] | None:
     """A SEND node's text for the contact, with brace problems and its length;
     None when the contact is gone (or not the actor's)."""
-    text = str((node.get("data") or {}).get("text") or "")
+    data = node.get("data") or {}
+    template_text = published_text(session, actor, data.get("template_id"))
+    text = str(data.get("text") or "") if template_text is None else template_text
     try:
         view = get_contact(session, actor, int(contact_id))
     except (ServiceError, ValueError):

@@ -19,7 +19,8 @@ Variations = list[dict[str, Any]]
 
 
 def load(view: CampaignView) -> tuple[Flows, Variations]:
-    """The saved flows of a campaign; an empty main flow starts with a START step."""
+    """The saved flows of a campaign, their array-order moves drawn as links (so the
+    canvas shows what runs); an empty main flow starts with a START step."""
     c = view.campaign
     flows: Flows = {MAIN: {"nodes": c.nodes or [], "edges": c.edges or []}}
     variations: Variations = []
@@ -28,7 +29,7 @@ def load(view: CampaignView) -> tuple[Flows, Variations]:
         variations.append({"key": v.key, "name": v.name, "weight": v.weight, "enabled": v.enabled})
     if not flows[MAIN]["nodes"]:
         flows[MAIN] = fe.empty_flow()
-    return flows, variations
+    return {key: fe.materialise(flow) for key, flow in flows.items()}, variations
 
 
 def payload(flows: Flows, variations: Variations) -> Variations:

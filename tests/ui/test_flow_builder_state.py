@@ -34,7 +34,9 @@ def test_a_dangling_condition_is_reported_on_the_node_and_in_the_list(user):
     state.connect_nodes({"source": "start-1", "target": "condition-1", "handle": ""})
     node = next(n for n in state.canvas_nodes if n["id"] == "condition-1")
     assert node["data"]["problems"]
-    assert any(line.startswith("condition-1:") for line in state.problem_lines)
+    assert "Condition, step 2: the 'yes' branch is not connected." in state.problem_lines
+    assert "The 'no' branch is not connected." in node["data"]["problems"]
+    assert not any("condition-1" in line or "CONDITION" in line for line in state.problem_lines)
 
 
 def test_editing_text_updates_the_canvas_and_the_preview(user):

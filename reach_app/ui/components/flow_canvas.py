@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.event import passthrough_event_spec
+from reflex.event import no_args_event_spec, passthrough_event_spec
 
 XYFLOW_PACKAGE = "@xyflow/react@12.12.1"
 
@@ -25,6 +25,10 @@ class ReachFlow(rx.NoSSRComponent):
     edges: rx.Var[list[dict[str, Any]]]
     read_only: rx.Var[bool]
     fit_key: rx.Var[str]
+    focus_key: rx.Var[str]
+    focus_id: rx.Var[str]
+    dirty: rx.Var[bool]
+    palette: rx.Var[list[dict[str, str]]]
     color_mode: rx.Var[str]
 
     on_select_node: rx.EventHandler[passthrough_event_spec(str)]
@@ -32,6 +36,9 @@ class ReachFlow(rx.NoSSRComponent):
     on_delete_nodes: rx.EventHandler[passthrough_event_spec(list[str])]
     on_delete_edges: rx.EventHandler[passthrough_event_spec(list[str])]
     on_move_node: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+    on_insert_on_edge: rx.EventHandler[passthrough_event_spec(dict[str, str])]
+    on_undo: rx.EventHandler[no_args_event_spec]
+    on_redo: rx.EventHandler[no_args_event_spec]
 
 
 def flow_canvas(**props: Any) -> rx.Component:
@@ -125,14 +132,25 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def node_title(node: dict[str, Any]) -> str:
+    """What a step is called in plain words: its label, else its type ("Send message")."""
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    node_type = str(node.get("type"))
+    return str(data.get("label") or TYPE_TITLES.get(node_type, node_type.replace("_", " ").title()))
+
+
 def to_canvas_nodes(
-    nodes: list[dict[str, Any]], problems: dict[str, list[str]], selected: str = ""
+    nodes: list[dict[str, Any]],
+    problems: dict[str, list[str]],
+    selected: str = "",
+    numbers: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     canvas = []
     for index, node in enumerate(nodes):
         node_id, node_type = str(node.get("id")), str(node.get("type"))
         data = node.get("data") if isinstance(node.get("data"), dict) else {}
         position = node.get("position") if isinstance(node.get("position"), dict) else {}
+        kind_title = TYPE_TITLES.get(node_type, node_type.replace("_", " ").title())
         canvas.append(
             {
                 "id": node_id,
@@ -145,7 +163,9 @@ def to_canvas_nodes(
                 "data": {
                     "nodeId": node_id,
                     "kind": node_type,
-                    "title": str(data.get("label") or TYPE_TITLES.get(node_type, node_type)),
+                    "kindTitle": kind_title,
+                    "number": (numbers or {}).get(node_id, index + 1),
+                    "title": str(data.get("label") or ""),
                     "summary": node_summary(node_type, data),
                     "problems": problems.get(node_id, []),
                     "handles": source_handles(node_type, data),
@@ -167,6 +187,7 @@ def to_canvas_edges(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "target": str(edge.get("target")),
                 "sourceHandle": condition or None,
                 "label": condition,
+                "type": "reach",
                 "animated": False,
             }
         )

@@ -14,6 +14,8 @@ from reach_app.ui.flow_editing import PALETTE
 from reach_app.ui.pages.flow_builder_state import MAIN
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
 
+CANVAS_PALETTE = [{"type": t, "title": TYPE_TITLES[t]} for t in PALETTE]
+
 
 def _header() -> rx.Component:
     return rx.flex(
@@ -45,6 +47,12 @@ def _header() -> rx.Component:
                 align="center",
             ),
             rx.hstack(
+                rx.icon_button(rx.icon("undo-2", size=14), variant="soft", on_click=S.undo,
+                               disabled=~S.can_undo, title="Undo (Ctrl+Z)", aria_label="Undo",
+                               data_testid="undo"),
+                rx.icon_button(rx.icon("redo-2", size=14), variant="soft", on_click=S.redo,
+                               disabled=~S.can_redo, title="Redo (Ctrl+Shift+Z)", aria_label="Redo",
+                               data_testid="redo"),
                 rx.button(rx.icon("layout-grid", size=14), "Auto layout", variant="soft",
                           on_click=S.layout, data_testid="auto-layout"),
                 rx.button(rx.icon("save", size=14), "Save", on_click=S.save, data_testid="save-flow"),
@@ -144,8 +152,10 @@ def _side_panel() -> rx.Component:
         rx.cond(
             S.selected_id != "",
             node_editor(),
-            rx.text("Select a step to edit it. Drag from a handle to connect steps; "
-                    "select a step or link and press Delete to remove it.",
+            rx.text("A new step is linked after the selected step (or at the end of the flow); "
+                    "\"+\" on a link inserts a step there. Drag from a handle to connect steps; "
+                    "select a step or link and press Delete to remove it. Ctrl+Z undoes, "
+                    "Ctrl+Shift+Z redoes.",
                     size="2", color_scheme="gray"),
         ),
         _problems(),
@@ -167,6 +177,13 @@ def flow_builder_page() -> rx.Component:
                     edges=S.canvas_edges,
                     read_only=S.read_only,
                     fit_key=S.fit_key,
+                    focus_key=S.focus_key,
+                    focus_id=S.focus_id,
+                    dirty=S.dirty,
+                    palette=CANVAS_PALETTE,
+                    on_insert_on_edge=S.insert_on_edge,
+                    on_undo=S.undo,
+                    on_redo=S.redo,
                     on_select_node=S.select_node,
                     on_connect_nodes=S.connect_nodes,
                     on_delete_nodes=S.delete_nodes,

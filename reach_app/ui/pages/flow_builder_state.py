@@ -16,16 +16,20 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.types import utcnow
+from reach_app.domain.flow import parse_flow
+from reach_app.domain.flow_checks import link_problems
 from reach_app.services import runs
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign, update_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import flow_editing as fe
 from reach_app.ui import flow_feedback as ff
+from reach_app.ui import flow_history as fh
+from reach_app.ui import flow_layout as fl
 from reach_app.ui import flow_variations as fv
 from reach_app.ui import routes
 from reach_app.ui.campaign_actions import available_actions, may_edit_flow
-from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
+from reach_app.ui.components.flow_canvas import node_title, to_canvas_edges, to_canvas_nodes
 from reach_app.ui.node_fields import editor_values, parse_change
 from reach_app.ui.pages.campaign_detail_state import route_campaign_id
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
@@ -38,6 +42,8 @@ class FlowBuilderState(AppState):
     _cid: int = 0
     _flows: dict[str, Any] = {}
     _variations: list[dict[str, Any]] = []
+    _history: dict[str, Any] = fh.empty()
+    _saved: str = ""
     name: str = ""
     back_href: str = routes.CAMPAIGNS
     status: str = "draft"
@@ -56,7 +62,11 @@ class FlowBuilderState(AppState):
     variants: list[dict[str, str]] = []
     variation_weight: str = "1"
     fit_key: str = "0"
+    focus_key: str = "0"
+    focus_id: str = ""
     dirty: bool = False
+    can_undo: bool = False
+    can_redo: bool = False
     preview_contacts: list[dict[str, str]] = []
     preview_contact: str = ""
     preview_text: str = ""
@@ -81,6 +91,8 @@ class FlowBuilderState(AppState):
                 self.can_pause = "pause" in available_actions(actor, enabled=c.enabled, **facts)
                 self.name, self.status, self.not_found = c.name, c.status, False
                 self._flows, self._variations = fv.load(view)
+                self._history, self._saved = fh.empty(), self._snapshot()
+                self.can_undo = self.can_redo = False
                 self.preview_contacts = ff.preview_choices(session, actor)
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
@@ -98,10 +110,32 @@ class FlowBuilderState(AppState):
     def flow(self) -> fe.Flow:
         return self._flows[self.active]
 
-    def _set_flow(self, flow: fe.Flow):
+    def _snapshot(self) -> str:
+        return fh.snapshot(self._flows, self._variations)
+
+    def _record(self, before: str, key: str = "") -> None:
+        """Remember `before` for undo when the edit changed anything; update dirty."""
+        now = self._snapshot()
+        if now != before:
+            self._history = fh.record(self._history, before, key)
+        self.dirty = now != self._saved
+        self.can_undo, self.can_redo = bool(self._history["past"]), bool(self._history["future"])
+
+    def _set_flow(self, flow: fe.Flow, key: str = ""):
+        before = self._snapshot()
         self._flows = {**self._flows, self.active: flow}
-        self.dirty = True
+        self._record(before, key)
         return self._sync()
+
+    def _heights(self) -> dict[str, float]:
+        """Estimated canvas heights of the shown steps (their summary and problems)."""
+        return {
+            str(n["id"]): fl.estimate_height(n["data"]["summary"], list(n["data"]["problems"]))
+            for n in self.canvas_nodes
+        }
+
+    def _focus(self, node_id: str) -> None:
+        self.focus_id, self.focus_key = node_id, str(int(self.focus_key or "0") + 1)
 
     def variations_payload(self) -> list[dict[str, Any]]:
         return fv.payload(self._flows, self._variations)
@@ -118,12 +152,24 @@ class FlowBuilderState(AppState):
                 self.projection = ff.projection_view(session, actor, self._cid, edited)
         except Exception as exc:
             return error_toast(exc)
+        found = [*found, *self._unlinked()]
         self.problems = ff.problem_rows(found)
-        self.problem_lines = [ff.problem_line(p) for p in self.problems]
+        names = {
+            k: {str(n.get("id")): node_title(n) for n in f["nodes"]} for k, f in self._flows.items()
+        }
+        numbers = {k: fe.step_numbers(f) for k, f in self._flows.items()}
+        self.problem_lines = [
+            ff.problem_line(
+                p, names.get(p["variation"] or MAIN), numbers.get(p["variation"] or MAIN)
+            )
+            for p in self.problems
+        ]
         key = None if self.active == MAIN else self.active
         on_nodes = ff.problems_by_node(found, key)
         flow = self.flow()
-        self.canvas_nodes = to_canvas_nodes(flow["nodes"], on_nodes, self.selected_id)
+        self.canvas_nodes = to_canvas_nodes(
+            flow["nodes"], on_nodes, self.selected_id, numbers[self.active]
+        )
         self.canvas_edges = to_canvas_edges(flow["edges"])
         node = next((n for n in flow["nodes"] if n.get("id") == self.selected_id), None)
         self.selected_type = str(node.get("type")) if node else ""
@@ -132,6 +178,21 @@ class FlowBuilderState(AppState):
         self.variation_weight = f"{variation['weight']:g}" if variation else "1"
         self._render_preview(node)
         return None
+
+    def _unlinked(self) -> list[dict[str, Any]]:
+        """A drawn flow whose links were all removed would run in list order: the domain's
+        link rule applies to it too (flows sent to the API without edges keep list order)."""
+        keys = [MAIN, *[v["key"] for v in self._variations]]
+        found = []
+        for key in keys:
+            nodes, edges = self._flows[key]["nodes"], self._flows[key]["edges"]
+            if len(nodes) > 1 and not edges:
+                flow, _ = parse_flow(nodes, edges)
+                variation = None if key == MAIN else key
+                found += [
+                    {**p.to_dict(), "variation": variation} for p in link_problems(flow, drawn=True)
+                ]
+        return found
 
     def _render_preview(self, node: dict[str, Any] | None) -> None:
         self.preview_text, self.preview_notes = "", []
@@ -158,7 +219,23 @@ class FlowBuilderState(AppState):
     def add_node(self, node_type: str):
         if not self._editable():
             return None
-        flow, self.selected_id = fe.add_node(self.flow(), node_type, below=self.selected_id)
+        flow, self.selected_id = fe.add_step(
+            self.flow(), node_type, after=self.selected_id, heights=self._heights()
+        )
+        self._focus(self.selected_id)
+        return self._set_flow(flow)
+
+    @rx.event
+    def insert_on_edge(self, choice: dict[str, str]):
+        """ "+" on a link: a new step of the chosen type splits the link."""
+        node_type = str(choice.get("type") or "")
+        if not self._editable() or node_type not in fe.PALETTE:
+            return None
+        edge_id = str(choice.get("edge") or "")
+        flow, self.selected_id = fe.insert_on_edge(
+            self.flow(), edge_id, node_type, heights=self._heights()
+        )
+        self._focus(self.selected_id)
         return self._set_flow(flow)
 
     @rx.event
@@ -192,7 +269,9 @@ class FlowBuilderState(AppState):
             return None
         x, y = float(moved.get("x", 0)), float(moved.get("y", 0))
         moved_flow = fe.move_node(self.flow(), str(moved["id"]), x, y)
-        self._flows, self.dirty = {**self._flows, self.active: moved_flow}, True
+        before = self._snapshot()
+        self._flows = {**self._flows, self.active: moved_flow}
+        self._record(before)
         return None
 
     @rx.event
@@ -200,7 +279,33 @@ class FlowBuilderState(AppState):
         if not self._editable():
             return None
         self.fit_key = str(int(self.fit_key or "0") + 1)
-        return self._set_flow(fe.auto_layout(self.flow()))
+        return self._set_flow(fe.auto_layout(self.flow(), self._heights()))
+
+    def _go_to(self, snapshot: str | None):
+        if snapshot is None:
+            return None
+        self._flows, self._variations = fh.restore(snapshot)
+        if self.active not in self._flows:
+            self.active = MAIN
+        if all(n.get("id") != self.selected_id for n in self.flow()["nodes"]):
+            self.selected_id = ""
+        self.dirty = snapshot != self._saved
+        self.can_undo, self.can_redo = bool(self._history["past"]), bool(self._history["future"])
+        return self._sync()
+
+    @rx.event
+    def undo(self):
+        if not self._editable():
+            return None
+        self._history, snapshot = fh.undo(self._history, self._snapshot())
+        return self._go_to(snapshot)
+
+    @rx.event
+    def redo(self):
+        if not self._editable():
+            return None
+        self._history, snapshot = fh.redo(self._history, self._snapshot())
+        return self._go_to(snapshot)
 
     # ---- side panel -----------------------------------------------------------
 
@@ -210,7 +315,8 @@ class FlowBuilderState(AppState):
             return None
         node = next(n for n in self.flow()["nodes"] if n.get("id") == self.selected_id)
         change = parse_change(str(node.get("type")), name, value, node.get("data") or {})
-        return self._set_flow(fe.update_data(self.flow(), self.selected_id, change))
+        typing = f"field:{self.active}:{self.selected_id}:{name}"
+        return self._set_flow(fe.update_data(self.flow(), self.selected_id, change), typing)
 
     @rx.event
     def set_preview_contact(self, contact_id: str):
@@ -230,16 +336,20 @@ class FlowBuilderState(AppState):
     def add_variation(self):
         if not self._editable():
             return None
+        before = self._snapshot()
         self._flows, self._variations, key = fv.add(self._flows, self._variations)
-        self.active, self.selected_id, self.dirty = key, "", True
+        self.active, self.selected_id = key, ""
+        self._record(before)
         return self._sync()
 
     @rx.event
     def remove_variation(self):
         if not self._editable() or self.active == MAIN:
             return None
+        before = self._snapshot()
         self._flows, self._variations = fv.remove(self._flows, self._variations, self.active)
-        self.active, self.dirty = MAIN, True
+        self.active = MAIN
+        self._record(before)
         return self._sync()
 
     @rx.event
@@ -248,7 +358,9 @@ class FlowBuilderState(AppState):
             weight = float(value)
         except ValueError:
             return rx.toast.error("The weight must be a number")
-        self._variations, self.dirty = fv.weigh(self._variations, self.active, weight), True
+        before = self._snapshot()
+        self._variations = fv.weigh(self._variations, self.active, weight)
+        self._record(before, f"weight:{self.active}")
         return self._sync()
 
     # ---- saving -----------------------------------------------------------------
@@ -259,7 +371,7 @@ class FlowBuilderState(AppState):
         changes["variations"] = self.variations_payload()
         with self.actor_session() as (session, actor):
             update_campaign(session, actor, self._cid, changes, now=utcnow())
-        self.dirty = False
+        self._saved, self.dirty = self._snapshot(), False
 
     @rx.event
     def save(self):
