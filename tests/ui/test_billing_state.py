@@ -57,9 +57,7 @@ def test_members_and_personal_workspaces_see_nothing_of_the_money(user) -> None:
     org = _org(user["id"])
     with session_scope() as session:
         mia = create_user(session, email="mia@example.com", password="password-1")
-        add_member(
-            session, user_id=user["id"], organization_id=org, email=mia.email, role="member"
-        )
+        add_member(session, user_id=user["id"], organization_id=org, email=mia.email, role="member")
         billing.top_up(session, user_id=user["id"], organization_id=org, amount="5")
         mia_id = int(mia.id or 0)
     member = _section(mia_id, str(org))
