@@ -36,6 +36,7 @@ SESSION_DIR = Path(tempfile.mkdtemp(prefix="reach-e2e-"))
 APP_ROOT = SESSION_DIR / "app"
 os.environ["REFLEX_WEB_WORKDIR"] = str(APP_ROOT / ".web")
 os.environ["REFLEX_STATES_WORKDIR"] = str(APP_ROOT / ".states")
+os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(APP_ROOT / "uploaded_files")
 
 # Import the app once, at collection, so its page states are registered in the
 # base registration context that every AppHarness forks: a harness forgets the
@@ -75,7 +76,7 @@ APP_ROOT_DIRS = ("assets", "reflex.lock")
 # What of the checkout a test run must never create, change or delete: building a
 # frontend rewrites .web/package.json and .web/reflex.json (a Reach running from the
 # checkout writes its own .states and recompiles .web/app while running, so those are
-# compared by existence only).
+# compared by existence only; so is Reflex's upload folder).
 GUARDED_FILES = (
     ".gitignore",
     "reflex.lock/package.json",
@@ -83,7 +84,7 @@ GUARDED_FILES = (
     ".web/package.json",
     ".web/reflex.json",
 )
-GUARDED_DIRS = (".web", ".states")
+GUARDED_DIRS = (".web", ".states", "uploaded_files")
 
 
 def checkout_fingerprint(root: Path = PROJECT_ROOT) -> dict[str, str]:

@@ -31,3 +31,4 @@ def test_the_session_app_root_is_outside_the_checkout(app_root: Path) -> None:
     assert (app_root / "rxconfig.py").read_text() == (PROJECT_ROOT / "rxconfig.py").read_text()
     assert os.environ["REFLEX_WEB_WORKDIR"] == str(app_root / ".web")
     assert os.environ["REFLEX_STATES_WORKDIR"] == str(app_root / ".states")
+    assert os.environ["REFLEX_UPLOADED_FILES_DIR"] == str(app_root / "uploaded_files")
