@@ -36,11 +36,16 @@ def _tenant(api: Api, name: str, *, organization: bool) -> Tenant:
     template = ok(person.post("/templates", {"name": "T", "body": "Hi"}), 201)["id"]
     segment = ok(person.post("/segments", {"name": "S"}), 201)["id"]
     key = ok(person.post("/api-keys", {"name": "k"}), 201)["id"]
+    invitation = 0
+    if person.org is not None:
+        invited = {"email": f"guest-of-{name}@example.org", "role": "member"}
+        path = f"/organizations/{person.org}/invitations"
+        invitation = ok(person.post(path, invited), 201)["invitation"]["id"]
     ids = {
         "campaign_id": created["id"], "contact_id": lead, "account_id": account,
         "execution_id": execution, "template_id": template, "segment_id": segment,
         "key_id": key, "organization_id": person.org or 0, "user_id": person.user_id,
-        "thread_id": thread,
+        "thread_id": thread, "invitation_id": invitation,
     }  # fmt: skip
     return Tenant(person, ids)
 
@@ -68,6 +73,8 @@ def _body(method: str, path: str, attacker: Tenant) -> Any:
         return {"action": "execute_for_contact", "contact_id": own_contact}
     if path.endswith("/members"):
         return {"email": attacker.person.email, "role": "member"}
+    if path.endswith("/invitations") and method == "POST":
+        return {"email": "mallory@example.org", "role": "admin"}
     if path.endswith("{user_id}") and method == "PATCH":
         return {"role": "admin"}
     if method == "PATCH" and "/contacts/" in path:
@@ -92,6 +99,9 @@ def _assert_untouched(victim: Tenant) -> None:
     assert ok(person.get(f"/templates/{ids['template_id']}"))["name"] == "T"
     assert ok(person.get(f"/segments/{ids['segment_id']}"))["name"] == "S"
     assert ok(person.get("/api-keys"))["total"] == 1
+    if person.org is not None:
+        invitations = ok(person.get(f"/organizations/{person.org}/invitations"))["items"]
+        assert [(i["id"], i["status"]) for i in invitations] == [(ids["invitation_id"], "pending")]
     thread = ok(person.get(f"/inbox/threads/{ids['thread_id']}"))
     assert thread["status"] == "open" and thread["unread_count"] == 1
     contacts = ok(person.get(f"/campaign-flows/{ids['campaign_id']}/contacts"))
