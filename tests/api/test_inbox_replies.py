@@ -61,7 +61,13 @@ def test_a_reply_is_queued_then_sent_once_and_shows_in_thread_and_logs(api: Api)
 def test_bad_replies_answer_422_and_unknown_threads_404(api: Api) -> None:
     ana = api.person("ana")
     _, tid = _thread(ana)
-    for body in ({"text": ""}, {"text": "   "}, {"text": "x" * 4097}, {}, {"text": "a", "client_key": ""}):
+    for body in (
+        {"text": ""},
+        {"text": "   "},
+        {"text": "x" * 4097},
+        {},
+        {"text": "a", "client_key": ""},
+    ):
         answer = ana.post(f"/inbox/threads/{tid}/replies", body)
         assert answer.status_code == 422, body
         assert "detail" in answer.json()

@@ -73,5 +73,5 @@ def test_a_replied_lead_is_read_in_the_inbox(page):
     assert "Spring hello" in page.get_by_test_id("conversation-contact").locator("..").inner_text()
     page.get_by_test_id("inbox-unread-total").wait_for(state="detached")
     assert thread.get_by_test_id("thread-unread").count() == 0
-    page.get_by_test_id("reply-note").wait_for()
+    page.get_by_test_id("reply-box").wait_for()
     screenshot(page, "inbox")

@@ -1,7 +1,9 @@
 """Inbox page: the conversations with leads (list with unread badges, open /
 closed, search by contact) and the open conversation. Message text is shown
-as text (React escapes it; no HTML is ever rendered). Replies are not sent
-from here yet: they go out from the account's own app."""
+as text (React escapes it; no HTML is ever rendered). The reply box queues an
+answer that a worker sends through the conversation's account, paced like the
+campaign's sends; each reply's bubble shows its state (queued, sending, sent,
+delivered, failed, unknown) and refreshes every few seconds while it is on its way."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from reach_app.ui.pages.inbox_state import InboxState, MessageItem, ThreadItem
 __all__ = ["InboxState", "inbox_page"]
 S = InboxState
 AUTO_REFRESH_MS = 30_000
-REPLY_NOTE = "Replies are sent from the account's own app for now."
+REPLY_REFRESH_MS = 3_000
+REPLY_HINT = "Goes out through this conversation's account at its next free slot."
+STATE_COLORS = {"queued": "gray", "sending": "amber", "sent": "indigo", "delivered": "green",
+                "failed": "red", "unknown": "orange"}  # fmt: skip
 
 
 def _unread_badge(count: rx.Var, **props) -> rx.Component:
@@ -93,12 +98,21 @@ def _bubble(message: MessageItem) -> rx.Component:
     return rx.flex(
         rx.box(
             rx.text(message.text, size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
-            rx.text(
-                message.when,
-                rx.cond(ours, " · " + message.status, ""),
-                size="1",
-                color_scheme="gray",
+            rx.hstack(
+                rx.text(
+                    message.when,
+                    rx.cond(ours & ~message.by_operator, " · " + message.status, ""),
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.cond(message.by_operator, _reply_badge(message)),
+                spacing="2",
+                align="center",
                 margin_top="4px",
+            ),
+            rx.cond(
+                message.error != "",
+                rx.text(message.error, size="1", color_scheme="red", data_testid="reply-error"),
             ),
             padding="8px 12px",
             border_radius="12px",
@@ -109,6 +123,50 @@ def _bubble(message: MessageItem) -> rx.Component:
         justify=rx.cond(ours, "end", "start"),
         width="100%",
     )
+
+
+def _reply_badge(message: MessageItem) -> rx.Component:
+    return rx.badge(
+        "you · ",
+        message.status,
+        size="1",
+        variant="soft",
+        color_scheme=rx.match(message.status, *STATE_COLORS.items(), "gray"),
+        data_testid="reply-state",
+    )
+
+
+def _reply_box() -> rx.Component:
+    empty = S.reply_text.strip() == ""
+    return rx.vstack(
+        rx.text_area(
+            value=S.reply_text,
+            on_change=S.set_reply_text,
+            placeholder="Write a reply to " + S.current.contact,
+            rows="3",
+            width="100%",
+            max_length=8192,
+            data_testid="reply-text",
+        ),
+        rx.hstack(
+            rx.text(REPLY_HINT, size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.text(S.reply_chars_left.to(str), " left", size="1",
+                    color_scheme=rx.cond(S.reply_chars_left < 0, "red", "gray")),
+            rx.button(
+                rx.icon("send", size=14), "Send reply", size="2",
+                on_click=S.send_reply, loading=S.replying,
+                disabled=empty | (S.reply_chars_left < 0),
+                data_testid="send-reply",
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        width="100%",
+        spacing="2",
+        data_testid="reply-box",
+    )  # fmt: skip
 
 
 def _conversation_header() -> rx.Component:
@@ -151,13 +209,10 @@ def _conversation() -> rx.Component:
             rx.button("Load older messages", size="1", variant="ghost", on_click=S.load_older),
         ),
         rx.vstack(rx.foreach(S.conversation, _bubble), spacing="2", width="100%"),
-        rx.callout(
-            REPLY_NOTE,
-            icon="info",
-            size="1",
-            color_scheme="gray",
-            width="100%",
-            data_testid="reply-note",
+        _reply_box(),
+        rx.cond(
+            S.reply_on_its_way,
+            rx.moment(interval=REPLY_REFRESH_MS, on_change=S.refresh_conversation, display="none"),
         ),
         spacing="3",
         width="100%",
@@ -172,7 +227,7 @@ def _pane() -> rx.Component:
             _conversation(),
             rx.center(
                 rx.text(
-                    "Choose a conversation to read it. ", REPLY_NOTE, color_scheme="gray", size="2"
+                    "Choose a conversation to read and answer it.", color_scheme="gray", size="2"
                 ),
                 padding="48px",
             ),

@@ -1,19 +1,23 @@
 """State of the Inbox page (SPEC R-7, R-10): the workspace's conversations
 with leads (server-side pages, open/closed/all, search by contact name), the
 open conversation (newest page first, older pages on demand), mark read on
-open, close and reopen. Everything goes through `services.inbox`.
+open, close and reopen, and the reply box (`services.inbox_reply`: the reply is
+queued, then sent by a worker through the thread's account; its state shows on its
+bubble and refreshes every few seconds while one is on its way).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from typing import Any
 
 import reflex as rx
 
 from reach_app.db.tables import Message
-from reach_app.services import inbox
+from reach_app.db.types import utcnow
+from reach_app.services import inbox, inbox_reply
 from reach_app.services.errors import ServiceError
 from reach_app.services.inbox import ThreadView
 from reach_app.ui import routes
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 THREAD_PAGE = 20
 MESSAGE_PAGE = 30
 STATUS_CHOICES = ("open", "closed", "all")
+ON_ITS_WAY = ("queued", "sending")
 
 
 @dataclasses.dataclass
@@ -50,7 +55,9 @@ class MessageItem:
     direction: str
     text: str
     when: str
-    status: str
+    status: str  # ours: queued / sending / sent / delivered / failed / unknown
+    by_operator: bool = False  # a reply from the inbox, not a flow message
+    error: str = ""
 
 
 def thread_item(view: ThreadView) -> ThreadItem:
@@ -71,13 +78,24 @@ def thread_item(view: ThreadView) -> ThreadItem:
 
 
 def message_item(message: Message, timezone: str) -> MessageItem:
+    reply = inbox_reply.is_reply(message)
+    status = inbox_reply.reply_state(message, utcnow()) if reply else message.status
     return MessageItem(
         id=message.id or 0,
         direction="in" if message.direction == "in" else "out",
         text=message.text,
-        when=local_time(message.sent_at or message.created_at, timezone),
-        status=message.status,
-    )
+        when=local_time(_shown_time(message, status if reply else None), timezone),
+        status=status,
+        by_operator=reply,
+        error=(message.error or "") if status in ("failed", "unknown", "queued") else "",
+    )  # fmt: skip
+
+
+def _shown_time(message: Message, reply_status: str | None) -> Any:
+    """When it went out; a reply not sent yet shows when it was written."""
+    if reply_status is not None and reply_status not in ("sent", "delivered"):
+        return message.created_at
+    return message.sent_at or message.created_at
 
 
 class InboxState(PagedList, AppState):
@@ -89,10 +107,63 @@ class InboxState(PagedList, AppState):
     current: ThreadItem = ThreadItem()
     conversation: list[MessageItem] = []
     message_total: int = 0
+    reply_text: str = ""
+    reply_key: str = ""  # one per draft: a double click queues one reply
+    replying: bool = False
 
     @rx.var
     def has_older(self) -> bool:
         return len(self.conversation) < self.message_total
+
+    @rx.var
+    def reply_on_its_way(self) -> bool:
+        """A reply of ours is queued or sending: the conversation refreshes every few s."""
+        return any(m.by_operator and m.status in ON_ITS_WAY for m in self.conversation)
+
+    @rx.var
+    def reply_chars_left(self) -> int:
+        return inbox_reply.MAX_REPLY_CHARS - len(self.reply_text.strip())
+
+    @rx.event
+    def set_reply_text(self, value: str):
+        self.reply_text = value
+        if not self.reply_key:
+            self.reply_key = uuid.uuid4().hex
+
+    @rx.event
+    def send_reply(self):
+        """Queue the reply; the worker sends it at the account's next free slot."""
+        if not self.current.id or self.replying:
+            return None
+        self.replying = True
+        try:
+            with self.actor_session() as (session, actor):
+                inbox_reply.queue_reply(
+                    session, actor, self.current.id, self.reply_text, now=utcnow(),
+                    client_key=self.reply_key or uuid.uuid4().hex,
+                )  # fmt: skip
+            with self.actor_session() as (session, actor):
+                self._read_latest(session, actor)
+        except NotSignedIn:
+            return rx.redirect(routes.SIGN_IN)
+        except ServiceError as exc:
+            return error_toast(exc)  # the draft stays for another try
+        finally:
+            self.replying = False
+        self.reply_text, self.reply_key = "", ""
+        return rx.toast.success("Reply queued: it goes out at the account's next free slot")
+
+    @rx.event
+    def refresh_conversation(self, _now: str = ""):
+        """While a reply is on its way: its state (queued, sent, failed) every few seconds."""
+        if not self.current.id:
+            return None
+        try:
+            with self.actor_session() as (session, actor):
+                self._read_latest(session, actor)
+        except (ServiceError, NotSignedIn):
+            self.current, self.conversation = ThreadItem(), []
+        return None
 
     @rx.event
     def load(self):
@@ -137,6 +208,8 @@ class InboxState(PagedList, AppState):
     @rx.event
     def open_thread(self, thread_id: int):
         """Show the conversation's latest messages and count it as read."""
+        if thread_id != self.current.id:
+            self.reply_text, self.reply_key = "", ""  # a draft belongs to its conversation
         try:
             with self.actor_session() as (session, actor):
                 self.current = thread_item(inbox.mark_read(session, actor, thread_id))
