@@ -272,25 +272,22 @@ def _placed(
 
 
 def materialise(flow: Flow) -> Flow:
-    """The flow with every array-order move drawn as a link (the same moves run).
+    """The flow with every array-order move of a plain step drawn as a link (the same
+    moves run, so the canvas shows what runs).
 
-    R-4: a node without an edge for a branch continues with the next node in the list;
-    those moves become links, so the canvas shows exactly what runs.
+    R-4: a node without an outgoing edge continues with the next node in the list; for
+    a step with one way out that move becomes a link. A CONDITION's or A/B split's
+    branches are left as they are: the domain asks for each branch to be linked, and
+    drawing a missing branch here would hide that problem.
     """
     nodes, edges = flow["nodes"], list(flow["edges"])
     ids = [str(n.get("id")) for n in nodes]
     for index, node in enumerate(nodes[:-1]):
         node_id = str(node.get("id"))
-        own = [e for e in edges if e.get("source") == node_id and str(e.get("target")) in ids]
-        unconditioned = any(not e.get("condition") for e in own)
-        for handle in handles_of(node):
-            covered = (
-                bool(own)
-                if handle == ""
-                else unconditioned or any(e.get("condition") == handle for e in own)
-            )
-            if not covered:
-                edges = _link(edges, node_id, ids[index + 1], handle)
+        if handles_of(node) != [""]:
+            continue
+        if not any(e.get("source") == node_id and str(e.get("target")) in ids for e in edges):
+            edges = _link(edges, node_id, ids[index + 1], "")
     return {"nodes": list(nodes), "edges": edges}
 
 

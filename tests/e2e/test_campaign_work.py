@@ -159,7 +159,9 @@ def test_a_dangling_condition_shows_its_problem_and_cannot_launch(page):
     sign_in(page, OWNER, PASSWORD)
     page.goto(f"/campaigns/{ids()['dangling']}/flow")
     _node_el(page, "check").get_by_test_id("node-problem").first.wait_for()
-    page.get_by_test_id("problem-list").filter(has_text="check").wait_for()
+    page.get_by_test_id("problem-list").filter(
+        has_text="Condition, step 2: the 'no' branch is not connected."
+    ).wait_for()
     assert page.get_by_test_id("save-and-launch").is_disabled()
     page.goto(f"/campaigns/{ids()['dangling']}")
     page.get_by_test_id("action-launch").click()
