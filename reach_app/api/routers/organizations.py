@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from reach_app.api.deps import Caller, CallerDep, WindowDep
+from reach_app.api.errors import ErrorResponse
 from reach_app.api.schemas.common import MAX_ID, Page
 from reach_app.api.schemas.invitations import (
     InvitationAccept,
@@ -202,7 +203,13 @@ def revoke_invitation(
     return Response(status_code=204)
 
 
-@router.post("/invitations/accept", response_model=OrganizationOut)
+@router.post(
+    "/invitations/accept",
+    response_model=OrganizationOut,
+    responses={
+        410: {"model": ErrorResponse, "description": "The link was used, withdrawn or expired"}
+    },
+)
 def accept_invitation(body: InvitationAccept, caller: CallerDep) -> OrganizationOut:
     """Join with the invited role (the caller's email must be the invited one); 410 when
     the link was used, withdrawn or expired."""
