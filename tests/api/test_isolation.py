@@ -36,8 +36,12 @@ def _tenant(api: Api, name: str, *, organization: bool) -> Tenant:
     template = ok(person.post("/templates", {"name": "T", "body": "Hi"}), 201)["id"]
     segment = ok(person.post("/segments", {"name": "S"}), 201)["id"]
     key = ok(person.post("/api-keys", {"name": "k"}), 201)["id"]
-    invitation = 0
+    invitation = price = entry = 0
     if person.org is not None:
+        money = f"/organizations/{person.org}"
+        priced = {"channel": "sandbox", "price": "1"}
+        price = ok(person.call("PUT", f"{money}/prices", json=priced))["id"]
+        entry = ok(person.post(f"{money}/top-ups", {"amount": "5"}), 201)["entry"]["id"]
         invited = {"email": f"guest-of-{name}@example.org", "role": "member"}
         path = f"/organizations/{person.org}/invitations"
         invitation = ok(person.post(path, invited), 201)["invitation"]["id"]
@@ -45,7 +49,7 @@ def _tenant(api: Api, name: str, *, organization: bool) -> Tenant:
         "campaign_id": created["id"], "contact_id": lead, "account_id": account,
         "execution_id": execution, "template_id": template, "segment_id": segment,
         "key_id": key, "organization_id": person.org or 0, "user_id": person.user_id,
-        "thread_id": thread, "invitation_id": invitation,
+        "thread_id": thread, "invitation_id": invitation, "price_id": price, "entry_id": entry,
     }  # fmt: skip
     return Tenant(person, ids)
 
@@ -75,6 +79,12 @@ def _body(method: str, path: str, attacker: Tenant) -> Any:
         return {"email": attacker.person.email, "role": "member"}
     if path.endswith("/invitations") and method == "POST":
         return {"email": "mallory@example.org", "role": "admin"}
+    if path.endswith("/prices") and method == "PUT":
+        return {"channel": "sandbox", "price": "0"}
+    if path.endswith("/top-ups"):
+        return {"amount": "100"}
+    if path.endswith("/replies"):
+        return {"text": "Mallory was here"}
     if path.endswith("{user_id}") and method == "PATCH":
         return {"role": "admin"}
     if method == "PATCH" and "/contacts/" in path:
@@ -102,8 +112,14 @@ def _assert_untouched(victim: Tenant) -> None:
     if person.org is not None:
         invitations = ok(person.get(f"/organizations/{person.org}/invitations"))["items"]
         assert [(i["id"], i["status"]) for i in invitations] == [(ids["invitation_id"], "pending")]
+        money = f"/organizations/{person.org}"
+        assert ok(person.get(f"{money}/balance"))["balance_micros"] == 5_000_000
+        prices = ok(person.get(f"{money}/prices"))["items"]
+        assert [(p["id"], p["price"]) for p in prices] == [(ids["price_id"], "1.00")]
     thread = ok(person.get(f"/inbox/threads/{ids['thread_id']}"))
     assert thread["status"] == "open" and thread["unread_count"] == 1
+    messages = ok(person.get(f"/inbox/threads/{ids['thread_id']}/messages"))["items"]
+    assert [m["direction"] for m in messages] == ["in"]  # no reply slipped in
     contacts = ok(person.get(f"/campaign-flows/{ids['campaign_id']}/contacts"))
     assert contacts["total"] == 1 and contacts["items"][0]["status"] == "pending"
 
