@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from reach_app.domain.flow import parse_flow
+from reach_app.domain.flow_checks import link_problems
 from reach_app.domain.rendering import brace_problems, render
 from reach_app.services.actor import Actor
 from reach_app.services.contacts import get_contact, list_contacts
@@ -22,6 +24,7 @@ from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import ServiceError
 from reach_app.services.projection import FlowJson, Projection, campaign_projection
 from reach_app.services.templates import published_text
+from reach_app.ui.components.flow_canvas import node_title
 from reach_app.ui.queries.executions import contact_name
 
 PROBLEM_KEYS = ("message", "node_id", "variation")
@@ -59,6 +62,35 @@ def problem_line(
     number = (numbers or {}).get(node_id)
     where = f"{title}, step {number}" if number else title
     return f"{variation}{where}: {_detail(problem['message'], node_id)}"
+
+
+def problem_lines(
+    problems: Sequence[dict[str, str]],
+    flows: dict[str, Any],
+    numbers: dict[str, dict[str, int]],
+) -> list[str]:
+    """Every problem of the edited flows (key -> {nodes, edges}; "main" for the main flow)
+    in plain words, each naming its step's title and number in its own flow."""
+    titles = {k: {str(n.get("id")): node_title(n) for n in f["nodes"]} for k, f in flows.items()}
+    return [
+        problem_line(p, titles.get(p["variation"] or "main"), numbers.get(p["variation"] or "main"))
+        for p in problems
+    ]
+
+
+def unlinked_problems(flows: dict[str, Any], variations: Sequence[dict[str, Any]]) -> list[dict]:
+    """A drawn flow whose links were all removed would run in list order: the domain's
+    link rule applies to it too (flows sent to the API without edges keep list order)."""
+    found: list[dict[str, Any]] = []
+    for key in ["main", *[v["key"] for v in variations]]:
+        nodes, edges = flows[key]["nodes"], flows[key]["edges"]
+        if len(nodes) > 1 and not edges:
+            flow, _ = parse_flow(nodes, edges)
+            variation = None if key == "main" else key
+            found += [
+                {**p.to_dict(), "variation": variation} for p in link_problems(flow, drawn=True)
+            ]
+    return found
 
 
 def problems_by_node(

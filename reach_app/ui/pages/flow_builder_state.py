@@ -16,34 +16,30 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.types import utcnow
-from reach_app.domain.flow import parse_flow
-from reach_app.domain.flow_checks import link_problems
 from reach_app.services import runs
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign, update_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import flow_editing as fe
 from reach_app.ui import flow_feedback as ff
-from reach_app.ui import flow_history as fh
 from reach_app.ui import flow_layout as fl
 from reach_app.ui import flow_variations as fv
 from reach_app.ui import routes
 from reach_app.ui.campaign_actions import available_actions, may_edit_flow
-from reach_app.ui.components.flow_canvas import node_title, to_canvas_edges, to_canvas_nodes
+from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
 from reach_app.ui.node_fields import editor_values, parse_change
 from reach_app.ui.pages.campaign_detail_state import route_campaign_id
+from reach_app.ui.pages.flow_builder_history import FlowHistory
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
 MAIN = fv.MAIN
 
 
-class FlowBuilderState(AppState):
+class FlowBuilderState(FlowHistory, AppState):
     _cid: int = 0
     _flows: dict[str, Any] = {}
     _variations: list[dict[str, Any]] = []
-    _history: dict[str, Any] = fh.empty()
-    _saved: str = ""
     name: str = ""
     back_href: str = routes.CAMPAIGNS
     status: str = "draft"
@@ -65,8 +61,6 @@ class FlowBuilderState(AppState):
     focus_key: str = "0"
     focus_id: str = ""
     dirty: bool = False
-    can_undo: bool = False
-    can_redo: bool = False
     preview_contacts: list[dict[str, str]] = []
     preview_contact: str = ""
     preview_text: str = ""
@@ -91,8 +85,7 @@ class FlowBuilderState(AppState):
                 self.can_pause = "pause" in available_actions(actor, enabled=c.enabled, **facts)
                 self.name, self.status, self.not_found = c.name, c.status, False
                 self._flows, self._variations = fv.load(view)
-                self._history, self._saved = fh.empty(), self._snapshot()
-                self.can_undo = self.can_redo = False
+                self._forget_history()
                 self.preview_contacts = ff.preview_choices(session, actor)
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
@@ -109,17 +102,6 @@ class FlowBuilderState(AppState):
 
     def flow(self) -> fe.Flow:
         return self._flows[self.active]
-
-    def _snapshot(self) -> str:
-        return fh.snapshot(self._flows, self._variations)
-
-    def _record(self, before: str, key: str = "") -> None:
-        """Remember `before` for undo when the edit changed anything; update dirty."""
-        now = self._snapshot()
-        if now != before:
-            self._history = fh.record(self._history, before, key)
-        self.dirty = now != self._saved
-        self.can_undo, self.can_redo = bool(self._history["past"]), bool(self._history["future"])
 
     def _set_flow(self, flow: fe.Flow, key: str = ""):
         before = self._snapshot()
@@ -152,18 +134,10 @@ class FlowBuilderState(AppState):
                 self.projection = ff.projection_view(session, actor, self._cid, edited)
         except Exception as exc:
             return error_toast(exc)
-        found = [*found, *self._unlinked()]
+        found = [*found, *ff.unlinked_problems(self._flows, self._variations)]
         self.problems = ff.problem_rows(found)
-        names = {
-            k: {str(n.get("id")): node_title(n) for n in f["nodes"]} for k, f in self._flows.items()
-        }
         numbers = {k: fe.step_numbers(f) for k, f in self._flows.items()}
-        self.problem_lines = [
-            ff.problem_line(
-                p, names.get(p["variation"] or MAIN), numbers.get(p["variation"] or MAIN)
-            )
-            for p in self.problems
-        ]
+        self.problem_lines = ff.problem_lines(self.problems, self._flows, numbers)
         key = None if self.active == MAIN else self.active
         on_nodes = ff.problems_by_node(found, key)
         flow = self.flow()
@@ -178,21 +152,6 @@ class FlowBuilderState(AppState):
         self.variation_weight = f"{variation['weight']:g}" if variation else "1"
         self._render_preview(node)
         return None
-
-    def _unlinked(self) -> list[dict[str, Any]]:
-        """A drawn flow whose links were all removed would run in list order: the domain's
-        link rule applies to it too (flows sent to the API without edges keep list order)."""
-        keys = [MAIN, *[v["key"] for v in self._variations]]
-        found = []
-        for key in keys:
-            nodes, edges = self._flows[key]["nodes"], self._flows[key]["edges"]
-            if len(nodes) > 1 and not edges:
-                flow, _ = parse_flow(nodes, edges)
-                variation = None if key == MAIN else key
-                found += [
-                    {**p.to_dict(), "variation": variation} for p in link_problems(flow, drawn=True)
-                ]
-        return found
 
     def _render_preview(self, node: dict[str, Any] | None) -> None:
         self.preview_text, self.preview_notes = "", []
@@ -280,32 +239,6 @@ class FlowBuilderState(AppState):
             return None
         self.fit_key = str(int(self.fit_key or "0") + 1)
         return self._set_flow(fe.auto_layout(self.flow(), self._heights()))
-
-    def _go_to(self, snapshot: str | None):
-        if snapshot is None:
-            return None
-        self._flows, self._variations = fh.restore(snapshot)
-        if self.active not in self._flows:
-            self.active = MAIN
-        if all(n.get("id") != self.selected_id for n in self.flow()["nodes"]):
-            self.selected_id = ""
-        self.dirty = snapshot != self._saved
-        self.can_undo, self.can_redo = bool(self._history["past"]), bool(self._history["future"])
-        return self._sync()
-
-    @rx.event
-    def undo(self):
-        if not self._editable():
-            return None
-        self._history, snapshot = fh.undo(self._history, self._snapshot())
-        return self._go_to(snapshot)
-
-    @rx.event
-    def redo(self):
-        if not self._editable():
-            return None
-        self._history, snapshot = fh.redo(self._history, self._snapshot())
-        return self._go_to(snapshot)
 
     # ---- side panel -----------------------------------------------------------
 
