@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from reach_app.channels.base import random_id_for
 from reach_app.db.tables import ChannelAccount, FlowExecution, FlowExecutionLog, Message
+from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.domain.permissions import SharedAction, can_shared
 from reach_app.domain.statuses import MessageStatus
 from reach_app.services.actor import Actor
@@ -90,6 +91,8 @@ def queue_reply(
 
 def _checked_text(text: str) -> str:
     body = (text or "").strip()
+    if "\x00" in body:
+        raise Invalid(NUL_MESSAGE, details=[{"field": "text", "problem": "NUL character"}])
     if not body:
         raise Invalid("Write a reply first", details=[{"field": "text", "problem": "empty"}])
     if len(body) > MAX_REPLY_CHARS:

@@ -284,7 +284,7 @@ def test_a_provider_flood_wait_puts_the_reply_back_for_later(db: str) -> None:
 def test_bad_replies_and_unusable_accounts_are_refused_clearly(db: str) -> None:
     world, thread_id = _world_with_thread(campaign={"pause_on_response": True})
     with session_scope() as s:
-        for text in ("", "   ", "x" * 4097):
+        for text in ("", "   ", "x" * 4097, "nul\x00byte"):
             with pytest.raises(Invalid):
                 queue_reply(s, world.actor, thread_id, text, now=world.clock())
     update_account(world.account_id, health="disconnected")
