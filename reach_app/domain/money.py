@@ -14,13 +14,15 @@ so the engine and the projection price the same send the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 MICROS_PER_UNIT = 1_000_000
 MAX_TOP_UP_MICROS = 1_000_000 * MICROS_PER_UNIT
 """The largest single top-up: one million currency units."""
 MAX_PRICE_MICROS = 1_000 * MICROS_PER_UNIT
 """The largest price of one send: one thousand currency units."""
+MAX_AMOUNT_TEXT = 64
+"""The longest amount text read (digits, sign, dot and exponent)."""
 MAX_BALANCE_MICROS = 10**15
 """A balance never grows past this (a billion units), far inside a BIGINT."""
 
@@ -38,10 +40,15 @@ class AmountError(ValueError):
 
 
 def parse_amount(value: object, *, maximum_micros: int, allow_zero: bool = False) -> int:
-    """Micros from a decimal amount ("12.50", 12.5, 12); AmountError says what is wrong."""
+    """Micros from a decimal amount ("12.50", 12.5, 12); AmountError says what is wrong.
+
+    Exact: the text is read as a Decimal and scaled without rounding, so "1.0000001" is
+    refused rather than cut, and no exponent ("1e999999", "1e-99999999") slips through."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise AmountError("Enter the amount as a number, for example 12.50")
     text = str(value).strip()
+    if len(text) > MAX_AMOUNT_TEXT:
+        raise AmountError(f"The amount is too long (at most {MAX_AMOUNT_TEXT} characters)")
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -54,13 +61,21 @@ def parse_amount(value: object, *, maximum_micros: int, allow_zero: bool = False
         raise AmountError(
             "The amount cannot be negative" if allow_zero else "The amount must be greater than 0"
         )
-    if amount * MICROS_PER_UNIT > maximum_micros:
-        raise AmountError(f"The amount cannot exceed {format_micros(maximum_micros)}")
-    scaled = amount * MICROS_PER_UNIT
-    if scaled != scaled.to_integral_value():
+    if amount == 0:
+        return 0
+    if amount.adjusted() < -6:  # below 0.000001: a digit past the sixth place
         raise AmountError("Use at most 6 decimal places")
-    micros = int(scaled)
-    return micros
+    too_big = AmountError(f"The amount cannot exceed {format_micros(maximum_micros)}")
+    if amount.adjusted() > 30:
+        raise too_big
+    with localcontext() as exact:  # <= 64 digits scaled by 10**6: no rounding can happen
+        exact.prec = 200
+        scaled = amount.scaleb(6)
+        if scaled > maximum_micros:
+            raise too_big
+        if scaled != scaled.to_integral_value():
+            raise AmountError("Use at most 6 decimal places")
+        return int(scaled)
 
 
 def format_micros(micros: int) -> str:

@@ -35,7 +35,9 @@ def test_amounts_become_exact_micros(value: object, micros: int) -> None:
     [("0", "greater than 0"), ("-1", "greater than 0"), ("1.0000001", "6 decimal places"),
      ("1,5", "not a number"), ("", "not a number"), ("Infinity", "finite"), ("sNaN", "finite"),
      ("1000.000001", "cannot exceed 1000.00"), ("9" * 60, "cannot exceed"), (True, "number"),
-     (None, "number"), ([1], "number")],
+     (None, "number"), ([1], "number"), ("1e999999", "cannot exceed"),
+     ("1e-99999999", "6 decimal places"), ("1." + "0" * 30 + "1", "6 decimal places"),
+     ("1" * 65, "too long")],
 )  # fmt: skip
 def test_bad_amounts_say_what_is_wrong(value: object, says: str) -> None:
     with pytest.raises(AmountError, match=says):
