@@ -54,6 +54,7 @@ from reach_app.domain.graph import Flow
 from reach_app.domain.jsonvalues import iso, to_utc
 from reach_app.domain.node_steps import send_effect, visit
 from reach_app.domain.nodes import Node, SendMessageData
+from reach_app.domain.templating import unresolved_template_reason
 from reach_app.domain.walk import Stop, Walk, context_moment, context_object, with_context
 
 LOOP_FAILURE = "loop without WAIT"
@@ -132,6 +133,9 @@ def _on_tick(walk: Walk, state: ExecutionState) -> Step:
         case "send":
             node = walk.flow.node(state.current_node_id or "")
             if node is not None and isinstance(node.data, SendMessageData):
+                unresolved = unresolved_template_reason(node.data)
+                if unresolved is not None:  # its template was unpublished meanwhile
+                    return _fail(walk, state, node, unresolved)
                 walk.emit(send_effect(walk, node, node.data))
                 return walk.step(state)
             return _run(walk, replace(state, awaiting=None), state.current_node_id)

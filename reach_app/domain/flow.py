@@ -6,6 +6,8 @@ flow cannot launch, at once, each naming its step or connection. Neither ever ra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reach_app.domain.flow_checks import (
     branch_problems,
     cycle_problems,
@@ -37,6 +39,7 @@ from reach_app.domain.nodes import (
     WebhookData,
 )
 from reach_app.domain.problems import Problem
+from reach_app.domain.templating import TemplateFacts, fit_problems
 
 __all__ = [
     "AbSplitData",
@@ -80,15 +83,21 @@ def find_problems(
     *,
     published_template_ids: frozenset[int] | None = None,
     known_template_ids: frozenset[int] | None = None,
+    templates: Mapping[int, TemplateFacts] | None = None,
     drawn: bool = False,
 ) -> list[Problem]:
     """Every problem that blocks a launch (R-4); empty when the flow is valid.
 
     Template references are checked only when a set of template ids is given: a template
-    id that is unknown, or known but not PUBLISHED, is a problem. A flow with edges (or
-    ``drawn``: edited in the builder) must link every step it runs (``link_problems``); a
-    flow without edges runs in array order.
+    id that is unknown, or known but not PUBLISHED, is a problem. ``templates`` (the
+    workspace's templates by id) stands for both sets and also checks that each used
+    template fits its SEND's channel and message type (``domain.templating``). A flow with
+    edges (or ``drawn``: edited in the builder) must link every step it runs
+    (``link_problems``); a flow without edges runs in array order.
     """
+    if templates is not None:
+        known_template_ids = frozenset(templates)
+        published_template_ids = frozenset(t.id for t in templates.values() if t.usable)
     flow, problems = parse_graph(nodes, edges)
     problems.extend(start_problems(flow))
     problems.extend(branch_problems(flow))
@@ -97,4 +106,6 @@ def find_problems(
     problems.extend(link_problems(flow, drawn=drawn))
     problems.extend(message_problems(flow))
     problems.extend(template_problems(flow, published_template_ids, known_template_ids))
+    if templates is not None:
+        problems.extend(fit_problems(flow, templates))
     return problems

@@ -19,6 +19,7 @@ from reach_app.domain.execution import (
     ChangeScore,
     Complete,
     ExecutionState,
+    Fail,
     NotifyInbox,
     RemoveTag,
     ScheduleAt,
@@ -43,6 +44,7 @@ from reach_app.domain.nodes import (
     WebhookData,
 )
 from reach_app.domain.rendering import render
+from reach_app.domain.templating import unresolved_template_reason
 from reach_app.domain.walk import Continue, Stop, Visit, Walk, context_object, with_context
 from reach_app.domain.zones import zone_or_utc
 
@@ -110,6 +112,12 @@ def _send(walk: Walk, state: ExecutionState, node: Node, data: SendMessageData) 
         )
         walk.emit(Skip(reason))
         return Stop(replace(state, current_node_id=node.id, awaiting=None, outcome="skipped"))
+    unresolved = unresolved_template_reason(data)
+    if unresolved is not None:  # never send an empty or stale text in a template's place
+        walk.log(node, "sendMessage", "failed", inputs={"template_id": data.template_id},
+                 error=unresolved)  # fmt: skip
+        walk.emit(Fail(unresolved))
+        return Stop(replace(state, current_node_id=node.id, awaiting=None, outcome="failed"))
     walk.emit(send_effect(walk, node, data))
     return Stop(replace(state, current_node_id=node.id, awaiting="send"))
 

@@ -68,6 +68,8 @@ class SendMessageData:
     media_url: str | None = None
     template_id: int | None = None
     channel: str | None = None
+    # set by domain.templating.resolve_templates (never parsed): the published version sent
+    template_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Checking a flow before launch (SPEC R-4) and rendering its messages for one
-contact (R-5). Both only call the domain: `find_problems` and `preview`."""
+contact (R-5), a SEND with a template showing the template's published text.
+Both only call the domain: `find_problems` and `preview`."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from reach_app.db.tables import Contact, ContactTag, Template
+from reach_app.db.tables import Contact, ContactTag
 from reach_app.domain.flow import find_problems
 from reach_app.domain.rendering import preview
+from reach_app.domain.templating import resolve_templates
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.contact_scope import contacts_of_campaign
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import NotFound
 from reach_app.services.flow_edits import FlowSnapshot
-from reach_app.services.workspace import in_workspace
+from reach_app.services.templates import template_facts
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,6 @@ class PreviewItem:
     problems: list[str]
 
 
-def template_ids(
-    session: Session, user_id: int, organization_id: int | None
-) -> tuple[frozenset[int], frozenset[int]]:
-    """(known, published) template ids of the workspace."""
-    rows = session.exec(
-        select(Template.id, Template.status).where(in_workspace(Template, user_id, organization_id))
-    ).all()
-    known = frozenset(t for t, _ in rows if t is not None)
-    return known, frozenset(t for t, s in rows if t is not None and s == "PUBLISHED")
-
-
 def validate_flow(
     session: Session,
     actor: Actor,
@@ -49,17 +40,12 @@ def validate_flow(
     variations: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Every R-4 problem of the flow and of each variation's own flow (empty = valid)."""
-    known, published = template_ids(session, actor.user_id, actor.organization_id)
+    templates = template_facts(session, actor.user_id, actor.organization_id)
     flows: list[tuple[str | None, Sequence[Any], Sequence[Any]]] = [(None, nodes, edges)]
     flows += [(v["key"], v["nodes"], v["edges"]) for v in variations if v.get("nodes")]
     problems = []
     for key, flow_nodes, flow_edges in flows:
-        found = find_problems(
-            list(flow_nodes),
-            list(flow_edges),
-            published_template_ids=published,
-            known_template_ids=known,
-        )
+        found = find_problems(list(flow_nodes), list(flow_edges), templates=templates)
         problems += [{**p.to_dict(), "variation": key} for p in found]
     return problems
 
@@ -77,8 +63,9 @@ def preview_campaign(
     tags = session.exec(select(ContactTag.tag).where(ContactTag.contact_id == contact_id)).all()
     snapshot = snapshot_of(contact, tags)
     items = []
+    templates = template_facts(session, campaign.created_by, campaign.organization_id)
     for key, flow in FlowSnapshot.of(session, campaign).flows.items():
-        for message in preview(flow, snapshot):
+        for message in preview(resolve_templates(flow, templates), snapshot):
             items.append(
                 PreviewItem(
                     message.node_id, key, message.text, message.length, list(message.problems)

@@ -32,11 +32,11 @@ from reach_app.domain.problems import Problem
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError, ExecutionStatus
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.services.actor import Actor
-from reach_app.services.campaign_preview import template_ids
 from reach_app.services.campaign_scope import campaign_for_action
 from reach_app.services.enrollment import EnrollResult, enroll_contacts
 from reach_app.services.enrollment import remove_contacts as _remove
 from reach_app.services.errors import Conflict, Invalid
+from reach_app.services.templates import template_facts
 
 READY_HEALTH = ("connected",)
 
@@ -141,7 +141,7 @@ def trigger(
 def flow_problems(session: Session, campaign: CampaignFlow) -> list[dict[str, object]]:
     """Every R-4 problem of the campaign's flow and its variations' flows, with
     templates checked against the campaign's own workspace."""
-    known, published = template_ids(session, campaign.created_by, campaign.organization_id)
+    templates = template_facts(session, campaign.created_by, campaign.organization_id)
     flows: list[tuple[str | None, list[Any], list[Any]]] = [(None, campaign.nodes, campaign.edges)]
     variations = session.exec(
         select(CampaignVariation).where(CampaignVariation.campaign_id == campaign.id)
@@ -149,9 +149,7 @@ def flow_problems(session: Session, campaign: CampaignFlow) -> list[dict[str, ob
     flows += [(v.key, v.nodes, v.edges) for v in variations if v.nodes and v.enabled]
     problems: list[dict[str, object]] = []
     for key, nodes, edges in flows:
-        found = find_problems(
-            nodes, edges, published_template_ids=published, known_template_ids=known
-        )
+        found = find_problems(nodes, edges, templates=templates)
         problems += [{**p.to_dict(), "variation": key} for p in found]
         problems += [
             {**p.to_dict(), "variation": key}

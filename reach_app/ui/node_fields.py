@@ -11,7 +11,7 @@ from typing import Any
 
 FIELDS: dict[str, list[str]] = {
     "START": ["start_type", "scheduled_start_at", "timezone"],
-    "SEND_MESSAGE": ["text", "media_url", "template_id"],
+    "SEND_MESSAGE": ["text", "media_url", "template_id", "channel"],
     "WAIT": ["mode", "days", "hours", "minutes", "seconds", "timeout_hours"],
     "CONDITION": ["kind", "field", "operator", "value", "event_type", "within_days"],
     "AB_SPLIT": [],

@@ -18,11 +18,13 @@ from reach_app.api.schemas.library import (
     TemplateOut,
     TemplatePatch,
     TemplateStatus,
+    TemplateUseOut,
     TemplateVersionOut,
 )
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import Segment, Template
 from reach_app.db.types import utcnow
+from reach_app.domain.templating import draft_version, version_state
 from reach_app.services import segments, templates
 
 router = APIRouter(tags=["templates and segments"])
@@ -30,15 +32,27 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def template_out(template: Template) -> TemplateOut:
-    return TemplateOut(**{name: getattr(template, name) for name in TemplateOut.model_fields})
+    names = [name for name in TemplateOut.model_fields if name != "draft_version"]
+    fields = {name: getattr(template, name) for name in names}
+    draft = draft_version(template.current_version, template.published_version)
+    return TemplateOut(**fields, draft_version=draft)
 
 
 def template_detail(session: Any, template: Template) -> TemplateDetail:
     versions = [
-        TemplateVersionOut(version=v.version, body=v.body, created_at=v.created_at)
+        TemplateVersionOut(
+            version=v.version,
+            body=v.body,
+            created_at=v.created_at,
+            state=version_state(v.version, template.published_version),  # type: ignore[arg-type]
+        )
         for v in templates.versions_of(session, template.id or 0)
     ]
-    return TemplateDetail(**template_out(template).model_dump(), versions=versions)
+    used_by = [
+        TemplateUseOut(id=c.id or 0, name=c.name, status=c.status)
+        for c in templates.campaigns_using(session, template, drafts=True)
+    ]
+    return TemplateDetail(**template_out(template).model_dump(), versions=versions, used_by=used_by)
 
 
 @router.get("/templates", response_model=Page[TemplateOut])
@@ -78,6 +92,7 @@ def update_template(template_id: ItemId, body: TemplatePatch, actor: ActorDep) -
 
 @router.delete("/templates/{template_id}", status_code=204, response_class=Response)
 def delete_template(template_id: ItemId, actor: ActorDep) -> Response:
+    """204; 409 naming the campaigns while a non-draft campaign's SEND uses it."""
     with session_scope() as session:
         templates.delete_template(session, actor, template_id, now=utcnow())
     return Response(status_code=204)

@@ -27,7 +27,10 @@ class TemplateIn(BaseModel):
 
 
 class TemplatePatch(BaseModel):
-    """A new `body` becomes a new version; earlier versions are kept."""
+    """A new `body` becomes a new version; earlier versions are kept. On a published
+    template the new version is a draft (sends keep the published one) until `status`
+    PUBLISHED publishes the newest version. Withdrawing (DRAFT/REJECTED) or changing
+    `channel`/`message_type` is refused (409) while a non-draft campaign uses it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +45,13 @@ class TemplateVersionOut(BaseModel):
     version: int
     body: str
     created_at: datetime
+    state: Literal["published", "draft", "earlier"]  # published: what sends use
+
+
+class TemplateUseOut(BaseModel):
+    id: int
+    name: str
+    status: str
 
 
 class TemplateOut(BaseModel):
@@ -50,8 +60,10 @@ class TemplateOut(BaseModel):
     channel: str
     message_type: str
     status: str
-    body: str
+    body: str  # the newest version's text
     current_version: int
+    published_version: int | None  # the version sends use (None: not published)
+    draft_version: int | None  # a newer, unpublished version, if any
     user_id: int
     organization_id: int | None
     created_at: datetime
@@ -60,6 +72,7 @@ class TemplateOut(BaseModel):
 
 class TemplateDetail(TemplateOut):
     versions: list[TemplateVersionOut]
+    used_by: list[TemplateUseOut]  # campaigns whose SEND steps name it (drafts too)
 
 
 class SegmentCondition(BaseModel):

@@ -88,7 +88,8 @@ class Template(SQLModel, table=True):
     channel: str = Field(default="telegram", max_length=16)
     message_type: str = Field(default="text", max_length=16)
     status: str = Field(default="DRAFT", max_length=16)  # DRAFT | PUBLISHED | REJECTED
-    current_version: int = 1
+    current_version: int = 1  # the newest version (its body is `body`); may be a draft
+    published_version: int | None = None  # the version sends use; None: never published
     body: str = ""
     created_at: datetime = created()
     updated_at: datetime = created()

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import (
@@ -19,9 +20,13 @@ from reach_app.db.tables import (
     ContactTag,
     FlowExecution,
     Message,
+    Template,
+    TemplateVersion,
 )
 from reach_app.domain.contact import ContactEventView, ContactSnapshot
 from reach_app.domain.flow import Flow, parse_flow
+from reach_app.domain.templating import TemplateFacts, referenced_template_ids, resolve_templates
+from reach_app.services.templates import facts_of
 
 EVENT_LOOKBACK = timedelta(days=365)
 
@@ -42,9 +47,22 @@ class Batch:
     contact_rows: dict[int, Contact]
     variations: dict[int, dict[str, CampaignVariation]] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)  # by idempotency key
+    # published templates each campaign's SENDs name (its own workspace only), by campaign id
+    templates: dict[int, dict[int, TemplateFacts]] = field(default_factory=dict)
+    _resolved: dict[tuple[object, ...], Flow] = field(default_factory=dict)
 
     def flow_for(self, execution: FlowExecution) -> Flow:
+        """The execution's flow with its templates' published texts in their SENDs."""
         campaign = self.campaigns[execution.campaign_id]
+        resolved_key = (campaign.id or 0, execution.variation or "")
+        flow = self._resolved.get(resolved_key)
+        if flow is None:
+            parsed = self._parsed_flow(campaign, execution)
+            flow = resolve_templates(parsed, self.templates.get(campaign.id or 0, {}))
+            self._resolved[resolved_key] = flow
+        return flow
+
+    def _parsed_flow(self, campaign: CampaignFlow, execution: FlowExecution) -> Flow:
         variation = self.variations.get(campaign.id or 0, {}).get(execution.variation or "")
         source = variation if variation is not None and variation.nodes else campaign
         key = (campaign.id or 0, campaign.flow_version, variation.key if variation else None)
@@ -100,7 +118,57 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
         for cid, row in rows.items()
         if cid is not None
     }
-    return Batch(executions, campaigns, snapshots, rows, dict(variations))  # type: ignore[arg-type]
+    batch = Batch(executions, campaigns, snapshots, rows, dict(variations))  # type: ignore[arg-type]
+    batch.templates = published_templates(session, campaigns.values(), variations)
+    return batch
+
+
+def published_templates(
+    session: Session,
+    campaigns: Iterable[CampaignFlow],
+    variations: Mapping[int, Mapping[str, CampaignVariation]],
+) -> dict[int, dict[int, TemplateFacts]]:
+    """For each campaign, the published version of every template its SENDs name, limited to
+    the campaign's own workspace: one query for the whole batch."""
+    wanted: dict[int, set[int]] = {}
+    for campaign in campaigns:
+        nodes = [*(campaign.nodes or [])]
+        for variation in variations.get(campaign.id or 0, {}).values():
+            nodes.extend(variation.nodes or [])
+        ids = referenced_template_ids(nodes)
+        if ids and campaign.id is not None:
+            wanted[campaign.id] = ids
+    if not wanted:
+        return {}
+    published = and_(
+        col(TemplateVersion.template_id) == col(Template.id),
+        col(TemplateVersion.version) == col(Template.published_version),
+    )
+    query = (
+        select(Template, TemplateVersion.body)
+        .join(TemplateVersion, published)
+        .where(
+            col(Template.id).in_(set().union(*wanted.values())),
+            col(Template.deleted_at).is_(None),
+            Template.status == "PUBLISHED",
+        )
+    )
+    found = list(session.exec(query))
+    by_campaign: dict[int, dict[int, TemplateFacts]] = {}
+    for campaign in campaigns:
+        ids = wanted.get(campaign.id or 0, set())
+        by_campaign[campaign.id or 0] = {
+            t.id: facts_of(t, body)
+            for t, body in found
+            if t.id in ids and _same_workspace(t, campaign)
+        }
+    return by_campaign
+
+
+def _same_workspace(template: Template, campaign: CampaignFlow) -> bool:
+    if campaign.organization_id is not None:
+        return template.organization_id == campaign.organization_id
+    return template.organization_id is None and template.user_id == campaign.created_by
 
 
 def snapshot_of(

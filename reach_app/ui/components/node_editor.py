@@ -6,13 +6,110 @@ from typing import Any
 
 import reflex as rx
 
+from reach_app.domain.templating import DEFAULT_CHANNEL, TemplateFacts, draft_version, fits
+from reach_app.services.errors import ServiceError
+from reach_app.services.templates import list_templates
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
+from reach_app.ui.state import NotSignedIn, error_toast
 
 CONDITION_KINDS = ["replied", "field", "tag", "event", "variable", "variation"]
 OPERATORS = [
     "equals", "not_equals", "contains", "not_contains", "exists", "not_exists",
     "greater_than", "less_than",
 ]  # fmt: skip
+
+
+class TemplatePickerState(S):
+    """The SEND editor's template picker: the workspace's PUBLISHED templates that fit the
+    selected node's channel and message type (seed 004), and which version it sends."""
+
+    _published: list[dict[str, Any]] = []
+
+    @rx.event
+    def load_templates(self):
+        try:
+            with self.actor_session() as (session, actor):
+                rows, _ = list_templates(session, actor, status="PUBLISHED", limit=500)
+        except (ServiceError, NotSignedIn) as exc:
+            return error_toast(exc)
+        self._published = [
+            {"id": t.id, "name": t.name, "channel": t.channel, "message_type": t.message_type,
+             "published": t.published_version, "current": t.current_version}
+            for t in rows if t.published_version is not None
+        ]  # fmt: skip
+        return None
+
+    def _fitting(self) -> list[dict[str, Any]]:
+        channel = self.fields.get("channel") or DEFAULT_CHANNEL
+        media = self.fields.get("media_url") or None
+        return [t for t in self._published if fits(_facts(t), channel, media)]
+
+    @rx.var
+    def template_choices(self) -> list[dict[str, str]]:
+        """{id, label} of each published template that fits the node."""
+        return [
+            {"id": str(t["id"]), "label": f"{t['name']} (v{t['published']})"}
+            for t in self._fitting()
+        ]
+
+    @rx.var
+    def template_in_use(self) -> str:
+        """Which version of the node's template is sent (empty without a template)."""
+        chosen = self.fields.get("template_id") or ""
+        if not chosen:
+            return ""
+        found = [t for t in self._published if str(t["id"]) == chosen]
+        if not found:
+            return f"Template {chosen} is not a published template; pick one from the list."
+        t = found[0]
+        line = f"Sends “{t['name']}”, published version {t['published']}; this step's text is not used."
+        draft = draft_version(t["current"], t["published"])
+        if draft is not None:
+            line += f" Version {draft} is a draft and is not sent until it is published."
+        return line
+
+
+def _facts(row: dict[str, Any]) -> TemplateFacts:
+    return TemplateFacts(
+        row["id"], row["name"], row["channel"], row["message_type"], "PUBLISHED", row["published"]
+    )
+
+
+P = TemplatePickerState
+
+
+def _template_picker() -> rx.Component:
+    return rx.vstack(
+        _label("Template (published ones for this step's channel)"),
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(placeholder="no template", data_testid="template-picker"),
+                rx.select.content(
+                    rx.foreach(
+                        P.template_choices, lambda t: rx.select.item(t["label"], value=t["id"])
+                    )
+                ),
+                value=S.fields["template_id"],
+                on_change=lambda v: S.set_field("template_id", v),
+                disabled=S.read_only,
+                size="2",
+            ),
+            rx.cond(
+                (S.fields["template_id"] != "") & ~S.read_only,
+                rx.button("No template", size="1", variant="ghost",
+                          on_click=S.set_field("template_id", "")),
+            ),
+            align="center",
+        ),
+        rx.cond(
+            P.template_in_use != "",
+            rx.text(P.template_in_use, size="1", color_scheme="gray",
+                    data_testid="template-in-use"),
+        ),
+        spacing="1",
+        width="100%",
+        on_mount=P.load_templates,
+    )  # fmt: skip
 
 
 def _label(text: str) -> rx.Component:
@@ -70,7 +167,7 @@ def _message_editor() -> rx.Component:
             debounce_timeout=400,
         ),
         text_field("Media URL (optional)", "media_url"),
-        text_field("Template id (optional)", "template_id"),
+        _template_picker(),
         _preview(),
         spacing="2",
         width="100%",
