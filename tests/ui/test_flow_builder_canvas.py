@@ -224,3 +224,24 @@ def test_new_steps_never_cover_another_step(user):
         state.add_node("TAG")  # inserted between START and the rest
     assert len(state.canvas_nodes) == 10
     _no_overlaps(state)
+
+
+def test_the_campaign_flow_tab_draws_what_runs_too(user):
+    from reach_app.ui.pages.campaign_flow_tab import CampaignFlowTabState
+
+    nodes = [
+        {"id": "s", "type": "START", "data": {}},
+        {"id": "hello", "type": "SEND_MESSAGE", "data": {"text": "Hi"}},
+        {"id": "done", "type": "END", "data": {}},
+    ]
+    builder = _builder(user, nodes=nodes, edges=[])
+    tab = signed_in(make_state(CampaignFlowTabState), user["id"])
+    tab.require_sign_in()
+    tab._cid = builder._cid
+    tab.load()
+    assert {(e["source"], e["target"]) for e in tab.canvas_edges} == {
+        ("s", "hello"),
+        ("hello", "done"),
+    }
+    assert [n["data"]["number"] for n in tab.canvas_nodes] == [1, 2, 3]
+    assert tab.canvas_nodes[1]["data"]["kindTitle"] == "Send message"

@@ -9,6 +9,7 @@ import reflex as rx
 
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign
+from reach_app.ui import flow_editing as fe
 from reach_app.ui.components.common import problem_callout
 from reach_app.ui.components.flow_canvas import flow_canvas, to_canvas_edges, to_canvas_nodes
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
@@ -63,8 +64,11 @@ class CampaignFlowTabState(CampaignDetailState):
             log.exception("flow tab failed")
             return error_toast(exc)
         key = None if self.variation == MAIN else self.variation
-        self.canvas_nodes = to_canvas_nodes(nodes or [], problems_by_node(problems, key))
-        self.canvas_edges = to_canvas_edges(edges or [])
+        drawn = fe.materialise({"nodes": nodes or [], "edges": edges or []})  # what runs
+        on_nodes = problems_by_node(problems, key)
+        numbers = fe.step_numbers(drawn)
+        self.canvas_nodes = to_canvas_nodes(drawn["nodes"], on_nodes, numbers=numbers)
+        self.canvas_edges = to_canvas_edges(drawn["edges"])
         self.problem_lines = [
             (f"[{p['variation']}] " if p.get("variation") else "")
             + (f"{p['node_id']}: " if p.get("node_id") else "")
