@@ -60,6 +60,10 @@ def _world(api: Api) -> tuple[dict[str, str], dict[str, int]]:
         "user_id": member.user_id,
         "template_id": ok(actor.post("/templates", {"name": "T"}), 201)["id"],
         "segment_id": ok(actor.post("/segments", {"name": "S"}), 201)["id"],
+        "price_id": ok(actor.call("PUT", f"/organizations/{org}/prices",
+                                  json={"channel": "sandbox", "price": "1"}))["id"],
+        "entry_id": ok(actor.post(f"/organizations/{org}/top-ups", {"amount": "3"}),
+                       201)["entry"]["id"],
     }  # fmt: skip
     # A sign-in token, not an API key: the fuzzer may revoke keys (DELETE /api-keys/{id}).
     return {"Authorization": f"Bearer {owner.token}", "X-Organization-Id": str(org)}, ids
