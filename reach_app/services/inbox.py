@@ -4,8 +4,8 @@ account and contact, fed by `services.inbound` (replies from any channel).
 Threads belong to a workspace (the account's organization, or one user's
 personal space) and are listed only while their contact is live in that
 workspace; another tenant's thread id is NotFound. A thread's campaign is
-named only when the actor may see that campaign (R-11). Replying from the
-inbox is not offered yet: replies go out from the account's own app.
+named only when the actor may see that campaign (R-11). Replies from the inbox
+are queued and sent by `services.inbox_reply` / `inbox_reply_delivery`.
 """
 
 from __future__ import annotations

@@ -89,7 +89,12 @@ def reopen_thread(thread_id: ThreadId, actor: ActorDep) -> ThreadOut:
     return _act(inbox.reopen_thread, thread_id, actor)
 
 
-@router.post("/{thread_id}/replies", response_model=ReplyOut, status_code=202)
+@router.post(
+    "/{thread_id}/replies",
+    response_model=ReplyOut,
+    status_code=202,
+    responses={200: {"model": ReplyOut, "description": "This client_key's reply, queued before"}},
+)
 def reply(thread_id: ThreadId, body: ReplyIn, actor: ActorDep, response: Response) -> ReplyOut:
     """Answer the lead from the thread's own account. The reply is queued (202) and sent
     by a worker exactly once, at the account's next pacing slot; it appears in the thread
