@@ -63,7 +63,7 @@ def test_a_signed_in_user_sees_the_campaign_with_status_and_counts(page):
     sign_in(page, EMAIL, PASSWORD)
     row = page.get_by_test_id("campaign-row").filter(has_text="Spring outreach")
     row.wait_for()
-    assert row.get_by_test_id("status-badge").inner_text() == "draft"
+    assert row.get_by_test_id("status-badge").inner_text() == "Draft"
     assert row.get_by_test_id("count-contacts").inner_text() == "3"
     assert row.get_by_test_id("count-sent").inner_text() == "0"
     screenshot(page, "campaign-list")

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from reach_app.ui import labels
+
 CAMPAIGN_STATUS_COLORS: dict[str, str] = {
     "draft": "gray",
     "scheduled": "blue",
@@ -30,15 +32,28 @@ EXECUTION_STATUS_COLORS: dict[str, str] = {
 }
 
 
-def status_badge(status: Any, colors: dict[str, str] | None = None) -> rx.Component:
-    """A coloured badge for a campaign (default) or execution status Var."""
+def status_badge(
+    status: Any, colors: dict[str, str] | None = None, words: dict[str, str] | None = None
+) -> rx.Component:
+    """A coloured badge for a campaign (default) or execution status Var, in plain words
+    (`labels.CAMPAIGN_STATUS` by default)."""
     colors = colors or CAMPAIGN_STATUS_COLORS
     return rx.badge(
-        status.to(str).replace("_", " "),
+        labels.shown(words or labels.CAMPAIGN_STATUS, status),
         color_scheme=rx.match(status, *colors.items(), "gray"),
         variant="soft",
         radius="full",
         data_testid="status-badge",
+    )
+
+
+def choice_select(pairs: list[list[str]], value: Any, on_change: Any, **props: Any) -> rx.Component:
+    """A select whose options show labels for stored values (`labels.choices`)."""
+    return rx.select.root(
+        rx.select.trigger(**props),
+        rx.select.content(*[rx.select.item(label, value=v) for v, label in pairs]),
+        value=value,
+        on_change=on_change,
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from reach_app.ui.components.common import EXECUTION_STATUS_COLORS, status_badge
+from reach_app.ui import labels
+from reach_app.ui.components.common import EXECUTION_STATUS_COLORS, choice_select, status_badge
 from reach_app.ui.components.paged_list import (
     HIDDEN_ON_PHONE,
     data_table,
@@ -36,7 +37,7 @@ def _row(row: ExecutionItem) -> rx.Component:
             rx.text(row.contact, weight="medium"),
             rx.text(row.username, size="1", color_scheme="gray"),
         ),
-        rx.table.cell(status_badge(row.status, EXECUTION_STATUS_COLORS)),
+        rx.table.cell(status_badge(row.status, EXECUTION_STATUS_COLORS, labels.EXECUTION_STATUS)),
         rx.table.cell(
             rx.text(row.current_node, size="2"),
             rx.text(row.steps.to(str) + " step(s) done", size="1", color_scheme="gray"),
@@ -110,10 +111,10 @@ def _picker() -> rx.Component:
 
 
 def contacts_tab() -> rx.Component:
-    statuses = [ANY, *EXECUTION_STATUS_COLORS]
+    statuses = [[ANY, "Any status"], *labels.choices(labels.EXECUTION_STATUS)]
     toolbar = list_toolbar(
         search_box(S, "Search by name"),
-        rx.select(statuses, value=S.status_filter, on_change=S.set_status_filter),
+        choice_select(statuses, S.status_filter, S.set_status_filter, aria_label="Contact status"),
         rx.spacer(),
         rx.cond(
             S.contacts_manageable,

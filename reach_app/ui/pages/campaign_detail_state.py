@@ -48,6 +48,11 @@ class CampaignDetailState(AppState):
     projection: ProjectionView = ProjectionView()
 
     @rx.var
+    def tab_title(self) -> str:
+        """The browser tab: the campaign's name first."""
+        return f"{self.overview.name} · Reach" if self.overview.name else "Campaign · Reach"
+
+    @rx.var
     def action_labels(self) -> list[list[str]]:
         return [[name, ACTION_LABELS[name]] for name in self.actions]
 

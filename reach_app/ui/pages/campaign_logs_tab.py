@@ -14,6 +14,8 @@ from reflex.config import get_config
 from reach_app.domain.nodes import NodeType
 from reach_app.services.logs import LogFilters, LogRow, list_logs
 from reach_app.services.web_sessions import issue_download_token
+from reach_app.ui import labels
+from reach_app.ui.components.common import choice_select
 from reach_app.ui.components.paged_list import (
     HIDDEN_ON_PHONE,
     PagedList,
@@ -52,8 +54,7 @@ def _summary(row: LogRow) -> str:
         return log.error_message[:200]
     if row.message_text:
         return row.message_text[:200]
-    data = log.output_data or log.input_data or {}
-    return ", ".join(f"{k}: {v}" for k, v in list(data.items())[:4])[:200]
+    return labels.details(log.output_data or log.input_data or {})
 
 
 def to_item(row: LogRow) -> LogItem:
@@ -64,8 +65,8 @@ def to_item(row: LogRow) -> LogItem:
         execution_id=str(log.execution_id or ""),
         contact=row.contact_name or "",
         node=log.node_id or "",
-        node_type=log.node_type or "",
-        log_type=log.log_type,
+        node_type=labels.text(labels.NODE_TYPE, log.node_type),
+        log_type=labels.text(labels.LOG_TYPE, log.log_type),
         status=log.status,
         summary=_summary(row),
     )
@@ -164,7 +165,7 @@ def _row(row: LogItem) -> rx.Component:
         rx.table.cell(row.log_type),
         rx.table.cell(
             rx.badge(
-                row.status,
+                labels.shown(labels.EXECUTION_STATUS, row.status),
                 color_scheme=rx.match(
                     row.status, ("failed", "red"), ("skipped", "orange"), "green"
                 ),
@@ -177,12 +178,15 @@ def _row(row: LogItem) -> rx.Component:
 
 
 def logs_tab() -> rx.Component:
-    node_types = [ANY, *[t.value for t in NodeType]]
+    node_types = [[ANY, "Any step"], *labels.choices(labels.NODE_TYPE, [t.value for t in NodeType])]
+    statuses = [[ANY, "Any status"], *labels.choices(labels.EXECUTION_STATUS, LOG_STATUSES)]
     toolbar = list_toolbar(
         search_box(S, "Search contact or message text", data_testid="log-search"),
         text_filter(S.execution_filter, S.set_execution_filter, "Execution #", width="120px"),
-        rx.select(node_types, value=S.node_type_filter, on_change=S.set_node_type_filter),
-        rx.select([ANY, *LOG_STATUSES], value=S.status_filter, on_change=S.set_status_filter),
+        choice_select(
+            node_types, S.node_type_filter, S.set_node_type_filter, aria_label="Step type"
+        ),
+        choice_select(statuses, S.status_filter, S.set_status_filter, aria_label="Log status"),
         rx.spacer(),
         rx.button(
             rx.icon("download", size=14),

@@ -18,6 +18,7 @@ from reach_app.db.types import utcnow
 from reach_app.domain.stats import percentage
 from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.statistics import campaign_statistics, refresh_campaign_stats
+from reach_app.ui import labels
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import contact_name, node_label
@@ -142,7 +143,7 @@ def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str
         names = {c.id: contact_name(c) for c in contacts}
     return [
         {
-            "type": str(i.get("type", "")).replace("_", " "),
+            "type": labels.text(labels.LOG_TYPE, i.get("type")),
             "when": str(i.get("executed_at", ""))[:19].replace("T", " "),
             "contact": names.get(i.get("contact_id"), ""),
             "node": str(i.get("node_id") or ""),
@@ -153,9 +154,7 @@ def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str
 
 
 def _details(details: Any) -> str:
-    if not isinstance(details, dict):
-        return ""
-    return ", ".join(f"{k}: {v}" for k, v in list(details.items())[:4])[:160]
+    return labels.details(details, limit=160)
 
 
 S = CampaignStatsState

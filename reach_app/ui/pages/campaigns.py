@@ -10,10 +10,10 @@ import reflex as rx
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_queries import CampaignRow, list_campaigns
 from reach_app.services.errors import ServiceError
-from reach_app.ui import routes
+from reach_app.ui import labels, routes
 from reach_app.ui.campaign_actions import BUTTONS, available_actions, perform
 from reach_app.ui.components.common import (
-    CAMPAIGN_STATUS_COLORS,
+    choice_select,
     empty_state,
     loading_block,
     page_header,
@@ -153,7 +153,11 @@ class CampaignListState(PagedList, AppState):
 
 
 def _filters() -> rx.Component:
-    statuses = [ALL_STATUSES, *CAMPAIGN_STATUS_COLORS, DELETED]
+    statuses = [
+        [ALL_STATUSES, "All statuses"],
+        *labels.choices(labels.CAMPAIGN_STATUS),
+        [DELETED, "Deleted"],
+    ]
     return list_toolbar(
         rx.cond(
             CampaignListState.may_view_all,
@@ -171,10 +175,11 @@ def _filters() -> rx.Component:
             CampaignListState, "Search campaigns", width="100%", max_width="320px",
             data_testid="campaign-search",
         ),
-        rx.select(
+        choice_select(
             statuses,
-            value=CampaignListState.status_filter,
-            on_change=CampaignListState.set_status_filter,
+            CampaignListState.status_filter,
+            CampaignListState.set_status_filter,
+            aria_label="Status",
             data_testid="status-filter",
         ),
         margin_bottom="12px",

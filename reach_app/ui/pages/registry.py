@@ -15,6 +15,7 @@ from reach_app.ui.pages.flow_builder import flow_builder_page
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from reach_app.ui.pages.inbox import InboxState, inbox_page
 from reach_app.ui.pages.new_campaign import NewCampaignState, new_campaign_page
+from reach_app.ui.pages.not_found import not_found_page
 from reach_app.ui.pages.organization import OrganizationState, organization_page
 from reach_app.ui.pages.segments import SegmentsState, segments_page
 from reach_app.ui.pages.sign_in import sign_in_page
@@ -56,7 +57,7 @@ def register_pages(app: rx.App) -> None:
     app.add_page(
         campaign_detail_page,
         route=routes.CAMPAIGN_DETAIL,
-        title="Campaign · Reach",
+        title=CampaignDetailState.tab_title,
         on_load=[AppState.require_sign_in, CampaignDetailState.load],
     )
     app.add_page(
@@ -68,7 +69,11 @@ def register_pages(app: rx.App) -> None:
     app.add_page(
         flow_builder_page,
         route=routes.CAMPAIGN_FLOW,
-        title="Flow builder · Reach",
+        title=rx.cond(
+            FlowBuilderState.name != "",
+            FlowBuilderState.name + " · Flow · Reach",
+            "Flow builder · Reach",
+        ),
         on_load=[AppState.require_sign_in, FlowBuilderState.load],
     )
     simple_pages = [
@@ -82,3 +87,4 @@ def register_pages(app: rx.App) -> None:
     for page, route, title, load in simple_pages:
         on_load = [AppState.require_sign_in] + ([load] if load is not None else [])
         app.add_page(page, route=route, title=f"{title} · Reach", on_load=on_load)
+    app.add_page(not_found_page, route="404", title="Page not found · Reach")
