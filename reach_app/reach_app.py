@@ -14,10 +14,12 @@ import logging
 import reflex as rx
 from fastapi import FastAPI
 
+from reach_app.bootstrap import wire
 from reach_app.ui.downloads import create_downloads_app
 from reach_app.ui.pages.registry import register_pages
 
 log = logging.getLogger(__name__)
+wire()  # channels report to the services (the embedded Telegram host)
 
 
 def _module_exists(name: str) -> bool:

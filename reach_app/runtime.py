@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reach_app.bootstrap import wire
 from reach_app.db.types import utcnow
 from reach_app.observability.heartbeats import beat
 from reach_app.observability.logs import configure_logging
@@ -164,6 +165,7 @@ def start_embedded_runtime(worker_threads: int | None = None) -> EmbeddedRuntime
     """In-process worker on the StubBroker plus a scheduler thread."""
     from tasks.embedded_worker import start_worker
 
+    wire()
     settings = get_settings()
     loop = _loop_with_actors()
     threads = worker_threads or max(2, settings.worker_threads)  # a webhook must not stall sends
@@ -193,6 +195,7 @@ def run_synchronously(
     from reach_app.services.engine.runner import process_batch
     from reach_app.services.polling import poll_account, polling_account_ids
 
+    wire()  # sends in this thread: channels report to the services
     settings = get_settings()
     idle = 0
     for number in range(1, max_ticks + 1):

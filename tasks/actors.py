@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from reach_app.bootstrap import wire
 from reach_app.channels.registry import call_providers
 from reach_app.db.types import utcnow
 from reach_app.observability.heartbeats import beat
@@ -12,6 +13,8 @@ from reach_app.services.inbox_reply_delivery import deliver_reply
 from reach_app.services.polling import poll_account
 from reach_app.services.webhooks import deliver_webhook
 from tasks.broker import QUEUE_ENGINE, QUEUE_MAINTENANCE
+
+wire()  # the worker process sends and polls: channels report to the services
 
 
 @dramatiq.actor(queue_name=QUEUE_ENGINE, max_retries=5)

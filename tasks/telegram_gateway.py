@@ -34,6 +34,7 @@ from typing import Any
 from reach_app.channels import registry
 from reach_app.channels.telegram_gateway import GatewayLink, answer_request
 from reach_app.channels.telegram_host import TelegramHost
+from reach_app.services.telegram_owner import make_telegram_host
 from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,6 @@ class Gateway:
 def run_gateway(shards: Collection[int] | None = None, *, threads: int = 16) -> None:
     """Run a gateway in this process until SIGINT/SIGTERM (`reach gateway`)."""
     import redis
-
-    from reach_app.channels.telegram_sessions import make_telegram_host
 
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from reach_app.bootstrap import wire
 from reach_app.db.engine import dispose_engines
 from reach_app.settings import reset_settings_cache
 from tests.support.databases import (
@@ -21,6 +22,7 @@ from tests.support.databases import (
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+wire()  # like every entry point: the channels report to the services
 
 
 def require_service(available: bool, name: str) -> None:

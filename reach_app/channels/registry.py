@@ -8,7 +8,10 @@ Telegram: a session lives in one process. In the process that owns the
 sessions (a `reach gateway`, or any process in embedded mode) the factory
 returns the account's own long-lived channel from the `TelegramHost`;
 elsewhere (engine workers with Redis) a `TelegramProxyChannel` that asks the
-account's gateway over Redis and waits for the answer.
+account's gateway over Redis and waits for the answer. In embedded mode the host
+is built on first use by the factory the wiring installed
+(`install_telegram_host_factory`: the services' `telegram_owner.make_telegram_host`,
+so the sessions report to services this module never imports).
 """
 
 from __future__ import annotations
@@ -17,21 +20,26 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater, SendResult, Sent
+from reach_app.channels.email import make_email_channel
+from reach_app.channels.onsite import OnsiteChannel
 from reach_app.channels.sandbox import SandboxChannel, SandboxSettings
+from reach_app.channels.telegram_gateway import (
+    GatewayLink,
+    TelegramProxyChannel,
+    UnavailableChannel,
+)
+from reach_app.channels.telegram_host import TelegramHost
+from reach_app.channels.telegram_sessions import session_version
 from reach_app.db.engine import get_engine
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings
-
-if TYPE_CHECKING:
-    from reach_app.channels.telegram_gateway import GatewayLink
-    from reach_app.channels.telegram_host import TelegramHost
 
 log = logging.getLogger(__name__)
 INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError)
@@ -60,12 +68,8 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
     if provider == "telegram":
         return telegram_channel(account_id, settings)
     if provider == "onsite":
-        from reach_app.channels.onsite import OnsiteChannel
-
         return OnsiteChannel(account_id)
     if provider == "email":
-        from reach_app.channels.email import make_email_channel
-
         return make_email_channel(account_id, settings)
     return None  # webhook calls are not sends (channels/webhook.py)
 
@@ -73,21 +77,22 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
 _telegram_host: TelegramHost | None = None
 _telegram_lock = threading.Lock()
 _gateway_link: GatewayLink | None = None
+HostFactory = Callable[[], TelegramHost]
+_host_factory: HostFactory | None = None
+NO_HOST_WIRED = ("This process owns the Telegram sessions (embedded mode) but has no host "
+                 "wired: its entry point must call reach_app.bootstrap.wire()")
 
 
 def telegram_channel(account_id: int, settings: dict[str, Any]) -> Channel:
     """The account's own channel where its session lives, else a proxy to its gateway."""
-    from reach_app.channels.telegram_gateway import GatewayLink, TelegramProxyChannel
-    from reach_app.channels.telegram_sessions import session_version
-
     global _telegram_host, _gateway_link
     version = session_version(settings)
     config = get_settings()
     with _telegram_lock:
         if _telegram_host is None and config.embedded:
-            from reach_app.channels.telegram_sessions import make_telegram_host
-
-            _telegram_host = make_telegram_host()
+            if _host_factory is None:
+                return UnavailableChannel(account_id, NO_HOST_WIRED)  # waits, never taken out
+            _telegram_host = _host_factory()
             _telegram_host.start()
         host = _telegram_host
         if host is None and _gateway_link is None:
@@ -108,6 +113,16 @@ def install_telegram_host(host: TelegramHost | None) -> TelegramHost | None:
     global _telegram_host, _gateway_link
     with _telegram_lock:
         previous, _telegram_host, _gateway_link = _telegram_host, host, None
+    return previous
+
+
+def install_telegram_host_factory(factory: HostFactory | None) -> HostFactory | None:
+    """How this process builds its Telegram host in embedded mode, on the first Telegram
+    channel asked for (the wiring installs the services' `make_telegram_host`); returns
+    the previous factory."""
+    global _host_factory
+    with _telegram_lock:
+        previous, _host_factory = _host_factory, factory
     return previous
 
 

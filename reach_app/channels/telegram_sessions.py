@@ -4,9 +4,10 @@
 StringSession, the account's proxy, the SQL peer cache, a real Telethon
 client connected lazily on the host's loop thread), or an
 `UnavailableChannel` that says why not. `wanted_accounts` lists the accounts
-a host keeps connected, `make_telegram_host` wires a `TelegramHost` to the
-database: live replies into the shared inbound path, health probes into the
-circuit breaker.
+a host keeps connected, `make_telegram_host` builds a `TelegramHost` that
+reports through `SessionPorts`: the services pass in where live replies and
+read receipts go (the shared inbound path), where health probes go (the
+circuit breaker) and the peer cache; nothing here imports a service.
 
 An account's Telegram settings live in `ChannelAccount.settings["telegram"]`:
 `session_version` (bumped by every completed login, so owners rebuild their
@@ -19,20 +20,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 
-from reach_app.channels.base import AccountProblem, Channel
+from reach_app.channels.base import (
+    AccountProblem,
+    Channel,
+    HealthReport,
+    InboundMessage,
+    ReadReceipt,
+)
 from reach_app.channels.telegram import TelegramChannel
 from reach_app.channels.telegram_client import ProxyConfig, telethon_client_factory
 from reach_app.channels.telegram_gateway import UnavailableChannel, shard_of
 from reach_app.channels.telegram_host import TelegramHost
 from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram_resolve import PeerCache
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount
-from reach_app.db.types import utcnow
 from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,25 @@ KEPT_HEALTH = ("connected", "flood_wait", "spam_limited")
 NO_SESSION = "The account has no Telegram session: log in again"
 NOT_CONFIGURED = ("Telegram API credentials are not configured: set REACH_TELEGRAM_API_ID and "
                   "REACH_TELEGRAM_API_HASH (from my.telegram.org) and restart")
+
+
+class SessionPorts(Protocol):
+    """What the services give the process that owns Telegram sessions: a peer cache for
+    each channel it builds, and where the sessions report (called on the loop thread or
+    the host's keeper thread, so the implementations only enqueue or use their own
+    transaction)."""
+
+    def peer_cache(self) -> PeerCache: ...
+
+    def inbound(self, message: InboundMessage) -> None: ...
+
+    def receipt(self, receipt: ReadReceipt) -> None: ...
+
+    def health(self, account_id: int, report: HealthReport) -> None: ...
+
+    def stop(self) -> None:
+        """The host stopped: store what is still queued."""
+        ...
 
 
 def telegram_settings(account: ChannelAccount) -> dict[str, Any]:
@@ -95,10 +121,9 @@ def proxy_of(account: ChannelAccount) -> ProxyConfig | None:
                        **secrets)
 
 
-def build_channel(account_id: int, runner: LoopRunner) -> Channel:
-    """The channel for one Telegram account, on `runner`'s loop."""
-    from reach_app.services.peer_cache import SqlPeerCache
-
+def build_channel(account_id: int, runner: LoopRunner, peer_cache: PeerCache) -> Channel:
+    """The channel for one Telegram account, on `runner`'s loop, resolving through
+    `peer_cache`."""
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
         if account is None or account.provider != "telegram" or account.deleted_at is not None:
@@ -119,7 +144,7 @@ def build_channel(account_id: int, runner: LoopRunner) -> Channel:
             return UnavailableChannel(account_id, f"the account's proxy settings are invalid: {exc}")
     factory = telethon_client_factory(session_string, settings.telegram_api_id,
                                       settings.telegram_api_hash, proxy)
-    return TelegramChannel(account_id, client_factory=factory, peer_cache=SqlPeerCache(),
+    return TelegramChannel(account_id, client_factory=factory, peer_cache=peer_cache,
                            runner=runner, timeout=CALL_TIMEOUT)
 
 
@@ -136,20 +161,19 @@ def wanted_accounts(shards: Collection[int] | None = None) -> dict[int, int | No
             if account_id is not None and (shards is None or shard_of(account_id, count) in shards)}
 
 
-def make_telegram_host(shards: Callable[[], Collection[int]] | None = None,
+def make_telegram_host(ports: SessionPorts,
+                       shards: Callable[[], Collection[int]] | None = None,
                        *, keep_alive_seconds: float = 30.0) -> TelegramHost:
     """A host for every Telegram account (embedded mode) or for those of the shards that
-    `shards()` names at each round (a gateway); not started."""
-    from reach_app.services.account_health import record_health
-    from reach_app.services.polling import LiveInboundSink
+    `shards()` names at each round (a gateway), reporting to `ports`; not started."""
 
-    sink = LiveInboundSink()
+    def build(account_id: int, runner: LoopRunner) -> Channel:
+        return build_channel(account_id, runner, ports.peer_cache())
 
     def wanted() -> dict[int, int | None]:
         return wanted_accounts(set(shards()) if shards is not None else None)
 
     return TelegramHost(
-        build_channel, wanted, on_inbound=sink.inbound, on_receipt=sink.receipt,
-        on_health=lambda account_id, report: record_health(account_id, report, now=utcnow()),
-        keep_alive_seconds=keep_alive_seconds, on_stop=sink.stop,
+        build, wanted, on_inbound=ports.inbound, on_receipt=ports.receipt,
+        on_health=ports.health, keep_alive_seconds=keep_alive_seconds, on_stop=ports.stop,
     )

@@ -23,10 +23,13 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from reach_app.channels.base import Channel, HealthReport
+from reach_app.channels.registry import default_channel_factory
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Message
 from reach_app.domain.pacing import limits_for
 from reach_app.services.actor import Actor
+from reach_app.services.engine.breaker import mark_account_problem
+from reach_app.services.engine.writes import WriteSet
 from reach_app.services.errors import Conflict, NotFound
 from reach_app.services.workspace import in_actor_workspace
 
@@ -159,8 +162,6 @@ def check_account(actor: Actor, account_id: int, *, now: datetime,
     """Probe the account now (no transaction is open during the call) and record the answer;
     returns the account's health afterwards and the probe's report."""
     if factory is None:
-        from reach_app.channels.registry import default_channel_factory
-
         factory = default_channel_factory
     with session_scope() as session:
         account = session.exec(select(ChannelAccount).where(
@@ -182,9 +183,6 @@ def check_account(actor: Actor, account_id: int, *, now: datetime,
 
 def record_health(account_id: int, report: HealthReport, *, now: datetime) -> None:
     """Apply a health probe's answer to the account (own transaction)."""
-    from reach_app.services.engine.breaker import mark_account_problem
-    from reach_app.services.engine.writes import WriteSet
-
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
         if account is None:

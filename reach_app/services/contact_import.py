@@ -25,6 +25,7 @@ from reach_app.services.contact_fields import TEXT_LIMITS, clean_contact
 from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contacts import _insert, set_tags
 from reach_app.services.errors import Invalid
+from reach_app.services.segment_membership import deferred_refresh, refresh_contacts
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -87,8 +88,6 @@ def import_in_chunks(
     # SQLite's busy handler polls at most every 100 ms: a pause that long between chunks
     # guarantees a waiting writer its turn (PostgreSQL has row locks: no pause).
     pause = SQLITE_CHUNK_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0.0
-    from reach_app.services.segment_membership import deferred_refresh
-
     for start in range(0, total, step):
         with deferred_refresh(session, now=now):  # segment triggers once per chunk
             for number, cells in enumerate(rows[start : start + step], start=start + 2):
@@ -220,6 +219,4 @@ def _update(session: Session, contact: Contact, fields: dict[str, Any], now: dat
     if tags is not None and contact.id is not None:
         set_tags(session, contact.id, tags)
     if contact.id is not None:
-        from reach_app.services.segment_membership import refresh_contacts
-
         refresh_contacts(session, [contact.id], now=now)

@@ -35,6 +35,7 @@ from reach_app.services.actor import Actor
 from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.inbound import InboundOutcome, receive_inbound
+from reach_app.services.segment_membership import refresh_contacts
 from reach_app.settings import get_settings
 
 SECURITY = ("starttls", "ssl", "none")
@@ -199,8 +200,6 @@ def unsubscribe(session: Session, token: str, *, now: datetime) -> Contact:
                 occurred_at=now,
             )
         )
-        from reach_app.services.segment_membership import refresh_contacts
-
         refresh_contacts(session, [contact.id or 0], now=now)  # an event: segments may change
     session.flush()
     return contact

@@ -17,6 +17,7 @@ from reach_app.services.contact_fields import clean_contact
 from reach_app.services.contact_scope import contacts_of_actor, contacts_of_workspace
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.inbound import InboundOutcome, receive_inbound
+from reach_app.services.segment_membership import refresh_contacts
 from reach_app.services.triggers import on_contact_event
 
 MAX_TRIGGERED = 10_000
@@ -50,8 +51,6 @@ def record_event(
     session.add(event)
     session.flush()
     on_contact_event(session, contact, event.type, now=now)
-    from reach_app.services.segment_membership import refresh_contacts
-
     refresh_contacts(session, [contact_id], now=now)
     return event
 

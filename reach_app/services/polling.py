@@ -29,6 +29,8 @@ from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact
 from reach_app.db.types import utcnow
 from reach_app.services.contact_scope import contacts_of_workspace
+from reach_app.services.engine.breaker import mark_account_problem
+from reach_app.services.engine.writes import WriteSet
 from reach_app.services.inbound import apply_read_receipt, receive_inbound
 
 log = logging.getLogger(__name__)
@@ -150,9 +152,6 @@ def _poll_failed(account_id: int, outcome: object, now: datetime) -> None:
             getattr(outcome, "reason", outcome),
         )
         return
-    from reach_app.services.engine.breaker import mark_account_problem
-    from reach_app.services.engine.writes import WriteSet
-
     with session_scope() as session:
         account = session.get(ChannelAccount, account_id)
         if account is None:

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Segment, SegmentMember
+from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.enrollment import enroll_contacts
 from reach_app.services.errors import Conflict, Invalid
 from reach_app.services.segments import contacts_matching
@@ -132,8 +133,6 @@ def refresh_segment(
     """Re-evaluate every contact of the segment's workspace (time-based rules). With
     `fire=False` (a new or edited filter) membership is set without firing triggers:
     contacts who already matched did not *enter*."""
-    from reach_app.services.contact_scope import contacts_of_workspace
-
     crossings = Crossings()
     known = _members(session, segment.id or 0, None)
     last_id = 0
