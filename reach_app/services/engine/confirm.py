@@ -13,7 +13,12 @@ from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Mes
 from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.execution import SendFailed, SendSucceeded
 from reach_app.domain.money import message_type_of
-from reach_app.domain.statuses import MessageStatus
+from reach_app.domain.statuses import (
+    ACTIVE_EXECUTION_STATUSES,
+    TERMINAL_EXECUTION_STATUSES,
+    ExecutionStatus,
+    MessageStatus,
+)
 from reach_app.observability.metrics import record_flood_wait, record_send
 from reach_app.services.engine.billing import debit_send, refund_send
 from reach_app.services.engine.breaker import (
@@ -77,7 +82,12 @@ def confirm_sends(
             case RetryLater():
                 if message.status in SENT_OR_DELIVERED:  # a stale or repeated answer: a row
                     if execution is not None:  # never moves back from sent; the next run
-                        _hold(writes, execution, status="pending", next_execution_at=writes.now)
+                        _hold(
+                            writes,
+                            execution,
+                            status=ExecutionStatus.PENDING,
+                            next_execution_at=writes.now,
+                        )
                     continue  # reconciles (already sent) and moves on
                 _retry(session, writes, message, account, result)
                 record_send(account.provider, "retry")
@@ -103,7 +113,12 @@ def confirm_sends(
             case Failed():
                 if message.status in SENT_OR_DELIVERED:
                     if execution is not None:
-                        _hold(writes, execution, status="pending", next_execution_at=writes.now)
+                        _hold(
+                            writes,
+                            execution,
+                            status=ExecutionStatus.PENDING,
+                            next_execution_at=writes.now,
+                        )
                     continue
                 _failed(session, writes, message, account, result, plan, execution, batch)
                 record_send(account.provider, "failed")
@@ -178,13 +193,11 @@ def _advance_after(  # type: ignore[no-untyped-def]
         done = int((execution.context or {}).get(SENDS_DONE, 0)) + 1
         execution.context = {**(execution.context or {}), SENDS_DONE: done}
     release: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
-    held = execution.status if execution.status != "running" else None
-    if held in ("responded", "cancelled", "failed", "completed", "skipped") or (
-        (execution.context or {}).get(STOP_AFTER_NODE)
-    ):
+    held = execution.status if execution.status != ExecutionStatus.RUNNING else None
+    if held in TERMINAL_EXECUTION_STATUSES or ((execution.context or {}).get(STOP_AFTER_NODE)):
         writes.logs.append(details)
-        final = held or "responded"
-        if final == "responded" and execution.completed_at is None:
+        final = held or ExecutionStatus.RESPONDED
+        if final == ExecutionStatus.RESPONDED and execution.completed_at is None:
             release["completed_at"] = writes.now
         writes.update_execution(
             execution, context=execution.context, awaiting=None, status=final, **release
@@ -193,17 +206,17 @@ def _advance_after(  # type: ignore[no-untyped-def]
     contact = batch.contacts.get(execution.contact_id)
     if contact is None:
         writes.logs.append(details)
-        _hold(writes, execution, status="failed", error_message="Contact was deleted")
+        _hold(writes, execution, status=ExecutionStatus.FAILED, error_message="Contact was deleted")
         return
     first_log = len(writes.logs)
     follow_up = advance_execution(writes, batch, execution, event, now=writes.now, phase="after")
     _merge_send_log(writes.logs, first_log, details)
-    if follow_up is not None or execution.status == "running":
+    if follow_up is not None or execution.status == ExecutionStatus.RUNNING:
         # the next send waits for this account's cooldown instead of being claimed for nothing
         due = max(writes.now, not_before) if not_before else writes.now
-        release.update(status="pending", next_execution_at=due)
-    if held == "paused" and execution.status in ("running", "pending", "waiting"):
-        release["status"] = "paused"  # timers kept: resume continues from here
+        release.update(status=ExecutionStatus.PENDING, next_execution_at=due)
+    if held == ExecutionStatus.PAUSED and execution.status in ACTIVE_EXECUTION_STATUSES:
+        release["status"] = ExecutionStatus.PAUSED  # timers kept: resume continues from here
     writes.update_execution(execution, **release)
 
 
@@ -213,9 +226,15 @@ def _defer_after_retry(
     """A lead not written to yet leaves a resting account when the pool has
     another one (which may take it now); otherwise it waits for the rest."""
     if result.account_rest and movable and sends_done(execution) == 0:
-        _hold(writes, execution, status="pending", next_execution_at=writes.now, account_id=None)
+        _hold(
+            writes,
+            execution,
+            status=ExecutionStatus.PENDING,
+            next_execution_at=writes.now,
+            account_id=None,
+        )
     else:
-        _hold(writes, execution, status="pending", next_execution_at=result.retry_at)
+        _hold(writes, execution, status=ExecutionStatus.PENDING, next_execution_at=result.retry_at)
 
 
 def _merge_send_log(logs: list[dict[str, Any]], first: int, details: dict[str, Any]) -> None:
@@ -229,7 +248,7 @@ def _merge_send_log(logs: list[dict[str, Any]], first: int, details: dict[str, A
 
 
 def _retry(session, writes, message, account, result: RetryLater) -> None:  # type: ignore[no-untyped-def]
-    message.status = "pending"
+    message.status = MessageStatus.PENDING
     message.sent_at = None
     message.error = result.reason
     session.add(message)
@@ -264,13 +283,17 @@ def _failed(session, writes, message, account, result: Failed, plan, execution, 
         mark_account_problem(session, writes, account, result.account_problem, result.reason)
         if execution is not None:  # the lead is not at fault: it waits for a usable account
             _hold(
-                writes, execution, status="pending", next_execution_at=writes.now, account_id=None
+                writes,
+                execution,
+                status=ExecutionStatus.PENDING,
+                next_execution_at=writes.now,
+                account_id=None,
             )
         return
     if not result.permanent:
         count_failure(session, writes, account, result.reason)
         if execution is not None:
-            _hold(writes, execution, status="pending", next_execution_at=writes.now)
+            _hold(writes, execution, status=ExecutionStatus.PENDING, next_execution_at=writes.now)
         return
     if execution is not None:
         event = SendFailed(plan.node_id, result.reason)
@@ -278,7 +301,7 @@ def _failed(session, writes, message, account, result: Failed, plan, execution, 
 
 
 def _hold(writes: WriteSet, execution: FlowExecution, **values: Any) -> None:
-    if execution.status != "running":
+    if execution.status != ExecutionStatus.RUNNING:
         values.pop("status", None)
     writes.update_execution(execution, lease_owner=None, lease_expires_at=None, **values)
 

@@ -31,6 +31,7 @@ from reach_app.db.types import utcnow
 from reach_app.domain.context_keys import PENDING_REPLY, PENDING_WEBHOOK
 from reach_app.domain.execution import Event, ReplyReceived, Tick, WebhookAnswered
 from reach_app.domain.hashing import stable_int
+from reach_app.domain.statuses import CampaignStatus, ExecutionStatus
 from reach_app.observability.metrics import observe_claim_lateness
 from reach_app.services.engine.confirm import confirm_sends
 from reach_app.services.engine.lease import LeaseKeeper
@@ -45,7 +46,13 @@ from reach_app.settings import get_settings
 
 Clock = Callable[[], datetime]
 ProviderCall = Callable[[list[PlannedSend]], list[tuple[PlannedSend, SendResult]]]
-PAUSED_CAMPAIGN = ("paused", "paused_error", "paused_balance", "scheduled", "draft")
+PAUSED_CAMPAIGN = (
+    CampaignStatus.PAUSED,
+    CampaignStatus.PAUSED_ERROR,
+    CampaignStatus.PAUSED_BALANCE,
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.DRAFT,
+)
 
 
 @dataclass
@@ -145,23 +152,39 @@ def _wait_for_slots(planned: list[PlannedSend]) -> None:
 
 def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, report: BatchReport):  # type: ignore[no-untyped-def]
     campaign = batch.campaigns[execution.campaign_id]
-    if execution.status != "running":
+    if execution.status != ExecutionStatus.RUNNING:
         writes.update_execution(execution, lease_owner=None, lease_expires_at=None)
         return None
-    if campaign.deleted_at is not None or not campaign.enabled or campaign.status == "cancelled":
+    if (
+        campaign.deleted_at is not None
+        or not campaign.enabled
+        or campaign.status == CampaignStatus.CANCELLED
+    ):
         return _release(
-            writes, execution, report, status="cancelled", error_message="Campaign stopped"
+            writes,
+            execution,
+            report,
+            status=ExecutionStatus.CANCELLED,
+            error_message="Campaign stopped",
         )
     if campaign.status in PAUSED_CAMPAIGN:
-        return _release(writes, execution, report, status="paused")
+        return _release(writes, execution, report, status=ExecutionStatus.PAUSED)
     if campaign.end_at is not None and now >= campaign.end_at:
         return _release(
-            writes, execution, report, status="cancelled", error_message="campaign ended"
+            writes,
+            execution,
+            report,
+            status=ExecutionStatus.CANCELLED,
+            error_message="campaign ended",
         )
     contact = batch.contacts.get(execution.contact_id)
     if contact is None:
         return _release(
-            writes, execution, report, status="failed", error_message="Contact was deleted"
+            writes,
+            execution,
+            report,
+            status=ExecutionStatus.FAILED,
+            error_message="Contact was deleted",
         )
     event = _event_for(execution)  # first: it consumes a pending reply from the context
     first_log = len(writes.logs)
@@ -202,8 +225,8 @@ def _event_for(execution: FlowExecution) -> Event:
 def _release(
     writes: WriteSet, execution: FlowExecution, report: BatchReport, **values: object
 ) -> None:
-    if "status" not in values and execution.status == "running":
-        values["status"] = "pending"
+    if "status" not in values and execution.status == ExecutionStatus.RUNNING:
+        values["status"] = ExecutionStatus.PENDING
     writes.update_execution(execution, lease_owner=None, lease_expires_at=None, **values)
     report.released += 1
     return None

@@ -28,6 +28,7 @@ from reach_app.domain.execution import (
 )
 from reach_app.domain.graph import Flow
 from reach_app.domain.sender_gate import sends_next
+from reach_app.domain.statuses import ExecutionStatus
 from reach_app.services.engine.writes import WriteSet
 
 
@@ -94,7 +95,7 @@ def apply_step(
             case SendMessage():
                 send = effect
             case ScheduleAt(at=at):
-                values.update(status="waiting", next_execution_at=at)
+                values.update(status=ExecutionStatus.WAITING, next_execution_at=at)
             case WriteLog():
                 writes.log(
                     execution,
@@ -121,18 +122,32 @@ def apply_step(
             case NotifyInbox(note=note):
                 writes.inbox.append(_inbox(execution, note, account_id))
             case MarkResponded(text=text, at=at):
-                values.update(status="responded", response_detected_at=at, response_text=text[:500])
+                values.update(
+                    status=ExecutionStatus.RESPONDED,
+                    response_detected_at=at,
+                    response_text=text[:500],
+                )
                 values.update(completed_at=writes.now)
             case Complete():
-                values.update(status="completed", completed_at=writes.now, next_execution_at=None)
+                values.update(
+                    status=ExecutionStatus.COMPLETED,
+                    completed_at=writes.now,
+                    next_execution_at=None,
+                )
             case Fail(reason=reason):
-                values.update(status="failed", error_message=reason[:2000], completed_at=writes.now)
+                values.update(
+                    status=ExecutionStatus.FAILED,
+                    error_message=reason[:2000],
+                    completed_at=writes.now,
+                )
             case Skip(reason=reason):
                 values.update(
-                    status="skipped", error_message=reason[:2000], completed_at=writes.now
+                    status=ExecutionStatus.SKIPPED,
+                    error_message=reason[:2000],
+                    completed_at=writes.now,
                 )
     if send is not None:
-        values.setdefault("status", "running")
+        values.setdefault("status", ExecutionStatus.RUNNING)
     writes.update_execution(execution, **values)
     return send
 
