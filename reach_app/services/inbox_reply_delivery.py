@@ -130,12 +130,22 @@ def _take_turn(session: Session, message_id: int, token: int | None, now: dateti
             return _finish(session, message, now, MessageStatus.UNKNOWN, UNKNOWN_OUTCOME_REASON)
         return _finish(session, message, now, MessageStatus.FAILED, "The account was removed")
     if message.status == MessageStatus.SENDING:
-        return _sending_turn(session, message, account, token, now)
+        return _sending_turn(session, gate, message, account, token)
     if account.health not in USABLE_HEALTH:
         reason = f"The account cannot send (health: {account.health}); reconnect it and reply again"
         return _finish(session, message, now, MessageStatus.FAILED, reason)
-    slot = max(now, gate.account_earliest(account))  # cooldown, caps, FloodWait rest
-    gate.reserve(account, message.contact_id or 0, at=slot)  # the engine's leads wait after it
+    return _reserve_slot(session, gate, message, account)
+
+
+def _reserve_slot(
+    session: Session, gate: PacingGate, message: Message, account: ChannelAccount
+) -> _Turn:
+    """Take the account's next slot (cooldown, caps, FloodWait rest) for the reply, under
+    the account's lock: the engine's leads come a cooldown after it. The row is `sending`
+    from now on; a slot further ahead than the lookahead is handed back with its token."""
+    now = gate.now
+    slot = max(now, gate.account_earliest(account))
+    gate.reserve(account, message.contact_id or 0, at=slot)
     message.status, message.sent_at, message.error = MessageStatus.SENDING, slot, None
     session.add(message)
     if slot > now + _lookahead():
@@ -144,8 +154,10 @@ def _take_turn(session: Session, message_id: int, token: int | None, now: dateti
 
 
 def _sending_turn(
-    session: Session, message: Message, account: ChannelAccount, token: int | None, now: datetime
-) -> _Turn:
+    session: Session, gate: PacingGate, message: Message, account: ChannelAccount,
+    token: int | None,
+) -> _Turn:  # fmt: skip
+    now = gate.now
     slot = message.sent_at or now
     if token is not None and message.attempts == token:  # the run holding the reserved slot
         if slot > now + _lookahead():
@@ -156,8 +168,9 @@ def _sending_turn(
     # a worker died between `sending` and its confirmation: the outcome is unknown
     if not resend_is_safe(message.channel):
         return _finish(session, message, now, MessageStatus.UNKNOWN, UNKNOWN_OUTCOME_REASON)
-    message.sent_at = now  # reconciled on the same account with the same key, at once
-    return _start_call(session, message, account, now)
+    # reconciled on the same account with the same key (the provider drops a repeat), paced
+    # like a new send in case the first call never reached it
+    return _reserve_slot(session, gate, message, account)
 
 
 def _start_call(
