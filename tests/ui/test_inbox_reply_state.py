@@ -57,6 +57,7 @@ def test_a_reply_shows_queued_then_sent_and_clears_the_draft(user):
     assert (last.direction, last.by_operator, last.status) == ("out", True, "queued")
     assert last.text == "Hi Zoe, how can I help?"
     assert state.reply_text == "" and state.reply_key == "" and state.reply_on_its_way
+    assert last.note == "On its way to the account's sender" and last.error == ""
     assert _deliver_due() == ["sent"]
     state.refresh_conversation()
     assert state.conversation[-1].status == "sent" and not state.reply_on_its_way
@@ -110,3 +111,23 @@ def test_a_draft_belongs_to_its_conversation(user):
     assert state.reply_text == "For Zoe only" and state.reply_key == key
     state.open_thread(next(t.id for t in state.threads if t.contact == "Max"))
     assert state.reply_text == "" and state.reply_key == ""
+
+
+def test_a_reply_waiting_for_the_accounts_slot_says_until_when(user):
+    account_id = _conversation(user["id"], "Ana")
+    slot = utcnow() + timedelta(minutes=10)
+    with session_scope() as s:  # the account sent a moment ago: its cooldown runs 10 min
+        account = s.get(ChannelAccount, account_id)
+        assert account is not None
+        account.next_send_at = slot
+        s.add(account)
+    state = _opened(user["id"], "Ana")
+    state.set_reply_text("Back in a bit")
+    state.send_reply()
+    assert _deliver_due() == ["sending"]  # its slot is reserved, the actor comes back then
+    state.refresh_conversation()
+    last = state.conversation[-1]
+    assert last.status == "queued" and state.reply_on_its_way
+    assert last.note == "Waits for the account's next free slot: " + slot.strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )

@@ -114,6 +114,10 @@ def _bubble(message: MessageItem) -> rx.Component:
                 message.error != "",
                 rx.text(message.error, size="1", color_scheme="red", data_testid="reply-error"),
             ),
+            rx.cond(
+                message.note != "",
+                rx.text(message.note, size="1", color_scheme="gray", data_testid="reply-note"),
+            ),
             padding="8px 12px",
             border_radius="12px",
             max_width="80%",

@@ -57,7 +57,8 @@ class MessageItem:
     when: str
     status: str  # ours: queued / sending / sent / delivered / failed / unknown
     by_operator: bool = False  # a reply from the inbox, not a flow message
-    error: str = ""
+    error: str = ""  # why a reply failed (or its outcome is unknown)
+    note: str = ""  # why a queued reply waits
 
 
 def thread_item(view: ThreadView) -> ThreadItem:
@@ -87,8 +88,17 @@ def message_item(message: Message, timezone: str) -> MessageItem:
         when=local_time(_shown_time(message, status if reply else None), timezone),
         status=status,
         by_operator=reply,
-        error=(message.error or "") if status in ("failed", "unknown", "queued") else "",
+        error=(message.error or "") if status in ("failed", "unknown") else "",
+        note=_waiting_note(message, timezone) if status == "queued" else "",
     )  # fmt: skip
+
+
+def _waiting_note(message: Message, timezone: str) -> str:
+    if message.status == "sending" and message.sent_at is not None:
+        return "Waits for the account's next free slot: " + local_time(message.sent_at, timezone)
+    if message.error:
+        return "Will try again: " + message.error
+    return "On its way to the account's sender"
 
 
 def _shown_time(message: Message, reply_status: str | None) -> Any:
