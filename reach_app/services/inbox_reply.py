@@ -76,6 +76,8 @@ def queue_reply(
     session.add(message)
     thread.last_message_at = now
     thread.last_message_preview = body[:200]
+    thread.unread_count = 0  # answering is reading
+    thread.status = "open"  # an answered conversation is active again
     session.add(thread)
     session.flush()
     if thread.campaign_id is not None:

@@ -6,6 +6,7 @@ mid-send, and stays inside its workspace."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -129,6 +130,7 @@ def test_a_reply_reaches_the_lead_once_and_shows_in_the_thread_and_the_logs(db: 
         ]  # fmt: skip
         view = inbox.get_thread(s, world.actor, thread_id)
         assert view.thread.last_message_preview == "Hi, I'm Ana from Acme"
+        assert view.thread.unread_count == 0  # answering is reading
         rows, _ = list_logs(s, world.actor, world.campaign_id, LogFilters(log_type="inbox_reply"))
         stages = [(r.log.input_data["stage"], r.log.status, r.message_text) for r in rows]
         assert stages == [
@@ -354,3 +356,43 @@ def test_the_engine_keeps_running_its_leads_alongside_a_reply(db: str) -> None:
 def _all_sandbox_messages() -> list[SandboxMessage]:
     with session_scope() as s:
         return list(s.exec(select(SandboxMessage)).all())
+
+
+def test_two_copies_delivering_at_the_same_moment_call_the_provider_once(db: str) -> None:
+    """Both copies lock the account first: the second finds the reply `sending` in the
+    first one's hands and leaves it (the provider call overlaps the second's turn)."""
+    import threading
+
+    from reach_app.channels.registry import call_providers
+
+    world, thread_id = _world_with_thread(campaign={"pause_on_response": True})
+    message_id = _reply(world, thread_id)
+    in_call = threading.Event()
+
+    def slow(plans):  # type: ignore[no-untyped-def]
+        in_call.set()
+        time.sleep(0.5)
+        return call_providers(plans)
+
+    outcomes: list[str] = []
+
+    def copy(call) -> None:  # type: ignore[no-untyped-def]
+        outcome = deliver_reply(message_id, clock=world.clock, sleep=lambda _s: None, call=call)
+        outcomes.append(outcome.status)
+
+    first = threading.Thread(target=copy, args=(slow,))
+    first.start()
+    assert in_call.wait(10)
+    copy(call_providers)  # the redelivered copy, while the first is mid-call
+    first.join(10)
+    assert sorted(outcomes) == ["sending", "sent"]
+    assert _sandbox(_message(message_id).idempotency_key or "") == (["sent"], 1)
+
+
+def test_answering_a_closed_thread_reopens_it(db: str) -> None:
+    world, thread_id = _world_with_thread(campaign={"pause_on_response": True})
+    with session_scope() as s:
+        inbox.close_thread(s, world.actor, thread_id)
+    _reply(world, thread_id)
+    with session_scope() as s:
+        assert inbox.get_thread(s, world.actor, thread_id).thread.status == "open"
