@@ -133,3 +133,12 @@ def test_a_styled_404_page_is_registered() -> None:
     assert page.title == "Page not found · Reach"
     rendered = str(page.component().render())
     assert "Page not found" in rendered and "Go to campaigns" in rendered
+
+
+def test_a_step_without_a_label_is_named_by_its_type_in_words() -> None:
+    from reach_app.ui.queries.executions import node_label
+
+    assert node_label({"id": "hi", "type": "SEND_MESSAGE", "data": {}}) == "Send message · hi"
+    assert (
+        node_label({"id": "w", "type": "WAIT", "data": {"label": "Pause a day"}}) == "Pause a day"
+    )

@@ -16,7 +16,7 @@ from reach_app.db.types import utcnow
 from reach_app.domain.pacing import limits_for
 from reach_app.services.accounts import RATE_PROFILES, create_account, list_accounts
 from reach_app.services.errors import ServiceError
-from reach_app.ui import routes
+from reach_app.ui import labels, routes
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
 from reach_app.ui.first_steps import first_steps
@@ -131,7 +131,10 @@ def _row(a: AccountItem) -> rx.Component:
         rx.table.row_header_cell(a.name, rx.text(a.handle, size="1", color_scheme="gray")),
         rx.table.cell(rx.badge(a.provider, variant="outline")),
         rx.table.cell(
-            rx.badge(a.health, color_scheme=rx.cond(a.health == "connected", "green", "red")),
+            rx.badge(
+                labels.shown(labels.ACCOUNT_HEALTH, a.health),
+                color_scheme=rx.cond(a.health == "connected", "green", "red"),
+            ),
             rx.text(a.last_error, size="1", color_scheme="red"),
         ),
         rx.table.cell(a.profile, rx.text(a.cooldown, size="1", color_scheme="gray")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from reach_app.ui import routes
+from reach_app.ui import labels, routes
 from reach_app.ui.components.common import (
     empty_state,
     loading_block,
@@ -159,7 +159,7 @@ def _account(account: AccountView) -> rx.Component:
         rx.text(account.name, size="2"),
         rx.badge(account.provider, variant="outline"),
         rx.badge(
-            account.health,
+            labels.shown(labels.ACCOUNT_HEALTH, account.health),
             color_scheme=rx.cond(account.health == "connected", "green", "red"),
         ),
         rx.text(account.sends.to_string() + " sent", size="1", color_scheme="gray"),

@@ -18,6 +18,7 @@ from reach_app.services.actor import Actor
 from reach_app.services.contacts import list_contacts
 from reach_app.services.executions import list_executions
 from reach_app.services.segments import list_segments, segment_audience
+from reach_app.ui import labels as plain
 
 
 @dataclasses.dataclass
@@ -50,8 +51,10 @@ def contact_name(contact: Contact | None) -> str:
 
 
 def node_label(node: dict) -> str:
+    """A step's label, else its type in words and its id ("Send message · hi")."""
     data = node.get("data") if isinstance(node.get("data"), dict) else {}
-    return str(data.get("label") or f"{node.get('type', '?')} · {node.get('id', '')}")
+    kind = plain.text(plain.NODE_TYPE, node.get("type")) or "Step"
+    return str(data.get("label") or f"{kind} · {node.get('id', '')}")
 
 
 def execution_page(
