@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.api.support import Api, Person, ok, ready_campaign
+from tests.api.test_email_channel import Inbox, _send_one, smtp_server  # noqa: F401  (fixture)
 from tests.support.engine import run_until_idle
 
 
@@ -195,3 +196,24 @@ def test_an_admin_sees_the_debit_but_not_the_name_of_a_members_campaign(api: Api
     ok(ana.patch(f"/organizations/{org}", {"admin_view_enabled": True}))
     (debit,) = ok(ana.get(f"/organizations/{org}/ledger", params={"reason": "send"}))["items"]
     assert debit["campaign_name"] == "Welcome"
+
+
+def test_an_email_send_of_unknown_outcome_is_charged_in_the_ledger_and_can_be_refunded(
+    api: Api,
+    smtp_server: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    inbox, port = smtp_server
+    inbox.drop_after_data = True  # the server keeps the mail, Reach never hears back
+    ana = api.person("ana")
+    org = api.organization(ana)
+    ana = ana.in_org(org)
+    ok(ana.call("PUT", f"/organizations/{org}/prices", json={"channel": "email", "price": "0.5"}))
+    _top_up(ana, org, "2")
+    _send_one(ana, port)
+    run_until_idle(max_ticks=10)
+    assert len(inbox.messages) == 1
+    (debit,) = ok(ana.get(f"/organizations/{org}/ledger", params={"reason": "send"}))["items"]
+    assert debit["amount"] == "-0.50" and debit["channel"] == "email"
+    assert ok(ana.get(f"/organizations/{org}/balance"))["balance"] == "1.50"
+    refund = ok(ana.post(f"/organizations/{org}/ledger/{debit['id']}/refund"), 201)
+    assert refund["balance"] == "2.00"  # the operator decided it never arrived

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from reach_app.db.claims import sweep_expired_leases
 from reach_app.db.engine import session_scope
 from reach_app.services import billing, runs
 from reach_app.services.projection import campaign_projection
+from reach_app.settings import get_settings
 from tests.support.engine_world import (
     World,
     build_world,
@@ -19,6 +23,7 @@ from tests.support.engine_world import (
     run_ticks,
     settle,
     statuses,
+    update_account,
 )
 
 PRICE = "0.25"
@@ -156,3 +161,41 @@ def test_a_refund_returns_one_debit_to_the_balance(db: str) -> None:
     assert balance == 1_000_000 == _balance(world, org)
     (debit,) = _debits(world, org)
     assert debit.refunded
+
+
+class WorkerKilled(Exception):
+    pass
+
+
+def test_a_send_left_unknown_after_a_crash_is_charged_in_the_ledger_never_resent(db: str) -> None:
+    """An email (no duplicate protection) whose worker died during the call: its price
+    stays taken, the ledger shows the debit (an owner may refund it), nothing is re-sent."""
+    lead = {"first_name": "Ana", "email": "ana@example.org", "telegram_user_id": 1}
+    world, org = _org_world("start_send_end", leads=[lead])  # type: ignore[arg-type]
+    update_account(world.account_id, provider="email")
+    with session_scope() as s:
+        billing.set_price(
+            s, user_id=world.user_id, organization_id=org, channel="email",
+            message_type=None, amount="0.5",
+        )  # fmt: skip
+    _top_up(world, org, "2")
+    with session_scope() as s:
+        runs.launch(s, world.actor, world.campaign_id, now=world.clock())
+
+    def die_before_the_answer(plans):  # type: ignore[no-untyped-def]
+        raise WorkerKilled
+
+    with pytest.raises(WorkerKilled):
+        run_ticks(world, 1, providers=die_before_the_answer)
+    (message,) = outbound(world.campaign_id)
+    assert message.status == "sending" and message.channel == "email"
+    assert _balance(world, org) == 1_500_000 and _debits(world, org) == []  # reserved only
+    world.clock.advance(get_settings().lease_seconds + 1)
+    with session_scope() as s:
+        sweep_expired_leases(s, now=world.clock())
+    settle(world)
+    (message,) = outbound(world.campaign_id)
+    assert message.status == "unknown"
+    (debit,) = _debits(world, org)
+    assert debit.message_id == message.id and debit.amount_micros == -500_000
+    assert _balance(world, org) == 1_500_000  # charged once: reservation = debit

@@ -262,6 +262,10 @@ def _retry(session, writes, message, account, result: RetryLater) -> None:  # ty
 def _failed(session, writes, message, account, result: Failed, plan, execution, batch) -> None:  # type: ignore[no-untyped-def]
     if result.outcome_unknown:  # it may have been delivered: charged, shown, never re-sent
         message.status = MessageStatus.UNKNOWN
+        campaign = _campaign(session, batch, plan.campaign_id)
+        if campaign is not None:  # the reservation is kept: the ledger shows it (refundable)
+            kind = message_type_of(message.media_url)
+            debit_send(session, campaign, account.provider, plan.message_id, kind)
     else:
         kind = message_type_of(message.media_url)
         refund_send(session, _campaign(session, batch, plan.campaign_id), account.provider, kind)

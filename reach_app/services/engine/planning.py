@@ -16,7 +16,7 @@ from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
 from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import ExecutionStatus, MessageStatus
-from reach_app.services.engine.billing import reserve_send
+from reach_app.services.engine.billing import debit_send, reserve_send
 from reach_app.services.engine.breaker import trip_campaign
 from reach_app.services.engine.loader import Batch
 from reach_app.services.engine.pacing_gate import PacingGate
@@ -81,6 +81,10 @@ def plan_send(
         # repeated random_id per account), never reroute it to another one
         account = gate.account(message.account_id)
         if message.status == MessageStatus.SENDING and not resend_is_safe(message.channel):
+            assert message.id is not None  # reserved when planned: charged, in the ledger
+            debit_send(
+                session, campaign, message.channel, message.id, message_type_of(message.media_url)
+            )
             return _mark_unknown(writes, execution, message, session)
     else:
         account = gate.choose_account(execution, campaign, send.requested_channel)
