@@ -114,6 +114,7 @@ function ReachEdge(props) {
       <EdgeLabelRenderer>
         <div
           className="nodrag nopan"
+          data-edge-id={id}
           style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", display: "flex", gap: 4, alignItems: "center", zIndex: open ? 1000 : 1 }}
         >
           {label ? <span style={chip}>{label}</span> : null}
@@ -176,16 +177,23 @@ function typingIn(target) {
   return tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable);
 }
 
-// Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo canvas edits, except while typing.
-function useUndoKeys(readOnly, send) {
+// Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo canvas edits, Ctrl+C / Ctrl+V copy
+// and paste the selected steps; not while typing in a field.
+function useEditKeys(readOnly, send, nodesRef) {
   const sendRef = useRef(send);
   sendRef.current = send;
+  const copied = useRef([]);
   useEffect(() => {
     if (readOnly) return undefined;
     const onKey = (event) => {
       if (!(event.ctrlKey || event.metaKey) || event.altKey || typingIn(event.target)) return;
       const key = event.key.toLowerCase();
-      if (key === "z" && !event.shiftKey) {
+      if (key === "c" && !window.getSelection().toString()) {
+        copied.current = nodesRef.current.filter((n) => n.selected).map((n) => n.id);
+      } else if (key === "v" && copied.current.length) {
+        event.preventDefault();
+        sendRef.current("onPasteNodes", copied.current);
+      } else if (key === "z" && !event.shiftKey) {
         event.preventDefault();
         sendRef.current("onUndo");
       } else if ((key === "z" && event.shiftKey) || key === "y") {
@@ -195,7 +203,38 @@ function useUndoKeys(readOnly, send) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
+  }, [readOnly, nodesRef]);
+}
+
+const STEP_DRAG = "application/x-reach-step";
+
+// Palette buttons carry data-step-type: dragging one carries the step type.
+function usePaletteDrag(readOnly) {
+  useEffect(() => {
+    if (readOnly) return undefined;
+    const onDragStart = (event) => {
+      const item = event.target && event.target.closest ? event.target.closest("[data-step-type]") : null;
+      if (!item || !event.dataTransfer) return;
+      event.dataTransfer.setData(STEP_DRAG, item.getAttribute("data-step-type"));
+      event.dataTransfer.effectAllowed = "copy";
+    };
+    document.addEventListener("dragstart", onDragStart);
+    return () => document.removeEventListener("dragstart", onDragStart);
   }, [readOnly]);
+}
+
+// The link under a point: its "+"/label box, or the wide invisible path React Flow draws.
+function edgeAt(x, y) {
+  for (const el of document.elementsFromPoint(x, y)) {
+    const label = el.closest && el.closest("[data-edge-id]");
+    if (label) return label.getAttribute("data-edge-id");
+    const edge = el.closest && el.closest(".react-flow__edge");
+    if (edge) {
+      const id = edge.getAttribute("data-id") || (edge.getAttribute("data-testid") || "").replace(/^rf__edge-/, "");
+      if (id) return id;
+    }
+  }
+  return "";
 }
 
 const LEAVE_QUESTION = "The flow has unsaved changes. Leave the builder and lose them?";
@@ -254,7 +293,23 @@ function Canvas(props) {
   const send = (name, ...args) => {
     if (typeof props[name] === "function") props[name](...args);
   };
-  useUndoKeys(readOnly, send);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+  useEditKeys(readOnly, send, nodesRef);
+  usePaletteDrag(readOnly);
+  const { screenToFlowPosition } = useReactFlow();
+  const onDragOver = useCallback((event) => {
+    if (readOnly || !Array.from(event.dataTransfer.types || []).includes(STEP_DRAG)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  }, [readOnly]);
+  const onDrop = (event) => {
+    const type = event.dataTransfer.getData(STEP_DRAG);
+    if (readOnly || !type) return;
+    event.preventDefault();
+    const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    send("onDropStep", { type, x: Math.round(at.x - 120), y: Math.round(at.y - 30), edge: edgeAt(event.clientX, event.clientY) });
+  };
   useLeaveGuard(!readOnly && !!props.dirty);
   const menu = { palette: props.palette || [], readOnly, insert: (choice) => send("onInsertOnEdge", choice) };
   return (
@@ -267,7 +322,11 @@ function Canvas(props) {
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onConnect={(c) => send("onConnectNodes", { source: c.source, target: c.target, handle: c.sourceHandle || "" })}
-      onNodeClick={(_e, node) => send("onSelectNode", node.id)}
+      onNodeClick={(e, node) => {
+        if (!(e.ctrlKey || e.metaKey || e.shiftKey)) send("onSelectNode", node.id);
+      }}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
       onPaneClick={() => send("onSelectNode", "")}
       onNodeDragStop={(_e, node) => send("onMoveNode", { id: node.id, x: Math.round(node.position.x), y: Math.round(node.position.y) })}
       onNodesDelete={(deleted) => send("onDeleteNodes", deleted.map((n) => n.id))}

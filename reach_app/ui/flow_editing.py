@@ -195,12 +195,17 @@ def path_end(flow: Flow) -> str:
 
 
 def add_step(
-    flow: Flow, node_type: str, after: str = "", heights: dict[str, float] | None = None
+    flow: Flow,
+    node_type: str,
+    after: str = "",
+    heights: dict[str, float] | None = None,
+    at: dict[str, float] | None = None,
 ) -> tuple[Flow, str]:
     """A new step linked after `after` (else after the end of the main path).
 
     After a CONDITION or A/B split it takes the first free branch; a step whose link is
     taken gets the new step inserted on that link; after an END the step goes before it.
+    `at` (a drop on the canvas) is where it should sit when that spot is free.
     """
     anchor = _node(flow, after) or _node(flow, path_end(flow))
     if anchor is None:
@@ -209,29 +214,33 @@ def add_step(
     if anchor.get("type") == "END":
         into = next((e for e in flow["edges"] if e.get("target") == anchor_id), None)
         if into is not None:
-            return insert_on_edge(flow, str(into["id"]), node_type, heights)
+            return insert_on_edge(flow, str(into["id"]), node_type, heights, at)
     handles = handles_of(anchor)
     if not handles:
         flow, added = add_node(flow, node_type)
-        return _placed(flow, added, anchor, heights, 0, 1), added
+        return _placed(flow, added, anchor, heights, 0, 1, at=at), added
     free = [h for h in handles if _out(flow, anchor_id, h) is None]
     if not free:
-        return insert_on_edge(
-            flow, str(_out(flow, anchor_id, handles[0])["id"]), node_type, heights
-        )
+        taken = str(_out(flow, anchor_id, handles[0])["id"])
+        return insert_on_edge(flow, taken, node_type, heights, at)
     flow, added = add_node(flow, node_type)
     flow = {"nodes": flow["nodes"], "edges": _link(flow["edges"], anchor_id, added, free[0])}
-    return _placed(flow, added, anchor, heights, handles.index(free[0]), len(handles)), added
+    slot = handles.index(free[0])
+    return _placed(flow, added, anchor, heights, slot, len(handles), at=at), added
 
 
 def insert_on_edge(
-    flow: Flow, edge_id: str, node_type: str, heights: dict[str, float] | None = None
+    flow: Flow,
+    edge_id: str,
+    node_type: str,
+    heights: dict[str, float] | None = None,
+    at: dict[str, float] | None = None,
 ) -> tuple[Flow, str]:
     """Split a link: source -> new step -> target (the new step's first handle)."""
     edge = next((e for e in flow["edges"] if e.get("id") == edge_id), None)
     source = _node(flow, str(edge.get("source"))) if edge else None
     if edge is None or source is None:
-        return add_step(flow, node_type, heights=heights)
+        return add_step(flow, node_type, heights=heights, at=at)
     flow, added = add_node(flow, node_type)
     target = str(edge.get("target"))
     edges = [{**e, "target": added} if e.get("id") == edge_id else e for e in flow["edges"]]
@@ -242,7 +251,7 @@ def insert_on_edge(
     handles = handles_of(source)
     condition = str(edge.get("condition") or "")
     slot = handles.index(condition) if condition in handles else 0
-    flow = _placed(flow, added, source, heights, slot, len(handles), make_room_for=target)
+    flow = _placed(flow, added, source, heights, slot, len(handles), target, at)
     return flow, added
 
 
@@ -254,10 +263,14 @@ def _placed(
     slot: int,
     slots: int,
     make_room_for: str = "",
+    at: dict[str, float] | None = None,
 ) -> Flow:
-    """The flow with `node_id` under `anchor` on a free spot (pushing `make_room_for` down)."""
+    """The flow with `node_id` under `anchor` (or near `at`) on a free spot, pushing
+    `make_room_for` and what follows it down when the new step needs the room."""
     x, y = fl.below(anchor, heights, slot, slots)
-    height = fl.height_of(node_id, heights)
+    if at is not None:
+        x, y = float(at.get("x", x)), float(at.get("y", y))
+    height = float((heights or {}).get(node_id, fl.NEW_H))  # room for the problems it shows
     others = {"nodes": [n for n in flow["nodes"] if n.get("id") != node_id], "edges": []}
     if make_room_for:
         room = height + fl.HANDLE_PAD + fl.ROW_GAP
@@ -269,6 +282,30 @@ def _placed(
             others = {"nodes": [n for n in flow["nodes"] if n.get("id") != node_id], "edges": []}
     spot = fl.free_spot(others, x, y, height, heights)
     return move_node(flow, node_id, spot["x"], spot["y"])
+
+
+def duplicate(flow: Flow, node_ids: list[str]) -> tuple[Flow, list[str]]:
+    """Copies of the steps (not START: a flow has one) and of the links between them,
+    to the right of everything on the canvas; returns the copies' ids too."""
+    wanted = set(node_ids)
+    chosen = [n for n in flow["nodes"] if n.get("id") in wanted and n.get("type") != "START"]
+    if not chosen:
+        return flow, []
+    right = max(fl.xy(n)[0] for n in flow["nodes"]) + fl.X_GAP
+    dx = right - min(fl.xy(n)[0] for n in chosen)
+    nodes, edges, renamed = list(flow["nodes"]), list(flow["edges"]), {}
+    for node in chosen:
+        x, y = fl.xy(node)
+        twin = {**copy.deepcopy(node), "id": next_node_id(str(node.get("type")), nodes)}
+        twin["position"] = {"x": x + dx, "y": y}
+        renamed[str(node.get("id"))] = twin["id"]
+        nodes.append(twin)
+    for edge in flow["edges"]:
+        source, target = str(edge.get("source")), str(edge.get("target"))
+        if source in renamed and target in renamed:
+            condition = str(edge.get("condition") or "")
+            edges = _link(edges, renamed[source], renamed[target], condition)
+    return {"nodes": nodes, "edges": edges}, list(renamed.values())
 
 
 def materialise(flow: Flow) -> Flow:

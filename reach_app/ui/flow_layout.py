@@ -21,6 +21,7 @@ ROW_GAP = 56  # between the lowest node of a layer (with its handles) and the ne
 LINE_H, CHARS_PER_LINE = 18, 30
 BASE_H = 66  # borders, padding, header line and title line
 DEFAULT_H = 110
+NEW_H = 170  # a step just added: room for the problems it will show (empty text, no link)
 
 
 def _lines(text: str) -> int:
@@ -32,7 +33,7 @@ def estimate_height(summary: str = "", problems: list[str] | tuple[str, ...] = (
     return float(BASE_H + LINE_H * _lines(summary) + sum(LINE_H * _lines(p) + 4 for p in problems))
 
 
-def _xy(node: dict[str, Any]) -> tuple[float, float]:
+def xy(node: dict[str, Any]) -> tuple[float, float]:
     pos = node.get("position") if isinstance(node.get("position"), dict) else {}
     return float(pos.get("x", 0) or 0), float(pos.get("y", 0) or 0)
 
@@ -57,7 +58,7 @@ def free_spot(
     flow: Flow, x: float, y: float, height: float, heights: dict[str, float] | None = None
 ) -> dict[str, float]:
     """The spot nearest (x, y) on its row, then further down, that no node claims."""
-    taken = [(*_xy(n), height_of(str(n.get("id")), heights)) for n in flow["nodes"]]
+    taken = [(*xy(n), height_of(str(n.get("id")), heights)) for n in flow["nodes"]]
     for row in range(40):
         top = y + row * (DEFAULT_H / 2)
         for step in range(12):
@@ -69,9 +70,34 @@ def free_spot(
     return {"x": float(x), "y": float(lowest + HANDLE_PAD + ROW_GAP)}
 
 
+def settle(flow: Flow, node_ids: list[str], heights: dict[str, float] | None) -> Flow:
+    """Move each of `node_ids` (top first) that claims another step's space to the
+    nearest free spot; the other steps stay where they are."""
+    moving = set(node_ids)
+    order = sorted(
+        (n for n in flow["nodes"] if n.get("id") in moving), key=lambda n: (xy(n)[1], xy(n)[0])
+    )
+    for node in order:
+        node_id = str(node.get("id"))
+        moving.discard(node_id)
+        others = [n for n in flow["nodes"] if n.get("id") != node_id and n.get("id") not in moving]
+        x, y = xy(node)
+        height = height_of(node_id, heights)
+        mine = (x, y, height)
+        if any(overlaps(mine, (*xy(o), height_of(str(o.get("id")), heights))) for o in others):
+            spot = free_spot({"nodes": others, "edges": []}, x, y, height, heights)
+            flow = {
+                "nodes": [
+                    {**n, "position": spot} if n.get("id") == node_id else n for n in flow["nodes"]
+                ],
+                "edges": flow["edges"],
+            }
+    return flow
+
+
 def below(node: dict[str, Any], heights: dict[str, float] | None, slot: int = 0, slots: int = 1):
     """Where a step linked from handle `slot` of `slots` under `node` would ideally sit."""
-    x, y = _xy(node)
+    x, y = xy(node)
     spread = (slot - (slots - 1) / 2) * X_GAP if slots > 1 else 0.0
     return x + spread, y + height_of(str(node.get("id")), heights) + HANDLE_PAD + ROW_GAP
 
@@ -89,7 +115,7 @@ def push_down(flow: Flow, first: str, by: float, keep: set[str]) -> Flow:
         moved.add(node_id)
         queue.extend(children[node_id])
     nodes = [
-        {**n, "position": {"x": _xy(n)[0], "y": _xy(n)[1] + by}} if n.get("id") in moved else n
+        {**n, "position": {"x": xy(n)[0], "y": xy(n)[1] + by}} if n.get("id") in moved else n
         for n in flow["nodes"]
     ]
     return {"nodes": nodes, "edges": list(flow["edges"])}

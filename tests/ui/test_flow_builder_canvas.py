@@ -245,3 +245,33 @@ def test_the_campaign_flow_tab_draws_what_runs_too(user):
     }
     assert [n["data"]["number"] for n in tab.canvas_nodes] == [1, 2, 3]
     assert tab.canvas_nodes[1]["data"]["kindTitle"] == "Send message"
+
+
+def test_a_step_dropped_on_a_link_splits_it_and_on_the_canvas_sits_where_dropped(user):
+    state = _builder(user)
+    state.add_node("END")
+    link = state.canvas_edges[0]["id"]
+    state.drop_step({"type": "SEND_MESSAGE", "x": 400, "y": 100, "edge": link})
+    assert _links(state) == {("start-1", "send-message-1", ""), ("send-message-1", "end-1", "")}
+    state.select_node("")
+    state.drop_step({"type": "TAG", "x": 900, "y": 40, "edge": ""})  # linked at the path end
+    tag = next(n for n in state.canvas_nodes if n["id"] == "tag-1")
+    assert tag["position"] == {"x": 900.0, "y": 40.0}
+    assert ("send-message-1", "tag-1", "") in _links(state)
+    state.drop_step({"type": "START", "x": 0, "y": 0, "edge": ""})  # not a palette step
+    assert len(state.canvas_nodes) == 4
+    _no_overlaps(state)
+
+
+def test_copied_steps_are_pasted_with_their_links_beside_the_flow(user):
+    state = _builder(user)
+    state.add_node("SEND_MESSAGE")
+    state.add_node("WAIT")
+    state.paste_nodes(["start-1", "send-message-1", "wait-1"])  # START is never copied
+    ids = [n["id"] for n in state.canvas_nodes]
+    assert ids == ["start-1", "send-message-1", "wait-1", "send-message-2", "wait-2"]
+    assert ("send-message-2", "wait-2", "") in _links(state)
+    assert state.selected_id == "send-message-2"
+    _no_overlaps(state)
+    state.undo()
+    assert len(state.canvas_nodes) == 3

@@ -119,6 +119,8 @@ def _palette() -> rx.Component:
                 disabled=S.read_only,
                 data_testid=f"palette-{node_type}",
                 justify_content="start",
+                custom_attrs={"draggable": "true", "data-step-type": node_type},
+                title="Click to add after the selected step, or drag onto the canvas or a link",
             )
             for node_type in PALETTE
         ],
@@ -182,6 +184,8 @@ def flow_builder_page() -> rx.Component:
                     dirty=S.dirty,
                     palette=CANVAS_PALETTE,
                     on_insert_on_edge=S.insert_on_edge,
+                    on_drop_step=S.drop_step,
+                    on_paste_nodes=S.paste_nodes,
                     on_undo=S.undo,
                     on_redo=S.redo,
                     on_select_node=S.select_node,

@@ -198,6 +198,43 @@ class FlowBuilderState(FlowHistory, AppState):
         return self._set_flow(flow)
 
     @rx.event
+    def drop_step(self, drop: dict[str, Any]):
+        """A step dragged from the palette: onto a link it splits the link, onto the
+        canvas it sits where it was dropped, linked after the selected step."""
+        node_type = str(drop.get("type") or "")
+        if not self._editable() or node_type not in fe.PALETTE:
+            return None
+        try:
+            at = {"x": float(drop.get("x", 0)), "y": float(drop.get("y", 0))}
+        except (TypeError, ValueError):
+            return None
+        heights, edge_id = self._heights(), str(drop.get("edge") or "")
+        if edge_id:
+            flow, added = fe.insert_on_edge(self.flow(), edge_id, node_type, heights, at)
+        else:
+            flow, added = fe.add_step(self.flow(), node_type, self.selected_id, heights, at)
+        self.selected_id = added
+        self._focus(added)
+        return self._set_flow(flow)
+
+    @rx.event
+    def paste_nodes(self, node_ids: list[str]):
+        """Ctrl+V: copies of the copied steps and the links between them."""
+        if not self._editable():
+            return None
+        flow, added = fe.duplicate(self.flow(), [str(i) for i in node_ids])
+        if not added:
+            return None
+        self.selected_id = added[0]
+        self._focus(added[0])
+        before = self._snapshot()
+        failed = self._set_flow(flow)  # the copies show their problems: now their sizes are known
+        settled = fl.settle(self.flow(), added, self._heights())
+        self._flows = {**self._flows, self.active: settled}
+        self._record(before)
+        return failed or self._sync()
+
+    @rx.event
     def connect_nodes(self, connection: dict[str, str]):
         if not self._editable():
             return None
