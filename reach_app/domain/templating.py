@@ -102,6 +102,19 @@ def _one_fit(
     return found
 
 
+def publish_problems(body: str) -> list[str]:
+    """Why a template text cannot be published (empty, unbalanced braces, too long after
+    expansion); empty when it can."""
+    problems = [] if body.strip() else ["The template has no text."]
+    problems.extend(brace_problems(body))
+    length = worst_case_length(body)
+    if length > MAX_MESSAGE_LENGTH:
+        problems.append(
+            f"The text can reach {length} characters; the limit is {MAX_MESSAGE_LENGTH}."
+        )
+    return problems
+
+
 def referenced_template_ids(nodes: Iterable[object]) -> set[int]:
     """Template ids named by SEND nodes of a flow's raw JSON nodes (no parsing needed)."""
     found: set[int] = set()

@@ -20,9 +20,9 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import CampaignFlow, CampaignVariation, Template, TemplateVersion
-from reach_app.domain.templating import TemplateFacts, referenced_template_ids
+from reach_app.domain.templating import TemplateFacts, publish_problems, referenced_template_ids
 from reach_app.services.actor import Actor
-from reach_app.services.errors import Conflict, NotFound
+from reach_app.services.errors import Conflict, Invalid, NotFound
 from reach_app.services.shared_data import SharedAction, ensure_may_change
 from reach_app.services.workspace import in_actor_workspace, in_workspace
 
@@ -75,7 +75,14 @@ def create_template(
 
 
 def _set_status(template: Template, status: str) -> None:
-    """PUBLISHED publishes the newest version; DRAFT and REJECTED withdraw publication."""
+    """PUBLISHED publishes the newest version (refused, 422, when its text could not be
+    sent); DRAFT and REJECTED withdraw publication."""
+    problems = publish_problems(template.body) if status == "PUBLISHED" else []
+    if problems:
+        raise Invalid(
+            "This template cannot be published: " + " ".join(problems),
+            details=[{"field": "body", "msg": p, "code": "template_not_publishable"} for p in problems],
+        )
     template.status = status
     template.published_version = template.current_version if status == "PUBLISHED" else None
 

@@ -128,3 +128,17 @@ def test_another_workspaces_template_is_not_found(api: Api) -> None:
     assert ok(ana.get(f"/templates/{template}"))["body"] == "Hi {firstName}"
     org = api.organization(bob)
     assert bob.in_org(org).delete(f"/templates/{template}").status_code == 404
+
+
+def test_a_text_that_could_not_be_sent_is_not_published(api: Api) -> None:
+    ana = api.person("ana")
+    for body in ("", "   ", "Hi {firstName", "Hi firstName}"):
+        refused = ana.post("/templates", {"name": "Bad", "body": body, "status": "PUBLISHED"})
+        assert refused.status_code == 422, body
+        assert refused.json()["detail"][0]["type"] == "template_not_publishable"
+    draft = ok(ana.post("/templates", {"name": "Empty"}), 201)
+    refused = ana.patch(f"/templates/{draft['id']}", {"status": "PUBLISHED"})
+    assert refused.status_code == 422 and "has no text" in refused.text
+    assert ok(ana.get(f"/templates/{draft['id']}"))["published_version"] is None
+    fixed = ok(ana.patch(f"/templates/{draft['id']}", {"body": "Hi", "status": "PUBLISHED"}))
+    assert (fixed["published_version"], fixed["status"]) == (2, "PUBLISHED")
