@@ -103,6 +103,23 @@ def delete_nodes(flow: Flow, node_ids: list[str]) -> Flow:
     }
 
 
+def delete_steps(flow: Flow, node_ids: list[str]) -> Flow:
+    """Delete steps; a deleted plain step's one link in and one link out are joined, so
+    the steps around it stay linked (the path keeps running without it)."""
+    gone = set(node_ids)
+    edges = list(flow["edges"])
+    for node in flow["nodes"]:
+        node_id = str(node.get("id"))
+        if node_id not in gone or handles_of(node) != [""]:
+            continue
+        into = [e for e in edges if e.get("target") == node_id]
+        out = [e for e in edges if e.get("source") == node_id]
+        if len(into) == 1 and len(out) == 1 and into[0].get("source") != out[0].get("target"):
+            joined = {**into[0], "target": out[0]["target"]}
+            edges = [joined if e is into[0] else e for e in edges if e is not out[0]]
+    return delete_nodes({"nodes": flow["nodes"], "edges": edges}, node_ids)
+
+
 def delete_edges(flow: Flow, edge_ids: list[str]) -> Flow:
     gone = set(edge_ids)
     return {

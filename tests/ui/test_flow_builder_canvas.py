@@ -275,3 +275,18 @@ def test_copied_steps_are_pasted_with_their_links_beside_the_flow(user):
     _no_overlaps(state)
     state.undo()
     assert len(state.canvas_nodes) == 3
+
+
+def test_deleting_a_step_keeps_the_steps_around_it_linked(user):
+    state = _builder(user)
+    state.add_node("SEND_MESSAGE")
+    state.add_node("WAIT")
+    state.add_node("END")
+    state.delete_nodes(["wait-1"])
+    assert _links(state) == {("start-1", "send-message-1", ""), ("send-message-1", "end-1", "")}
+    state.add_node("CONDITION")  # selected END: the condition goes before it
+    state.select_node("condition-1")
+    state.add_node("TAG")  # the condition's "no" branch
+    state.delete_nodes(["condition-1"])  # a branching step: nothing is guessed
+    assert not any("condition-1" in (s, t) for s, t, _ in _links(state))
+    assert ("send-message-1", "end-1", "") not in _links(state)

@@ -247,7 +247,7 @@ class FlowBuilderState(FlowHistory, AppState):
             return None
         if self.selected_id in node_ids:
             self.selected_id = ""
-        return self._set_flow(fe.delete_nodes(self.flow(), [str(i) for i in node_ids]))
+        return self._set_flow(fe.delete_steps(self.flow(), [str(i) for i in node_ids]))
 
     @rx.event
     def delete_selected(self):
