@@ -65,8 +65,8 @@ class Batch:
     def _parsed_flow(self, campaign: CampaignFlow, execution: FlowExecution) -> Flow:
         variation = self.variations.get(campaign.id or 0, {}).get(execution.variation or "")
         source = variation if variation is not None and variation.nodes else campaign
-        key = (campaign.id or 0, campaign.flow_version, variation.key if variation else None)
-        key = (*key, _fingerprint(source.nodes, source.edges))
+        base = (campaign.id or 0, campaign.flow_version, variation.key if variation else None)
+        key = (*base, _fingerprint(source.nodes, source.edges))
         flow = _FLOW_CACHE.get(key)
         if flow is None:
             flow, _problems = parse_flow(source.nodes, source.edges)
@@ -83,7 +83,7 @@ def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecut
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    rows = list(session.exec(query.order_by(FlowExecution.id)).all())
+    rows = list(session.exec(query.order_by(col(FlowExecution.id))).all())
     for row in rows:  # written back in bulk by WriteSet; never flushed one by one
         session.expunge(row)
     return rows
