@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -170,8 +171,18 @@ def details(data: Any, *, limit: int = 200) -> str:
     return " · ".join(parts)[:limit]
 
 
-def when(moment: datetime | str | None) -> str:
-    """A stored time as "2 Dec 2026, 17:30" ("" without one); ISO strings accepted."""
+def zone_of(name: str | None) -> ZoneInfo:
+    """The named IANA zone; UTC when it is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def when(moment: datetime | str | None, zone: str | None = None) -> str:
+    """A stored time as "2 Dec 2026, 17:30" in ``zone`` (default UTC; a page names its
+    zone once, e.g. in a column title); "" without a time. ISO strings are accepted;
+    times without an offset are UTC, as the database stores them."""
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):
@@ -179,4 +190,7 @@ def when(moment: datetime | str | None) -> str:
             moment = datetime.fromisoformat(moment)
         except ValueError:
             return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(zone_of(zone))
     return f"{moment.day} {moment:%b %Y, %H:%M}"

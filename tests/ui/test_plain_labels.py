@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import FlowExecutionLog
@@ -72,11 +73,17 @@ def test_times_are_written_out_not_iso() -> None:
     assert labels.when(datetime(2026, 12, 2, 17, 30, tzinfo=UTC)) == "2 Dec 2026, 17:30"
     assert labels.when("2026-12-02T17:30:05+00:00") == "2 Dec 2026, 17:30"
     assert labels.when(None) == ""
+    # in the page's zone; a time without an offset is UTC, as stored
+    assert labels.when(datetime(2026, 12, 2, 17, 30), "Europe/Berlin") == "2 Dec 2026, 18:30"
+    assert labels.when("2026-07-01T10:00:00+00:00", "America/New_York") == "1 Jul 2026, 06:00"
+    assert labels.when(datetime(2026, 12, 2, 17, 30), "Not/AZone") == "2 Dec 2026, 17:30"
 
 
 def _campaign_with_logs(user_id: int) -> int:
     with session_scope() as session:
-        campaign = campaign_with_flow(session, user_id=user_id, name="Spring wave", flow=FLOW)
+        campaign = campaign_with_flow(
+            session, user_id=user_id, name="Spring wave", flow=FLOW, timezone="Asia/Tokyo"
+        )
         session.add(
             FlowExecutionLog(
                 campaign_id=campaign.id, node_id="hi", node_type="SEND_MESSAGE",
@@ -99,6 +106,9 @@ def test_the_logs_tab_shows_log_and_step_types_and_details_in_words(user):
     state.require_sign_in()
     state.open_campaign(campaign_id)
     state.load()
+    with session_scope() as session:
+        stored = session.exec(select(FlowExecutionLog.executed_at)).all()
+    assert {r.when for r in state.rows} == {labels.when(t, "Asia/Tokyo") for t in stored}
     rows = {(r.log_type, r.node_type, r.summary) for r in state.rows}
     assert rows == {
         ("Message sent", "Send message", "sent to the phone number"),
@@ -112,7 +122,8 @@ def test_recent_activities_name_what_happened_in_words(user):
          "details": {"handle": "chat_id", "message_id": 4}},
     ]  # fmt: skip
     with session_scope() as session:
-        [activity] = _activities(session, items)
+        [activity] = _activities(session, items, "Europe/Berlin")
+    assert activity["when"] == "2 Dec 2026, 18:30"
     assert activity["type"] == "Message sent"
     assert activity["details"] == "sent to the Telegram chat"
 

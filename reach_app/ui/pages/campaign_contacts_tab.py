@@ -130,8 +130,11 @@ def contacts_tab() -> rx.Component:
             ),
         ),
     )
+    next_step = rx.table.column_header_cell(
+        "Next step (" + S.overview.timezone.to(str) + ")", display=HIDDEN_ON_PHONE
+    )
     columns = [
-        "", "Contact", "Status", "Progress", ("Variation", True), ("Next step", True),
+        "", "Contact", "Status", "Progress", ("Variation", True), next_step,
         ("Reply / error", True),
     ]  # fmt: skip
     return rx.vstack(

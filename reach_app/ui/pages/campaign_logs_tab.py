@@ -57,11 +57,12 @@ def _summary(row: LogRow) -> str:
     return labels.details(log.output_data or log.input_data or {})
 
 
-def to_item(row: LogRow) -> LogItem:
+def to_item(row: LogRow, zone: str = "UTC") -> LogItem:
+    """One row, its time in ``zone`` (the campaign's)."""
     log = row.log
     return LogItem(
         id=log.id or 0,
-        when=f"{log.executed_at:%Y-%m-%d %H:%M:%S}",
+        when=labels.when(log.executed_at, zone),
         execution_id=str(log.execution_id or ""),
         contact=row.contact_name or "",
         node=log.node_id or "",
@@ -103,7 +104,7 @@ class CampaignLogsState(PagedList, CampaignDetailState):
                     limit=PAGE_SIZE,
                     offset=self.offset(),
                 )
-                self.rows = [to_item(r) for r in rows]
+                self.rows = [to_item(r, self.overview.timezone) for r in rows]
         except Exception as exc:
             log.exception("logs failed")
             return error_toast(exc)
@@ -196,7 +197,8 @@ def logs_tab() -> rx.Component:
             data_testid="export-csv",
         ),
     )
-    columns = ["When (UTC)", "Contact", "Node", "Type", "Status", ("Execution", True), "Details"]
+    when = rx.table.column_header_cell("When (" + S.overview.timezone.to(str) + ")")
+    columns = [when, "Contact", "Step", "Type", "Status", ("Execution", True), "Details"]
     return rx.vstack(
         toolbar,
         data_table(columns, S.rows, _row, size="1"),

@@ -87,7 +87,9 @@ class CampaignStatsState(CampaignDetailState):
                 self.updated_seconds = age_in_seconds(self.refreshed_at, now)
                 self.fetch_count += 1
                 self.timeline = sends_and_replies(session, self._cid)
-                self.activities = _activities(session, stats.get("recent_activities", []))
+                self.activities = _activities(
+                    session, stats.get("recent_activities", []), campaign.timezone
+                )
         except Exception as exc:
             log.exception("statistics failed")
             return error_toast(exc)
@@ -97,7 +99,7 @@ class CampaignStatsState(CampaignDetailState):
         self.figures = {key: _number(stats.get(key, 0)) for key, _ in FIGURES}
         self.refreshed_at = stats.get("refreshed_at") or ""
         self.by_status = [
-            {"status": k, "count": int(v)}
+            {"status": labels.text(labels.EXECUTION_STATUS, k), "count": int(v)}
             for k, v in sorted((stats.get("by_status") or {}).items())
         ]
         by_node = stats.get("by_node") or {}
@@ -135,7 +137,9 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _activities(
+    session: Any, items: list[dict[str, Any]], zone: str = "UTC"
+) -> list[dict[str, str]]:
     ids = {i["contact_id"] for i in items if i.get("contact_id")}
     names = {}
     if ids:
@@ -144,7 +148,7 @@ def _activities(session: Any, items: list[dict[str, Any]]) -> list[dict[str, str
     return [
         {
             "type": labels.text(labels.LOG_TYPE, i.get("type")),
-            "when": str(i.get("executed_at", ""))[:19].replace("T", " "),
+            "when": labels.when(i.get("executed_at"), zone),
             "contact": names.get(i.get("contact_id"), ""),
             "node": str(i.get("node_id") or ""),
             "details": _details(i.get("details")),
@@ -241,7 +245,7 @@ def _activities_list() -> rx.Component:
         rx.table.cell(rx.text(a["details"], size="1", color_scheme="gray")),
     )
     return rx.card(
-        rx.text("Recent activities", weight="bold", size="2"),
+        rx.text("Recent activities (", S.overview.timezone, ")", weight="bold", size="2"),
         rx.cond(
             S.activities.length() == 0,
             rx.text("Nothing has happened yet.", size="2", color_scheme="gray"),

@@ -72,7 +72,8 @@ def execution_page(
     )
     steps = _steps(session, [r.execution.id for r in rows if r.execution.id is not None])
     labels = {n.get("id"): node_label(n) for n in campaign.nodes or [] if isinstance(n, dict)}
-    return [_item(r.execution, r.contact, steps, labels) for r in rows], total
+    zone = campaign.timezone
+    return [_item(r.execution, r.contact, steps, labels, zone) for r in rows], total
 
 
 def _steps(session: Session, execution_ids: list[int]) -> dict[int, int]:
@@ -88,7 +89,7 @@ def _steps(session: Session, execution_ids: list[int]) -> dict[int, int]:
 
 
 def _item(
-    e: FlowExecution, c: Contact | None, steps: dict[int, int], labels: dict
+    e: FlowExecution, c: Contact | None, steps: dict[int, int], labels: dict, zone: str
 ) -> ExecutionItem:
     return ExecutionItem(
         id=e.id or 0,
@@ -99,7 +100,7 @@ def _item(
         variation=e.variation or "",
         current_node=labels.get(e.current_node_id, e.current_node_id or ""),
         steps=steps.get(e.id or 0, 0),
-        next_run=f"{e.next_execution_at:%Y-%m-%d %H:%M} UTC" if e.next_execution_at else "",
+        next_run=plain.when(e.next_execution_at, zone),
         response=(e.response_text or "")[:200],
         error=e.error_message or "",
     )
