@@ -142,3 +142,14 @@ def test_a_text_that_could_not_be_sent_is_not_published(api: Api) -> None:
     assert ok(ana.get(f"/templates/{draft['id']}"))["published_version"] is None
     fixed = ok(ana.patch(f"/templates/{draft['id']}", {"body": "Hi", "status": "PUBLISHED"}))
     assert (fixed["published_version"], fixed["status"]) == (2, "PUBLISHED")
+
+
+def test_the_preview_shows_the_published_version_not_the_draft(api: Api) -> None:
+    ana = api.person("ana")
+    template = _template(ana, body="Published {firstName}")["id"]
+    ok(ana.patch(f"/templates/{template}", {"body": "Draft {firstName}"}))
+    created, _leads = ready_campaign(ana)
+    ok(ana.patch(f"/campaign-flows/{created['id']}", _flow_with(template)))
+    lead = ok(ana.post("/contacts", {"first_name": "Zoë", "username": "zoe_preview"}), 201)["id"]
+    preview = ok(ana.get(f"/campaign-flows/{created['id']}/preview", params={"contact_id": lead}))
+    assert [m["text"] for m in preview["messages"]] == ["Published Zoë"]
