@@ -81,7 +81,9 @@ def _set_status(template: Template, status: str) -> None:
     if problems:
         raise Invalid(
             "This template cannot be published: " + " ".join(problems),
-            details=[{"field": "body", "msg": p, "code": "template_not_publishable"} for p in problems],
+            details=[
+                {"field": "body", "msg": p, "code": "template_not_publishable"} for p in problems
+            ],
         )
     template.status = status
     template.published_version = template.current_version if status == "PUBLISHED" else None
