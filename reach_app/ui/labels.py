@@ -57,6 +57,12 @@ ACCOUNT_HEALTH: dict[str, str] = {
     AccountHealth.SPAM_LIMITED: "Spam limited",
     AccountHealth.CONNECTING: "Connecting",
 }
+# services.templates.STATUSES
+TEMPLATE_STATUS: dict[str, str] = {
+    "DRAFT": "Draft",
+    "PUBLISHED": "Published",
+    "REJECTED": "Rejected",
+}
 # flow_execution_logs.log_type, and the names the statistics API gives them.
 LOG_TYPE: dict[str, str] = {
     "sendMessage": "Message sent",

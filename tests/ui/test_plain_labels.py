@@ -47,6 +47,14 @@ def test_every_stored_value_has_a_plain_label(enum, mapping) -> None:
         assert "_" not in label and label[0].isupper() and label != member.value.upper()
 
 
+def test_every_template_status_has_a_label() -> None:
+    from reach_app.services.templates import STATUSES
+
+    assert [labels.text(labels.TEMPLATE_STATUS, s) for s in STATUSES] == [
+        "Draft", "Published", "Rejected",
+    ]  # fmt: skip
+
+
 def test_the_labels_users_asked_for() -> None:
     assert labels.text(labels.CAMPAIGN_STATUS, "paused_error") == "Paused: account problem"
     assert labels.text(labels.CAMPAIGN_STATUS, "completed_partial") == "Completed with failures"

@@ -19,7 +19,7 @@ from reach_app.services.templates import (
     list_templates,
     update_template,
 )
-from reach_app.ui import routes
+from reach_app.ui import labels, routes
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
@@ -189,7 +189,7 @@ def _row(t: TemplateItem) -> rx.Component:
         rx.table.row_header_cell(t.name, rx.text("#", t.id, size="1", color_scheme="gray")),
         rx.table.cell(t.channel, rx.text(t.message_type, size="1", color_scheme="gray")),
         rx.table.cell(
-            rx.badge(t.status),
+            rx.badge(labels.shown(labels.TEMPLATE_STATUS, t.status)),
             rx.text(t.versions, size="1", color_scheme="gray", data_testid="template-versions"),
         ),
         rx.table.cell(rx.text(t.body, size="1"), max_width="420px"),
