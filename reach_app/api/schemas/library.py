@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from reach_app.api.schemas.common import Name
 
 TemplateStatus = Literal["DRAFT", "PUBLISHED", "REJECTED"]
-Channel = Literal["telegram", "sandbox", "email", "webhook"]
+Channel = Literal["telegram", "sandbox", "email", "onsite", "webhook"]
 MessageType = Literal["text", "image", "video", "document"]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
