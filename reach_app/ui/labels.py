@@ -11,11 +11,11 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from reach_app.domain.statuses import AccountHealth, CampaignStatus, ExecutionStatus, MessageStatus
+from reach_app.domain.zones import zone_or_utc
 from reach_app.ui.components.flow_canvas import TYPE_TITLES
 
 CAMPAIGN_STATUS: dict[str, str] = {
@@ -177,14 +177,6 @@ def details(data: Any, *, limit: int = 200) -> str:
     return " · ".join(parts)[:limit]
 
 
-def zone_of(name: str | None) -> ZoneInfo:
-    """The named IANA zone; UTC when it is empty or unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def when(moment: datetime | str | None, zone: str | None = None) -> str:
     """A stored time as "2 Dec 2026, 17:30" in ``zone`` (default UTC; a page names its
     zone once, e.g. in a column title); "" without a time. ISO strings are accepted;
@@ -198,5 +190,5 @@ def when(moment: datetime | str | None, zone: str | None = None) -> str:
             return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(zone_of(zone))
+    moment = moment.astimezone(zone_or_utc(zone))
     return f"{moment.day} {moment:%b %Y, %H:%M}"
