@@ -80,22 +80,15 @@ const ReachNode = memo(function ReachNode({ data, selected }) {
 
 const NODE_TYPES = { reach: ReachNode };
 
-// The "+" on a link: a small menu of step types; the chosen one splits the link.
+// The "+" on a link: a small menu of step types; the chosen one splits the link. (A
+// branch's name shows at its handle, so the link itself carries no label.)
 const EdgeMenu = createContext({ palette: [], readOnly: true, insert: () => {} });
 
 function ReachEdge(props) {
-  const { id, label, markerEnd, style, selected } = props;
+  const { id, markerEnd, style, selected } = props;
   const menu = useContext(EdgeMenu);
   const [open, setOpen] = useState(false);
   const [path, labelX, labelY] = getBezierPath(props);
-  const chip = {
-    fontSize: 10,
-    fontWeight: 600,
-    padding: "0 4px",
-    borderRadius: 4,
-    background: "var(--color-panel-solid, #fff)",
-    color: "var(--gray-12, #0f172a)",
-  };
   const plus = {
     width: 20,
     height: 20,
@@ -117,7 +110,6 @@ function ReachEdge(props) {
           data-edge-id={id}
           style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", display: "flex", gap: 4, alignItems: "center", zIndex: open ? 1000 : 1 }}
         >
-          {label ? <span style={chip}>{label}</span> : null}
           {menu.readOnly ? null : (
             <button type="button" style={plus} title="Insert a step here" aria-label="Insert a step on this link" data-testid={`insert-on-${id}`} onClick={() => setOpen(!open)}>
               +

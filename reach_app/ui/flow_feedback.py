@@ -39,12 +39,27 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def _detail(message: str, node_id: str) -> str:
-    """The message without the domain's "Step 'id' (TYPE): " prefix naming the step."""
-    if not node_id:
+def step_names(titles: dict[str, str], numbers: dict[str, int]) -> dict[str, str]:
+    """How a problem names another step: "step 5 (End)"."""
+    return {
+        node_id: f"step {numbers[node_id]} ({title})" if node_id in numbers else title
+        for node_id, title in titles.items()
+    }
+
+
+def _detail(message: str, node_id: str, names: dict[str, str] | None = None) -> str:
+    """The message without the domain's "Step 'id' (TYPE): " prefix naming the step, other
+    steps' ids ('end-1', a loop's "a → b") replaced by their names."""
+    if node_id:
+        prefix = re.match(rf"Step '{re.escape(node_id)}' \([A-Z_]+\): ", message)
+        message = message[prefix.end() :] if prefix else message
+    if not names:
         return message
-    prefix = re.match(rf"Step '{re.escape(node_id)}' \([A-Z_]+\): ", message)
-    return message[prefix.end() :] if prefix else message
+    loop = re.match(r"Steps (.+?) form a loop", message)
+    if loop:
+        path = " → ".join(names.get(i, i) for i in loop.group(1).split(" → "))
+        message = f"Steps {path} form a loop{message[loop.end() :]}"
+    return re.sub(r"'([^']+)'", lambda m: names.get(m.group(1), m.group(0)), message)
 
 
 def problem_line(
@@ -55,13 +70,14 @@ def problem_line(
     """A problem in plain words: "Variation A · Condition, step 3: the 'yes' branch is
     not connected." (variation and step only when the problem has them)."""
     variation = f"Variation {problem['variation']} · " if problem["variation"] else ""
+    names = step_names(titles or {}, numbers or {})
     node_id = problem["node_id"]
     if not node_id:
-        return variation + _sentence(problem["message"])
+        return variation + _sentence(_detail(problem["message"], "", names))
     title = (titles or {}).get(node_id) or "Step"
     number = (numbers or {}).get(node_id)
     where = f"{title}, step {number}" if number else title
-    return f"{variation}{where}: {_detail(problem['message'], node_id)}"
+    return f"{variation}{where}: {_detail(problem['message'], node_id, names)}"
 
 
 def problem_lines(
@@ -71,11 +87,16 @@ def problem_lines(
 ) -> list[str]:
     """Every problem of the edited flows (key -> {nodes, edges}; "main" for the main flow)
     in plain words, each naming its step's title and number in its own flow."""
-    titles = {k: {str(n.get("id")): node_title(n) for n in f["nodes"]} for k, f in flows.items()}
+    titles = flow_titles(flows)
     return [
         problem_line(p, titles.get(p["variation"] or "main"), numbers.get(p["variation"] or "main"))
         for p in problems
     ]
+
+
+def flow_titles(flows: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Each flow's step titles (flow key -> node id -> "Send message" or its label)."""
+    return {k: {str(n.get("id")): node_title(n) for n in f["nodes"]} for k, f in flows.items()}
 
 
 def unlinked_problems(flows: dict[str, Any], variations: Sequence[dict[str, Any]]) -> list[dict]:
@@ -94,15 +115,16 @@ def unlinked_problems(flows: dict[str, Any], variations: Sequence[dict[str, Any]
 
 
 def problems_by_node(
-    found: Sequence[dict[str, Any]], variation: str | None
+    found: Sequence[dict[str, Any]], variation: str | None, names: dict[str, str] | None = None
 ) -> dict[str, list[str]]:
     """The problems of each node of one flow (None = the main flow), as sentences
-    without the step's id (the node they are shown on names it)."""
+    without the step's id (the node they are shown on names it; `names` name the others)."""
     on_nodes: dict[str, list[str]] = {}
     for p in found:
         if p.get("variation") == variation and p.get("node_id"):
             node_id = str(p["node_id"])
-            on_nodes.setdefault(node_id, []).append(_sentence(_detail(str(p["message"]), node_id)))
+            sentence = _sentence(_detail(str(p["message"]), node_id, names))
+            on_nodes.setdefault(node_id, []).append(sentence)
     return on_nodes
 
 

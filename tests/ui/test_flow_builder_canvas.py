@@ -290,3 +290,20 @@ def test_deleting_a_step_keeps_the_steps_around_it_linked(user):
     state.delete_nodes(["condition-1"])  # a branching step: nothing is guessed
     assert not any("condition-1" in (s, t) for s, t, _ in _links(state))
     assert ("send-message-1", "end-1", "") not in _links(state)
+
+
+def test_problems_name_other_steps_by_number_and_title_not_by_id(user):
+    state = _builder(user)
+    state.add_node("SEND_MESSAGE")
+    state.set_field("text", "Hi")
+    state.add_node("END")
+    state.delete_edges([e["id"] for e in state.canvas_edges if e["target"] == "end-1"])
+    node = next(n for n in state.canvas_nodes if n["id"] == "send-message-1")
+    assert any("continue with step 3 (End)" in p for p in node["data"]["problems"])
+    assert not any("end-1" in line for line in state.problem_lines)
+    state.delete_nodes(["end-1"])
+    state.select_node("send-message-1")
+    state.add_node("TAG")
+    state.connect_nodes({"source": "tag-1", "target": "send-message-1", "handle": ""})
+    loops = [line for line in state.problem_lines if "form a loop" in line]
+    assert loops and "step 2 (Send message) → step 3 (Tag)" in loops[0]

@@ -139,7 +139,8 @@ class FlowBuilderState(FlowHistory, AppState):
         numbers = {k: fe.step_numbers(f) for k, f in self._flows.items()}
         self.problem_lines = ff.problem_lines(self.problems, self._flows, numbers)
         key = None if self.active == MAIN else self.active
-        on_nodes = ff.problems_by_node(found, key)
+        names = ff.step_names(ff.flow_titles(self._flows)[self.active], numbers[self.active])
+        on_nodes = ff.problems_by_node(found, key, names)
         flow = self.flow()
         self.canvas_nodes = to_canvas_nodes(
             flow["nodes"], on_nodes, self.selected_id, numbers[self.active]
