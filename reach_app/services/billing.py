@@ -37,6 +37,9 @@ from reach_app.domain.money import (
     pick_price,
 )
 from reach_app.domain.permissions import can_manage_billing
+from reach_app.domain.statuses import CampaignStatus
+from reach_app.services.actor import Actor
+from reach_app.services.campaign_scope import campaign_scope
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from reach_app.services.organizations import organization_of_member
 
@@ -272,6 +275,19 @@ def refund(
     return _entries(session, user_id, organization_id, [row])[0], balance
 
 
+def paused_for_balance(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the campaigns the actor can see that wait in `paused_balance` for an
+    explicit resume (R-11: another member's only with admin view)."""
+    if actor.organization_id is None:
+        return []
+    rows = session.exec(
+        select(CampaignFlow.id, CampaignFlow.name)
+        .where(campaign_scope(actor, "all"), CampaignFlow.status == CampaignStatus.PAUSED_BALANCE)
+        .order_by(col(CampaignFlow.id))
+    ).all()
+    return [(int(c_id), name) for c_id, name in rows if c_id is not None]
+
+
 # --- the ledger ------------------------------------------------------------------------
 
 
@@ -382,6 +398,7 @@ __all__ = [
     "delete_price",
     "ledger",
     "list_prices",
+    "paused_for_balance",
     "price_for",
     "refund",
     "set_price",

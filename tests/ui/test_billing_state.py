@@ -79,8 +79,13 @@ def test_a_top_up_leaves_a_paused_campaign_paused_and_a_debit_is_refunded_once(d
         runs.launch(s, world.actor, world.campaign_id, now=world.clock())
     settle(world)
     assert campaign_row(world.campaign_id).status == "paused_balance"
+    state.load()
+    assert [(p.id, p.name, p.href) for p in state.paused] == [
+        (world.campaign_id, "Engine test", f"/campaigns/{world.campaign_id}")
+    ]
     state.top_up({"amount": "5"})
     assert state.balance == "5.00"
+    assert [p.id for p in state.paused] == [world.campaign_id]  # still waiting for resume
     settle(world)
     assert campaign_row(world.campaign_id).status == "paused_balance"  # only resume restarts
     state.filter_ledger("send")
@@ -110,3 +115,9 @@ def test_a_top_up_leaves_a_paused_campaign_paused_and_a_debit_is_refunded_once(d
     assert state.ledger_offset == 20
     state.ledger_page(-1)
     assert state.ledger_offset == 0
+    with session_scope() as s:
+        runs.resume(s, world.actor, world.campaign_id, now=world.clock())
+    settle(world)
+    state.load()
+    assert campaign_row(world.campaign_id).status == "completed" and state.paused == []
+    assert state.balance == "25.00"  # 2 + 5 + 1 refund + 20 top-ups - 3 sends

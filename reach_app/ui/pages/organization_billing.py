@@ -16,6 +16,7 @@ from reach_app.domain.permissions import Role, can_manage_billing
 from reach_app.services import billing
 from reach_app.services.billing import LedgerEntry
 from reach_app.services.errors import ServiceError
+from reach_app.ui import routes
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 LEDGER_PAGE = 20
@@ -31,6 +32,13 @@ class PriceItem:
     channel: str
     message_type: str
     price: str
+
+
+@dataclasses.dataclass
+class PausedItem:
+    id: int
+    name: str
+    href: str
 
 
 @dataclasses.dataclass
@@ -82,6 +90,7 @@ class BillingState(AppState):
     ledger_offset: int = 0
     ledger_reason: str = "all"
     refunding_id: int = 0
+    paused: list[PausedItem] = []
 
     @rx.event
     def load(self):
@@ -108,6 +117,8 @@ class BillingState(AppState):
                 entries, total = billing.ledger(
                     session, **who, limit=LEDGER_PAGE, offset=self.ledger_offset, reason=reason
                 )
+            with self.actor_session() as (session, actor):
+                paused = billing.paused_for_balance(session, actor)
         except (ServiceError, NotSignedIn) as exc:
             return error_toast(exc)
         self.balance = format_micros(micros)
@@ -117,12 +128,13 @@ class BillingState(AppState):
         ]
         self.ledger = [_ledger_item(e) for e in entries]
         self.ledger_total = total
+        self.paused = [PausedItem(c_id, name, routes.campaign_detail(c_id)) for c_id, name in paused]
         return None
 
     def _clear(self) -> None:
         self.may_manage = False
         self.balance, self.prices, self.ledger, self.ledger_total = "", [], [], 0
-        self.ledger_offset, self.refunding_id = 0, 0
+        self.ledger_offset, self.refunding_id, self.paused = 0, 0, []
 
     def _apply(self, change: Any, success: str, **kwargs: Any):
         org_id = self.organization_id()
@@ -247,6 +259,19 @@ def _refund_dialog() -> rx.Component:
     )  # fmt: skip
 
 
+def _paused_notice() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.text(
+            "Paused for balance — a top-up does not restart them; open each and press Resume: "
+        ),
+        rx.hstack(
+            rx.foreach(S.paused, lambda c: rx.link(c.name, href=c.href, data_testid="paused-campaign")),
+            spacing="3", wrap="wrap",
+        ),
+        color_scheme="orange", width="100%",
+    )  # fmt: skip
+
+
 def _top_up_form() -> rx.Component:
     return rx.form(
         rx.hstack(
@@ -319,6 +344,7 @@ def billing_section() -> rx.Component:
                     rx.text("Balance", size="1"),
                     rx.heading(S.balance, size="5", data_testid="org-balance"),
                 ),
+                rx.cond(S.paused.length() > 0, _paused_notice()),
                 _top_up_form(),
                 rx.cond(
                     S.prices.length() > 0,
