@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from reach_app.db.tables import Contact
 from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import TEXT_LIMITS, clean_contact
 from reach_app.services.contact_scope import contacts_of_actor
-from reach_app.services.contacts import _insert, set_tags
+from reach_app.services.contacts import _insert, display_name, set_tags
 from reach_app.services.errors import Invalid
 from reach_app.services.segment_membership import deferred_refresh, refresh_contacts
 
@@ -39,6 +40,7 @@ CUSTOM_PREFIXES = ("cf-", "custom_fields.")
 
 @dataclass
 class ImportReport:
+    import_batch: str = ""  # set on every contact the import created or updated (a filter)
     created: int = 0
     updated: int = 0
     rejected: int = 0
@@ -56,17 +58,30 @@ class ImportProgress:
 
 
 def import_contacts_csv(
-    session: Session, actor: Actor, data: bytes, *, now: datetime, chunk_rows: int = CHUNK_ROWS
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    *,
+    now: datetime,
+    chunk_rows: int = CHUNK_ROWS,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import every row; row numbers count the header as row 1 (see `import_in_chunks`)."""
     report = ImportReport()
-    for progress in import_in_chunks(session, actor, data, now=now, chunk_rows=chunk_rows):
+    chunks = import_in_chunks(session, actor, data, now=now, chunk_rows=chunk_rows, mapping=mapping)
+    for progress in chunks:
         report = progress.report
     return report
 
 
 def import_in_chunks(
-    session: Session, actor: Actor, data: bytes, *, now: datetime, chunk_rows: int = CHUNK_ROWS
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    *,
+    now: datetime,
+    chunk_rows: int = CHUNK_ROWS,
+    mapping: Mapping[str, str] | None = None,
 ) -> Iterator[ImportProgress]:
     """Import the rows `chunk_rows` at a time, committing the session after each chunk.
 
@@ -75,13 +90,17 @@ def import_in_chunks(
     whole file is parsed first, so a malformed file or one over MAX_ROWS is
     refused before anything is written; rows of committed chunks stay if a later
     chunk fails (the report up to there came with the last progress).
+
+    ``mapping`` maps a header cell to the column it fills (a contact field, `tags`,
+    `cf-<name>`, `consent_<channel>`) or to "" to skip it; unmapped headers are read
+    by their own names.
     """
     header, parsed = _rows(data)
     rows = list(parsed)
     if len(rows) > MAX_ROWS:
         raise Invalid(f"At most {MAX_ROWS} rows per import")
-    report = ImportReport()
-    columns = [_column(name) for name in header]
+    report = ImportReport(import_batch=new_import_batch(now))
+    columns = [_column(mapped_column(name, mapping)) for name in header]
     report.ignored_columns = [c for c in columns if c and not _usable(c)]
     total = len(rows)
     step = max(1, chunk_rows)
@@ -92,7 +111,8 @@ def import_in_chunks(
         with deferred_refresh(session, now=now):  # segment triggers once per chunk
             for number, cells in enumerate(rows[start : start + step], start=start + 2):
                 if any(cell.strip() for cell in cells):
-                    _import_row(session, actor, number, _raw(columns, cells), report, now)
+                    raw = {**_raw(columns, cells), "import_batch": report.import_batch}
+                    _import_row(session, actor, number, raw, report, now)
         session.commit()
         if pause:
             time.sleep(pause)  # SQLite: let waiting writers take the lock between chunks
@@ -121,6 +141,37 @@ def _safe(reader: Iterator[list[str]]) -> Iterator[list[str]]:
         yield from reader
     except csv.Error as exc:
         raise Invalid(f"The file is not valid CSV: {exc}") from exc
+
+
+def new_import_batch(now: datetime) -> str:
+    """A readable, unique name for one import: its time plus a random suffix."""
+    return f"import-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def preview_columns(data: bytes, limit: int = 3) -> tuple[list[str], list[list[str]]]:
+    """The header and the first rows, for mapping columns before the import."""
+    header, rows = _rows(data)
+    sample = []
+    for cells in rows:
+        sample.append(cells)
+        if len(sample) >= limit:
+            break
+    return header, sample
+
+
+def suggested_column(name: str) -> str:
+    """What a header fills by its own name ("" when Reach does not know it)."""
+    column = _column(name)
+    return column if _usable(column) else ""
+
+
+def mapped_column(name: str, mapping: Mapping[str, str] | None) -> str:
+    if mapping is None or name not in mapping:
+        return name
+    target = mapping[name].strip()
+    if target and not _usable(_column(target)):
+        raise Invalid(f"Column '{name}' is mapped to '{target}', which is not a contact field")
+    return target
 
 
 def _column(name: str) -> str:
@@ -158,8 +209,9 @@ def _import_row(
     now: datetime,
 ) -> None:
     contact_id = raw.pop("id", None)
+    batch = raw.pop("import_batch", None)
     fields, problems = clean_contact(raw, partial=contact_id is not None)
-    existing = _match(session, actor, contact_id, fields, problems)
+    existing, matched_by = _match(session, actor, contact_id, fields, problems)
     if problems:
         report.rejected += 1
         report.rows.append(
@@ -167,13 +219,22 @@ def _import_row(
         )
         return
     if existing is None:
-        view = _insert(session, actor, fields, now)
+        view = _insert(session, actor, {**fields, "import_batch": batch}, now)
         report.created += 1
         report.rows.append({"row": number, "status": "created", "contact_id": view.contact.id})
         return
+    existing.import_batch = batch
     _update(session, existing, fields, now)
     report.updated += 1
-    report.rows.append({"row": number, "status": "updated", "contact_id": existing.id})
+    report.rows.append(
+        {
+            "row": number,
+            "status": "updated",
+            "contact_id": existing.id,
+            "matched_by": matched_by,
+            "name": display_name(existing),
+        }
+    )
 
 
 def _match(
@@ -182,7 +243,8 @@ def _match(
     contact_id: Any,
     fields: dict[str, Any],
     problems: list[dict[str, str]],
-) -> Contact | None:
+) -> tuple[Contact | None, str | None]:
+    """The existing contact the row updates and the field it was matched by."""
     scope = contacts_of_actor(actor)
     if contact_id is not None:
         found = None
@@ -192,15 +254,15 @@ def _match(
             ).first()
         if found is None:
             problems.append({"field": "id", "msg": f"No contact with id {contact_id}"})
-        return found
+        return found, "id"
     for name in MATCH_ORDER:
         if fields.get(name):
             found = session.exec(
                 select(Contact).where(getattr(Contact, name) == fields[name], scope).limit(1)
             ).first()
             if found is not None:
-                return found
-    return None
+                return found, name
+    return None, None
 
 
 def _update(session: Session, contact: Contact, fields: dict[str, Any], now: datetime) -> None:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import Contact, ContactTag
 from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_contact
 from reach_app.services.contact_scope import contacts_of_actor
+from reach_app.services.contact_selection import ContactFilter, filter_clauses
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.shared_data import SharedAction, ensure_may_change
 
@@ -27,18 +28,14 @@ class ContactView:
     tags: list[str]
 
 
-def contact_search(search: str) -> Any:
-    """Contacts whose name, username, phone or email contains `search` (any case)."""
-    pattern = f"%{search.strip().lower()}%"
-    full_name = func.lower(
-        func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")
-    )
-    return or_(
-        full_name.like(pattern),
-        func.lower(func.coalesce(Contact.username, "")).like(pattern),
-        func.coalesce(Contact.phone_number, "").like(pattern),
-        func.lower(func.coalesce(Contact.email, "")).like(pattern),
-    )
+def display_name(contact: Contact) -> str:
+    """First and last name, else @username, else the phone number, else #id."""
+    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    if name:
+        return name
+    if contact.username:
+        return f"@{contact.username}"
+    return contact.phone_number or f"#{contact.id}"
 
 
 def get_contact(session: Session, actor: Actor, contact_id: int) -> ContactView:
@@ -158,20 +155,22 @@ def list_contacts(
     *,
     search: str | None = None,
     tags: Sequence[str] = (),
+    segment_id: int | None = None,
+    import_batch: str | None = None,
+    not_in_campaign: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ContactView], int]:
-    """One page, oldest first; `tags` keeps contacts carrying every tag given (any case)."""
-    where = [contacts_of_actor(actor)]
-    if search and search.strip():
-        where.append(contact_search(search))
-    for tag in tags:
-        where.append(
-            exists().where(
-                col(ContactTag.contact_id) == col(Contact.id),
-                func.lower(ContactTag.tag) == tag.strip().lower(),
-            )
-        )
+    """One page, oldest first, of the contacts matching the filter
+    (services.contact_selection); `tags` keeps contacts carrying every tag given."""
+    wanted = ContactFilter(
+        search=search,
+        tags=tuple(tags),
+        segment_id=segment_id,
+        import_batch=import_batch,
+        not_in_campaign=not_in_campaign,
+    )
+    where = filter_clauses(session, actor, wanted)
     total = session.exec(select(func.count()).select_from(Contact).where(*where)).one()
     rows = session.exec(
         select(Contact).where(*where).order_by(col(Contact.id)).limit(limit).offset(offset)

@@ -14,7 +14,7 @@ from reach_app.db.tables import Contact, FlowExecution, FlowExecutionLog, Messag
 from reach_app.services import events, runs, segments
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import visible_campaign
-from reach_app.services.contacts import contact_search
+from reach_app.services.contact_selection import contact_search
 from reach_app.services.enrollment import EnrollResult
 from reach_app.services.errors import Invalid, NotFound
 

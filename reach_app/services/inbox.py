@@ -20,7 +20,8 @@ from reach_app.db.tables import CampaignFlow, ChannelAccount, Contact, InboxThre
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import campaign_scope
 from reach_app.services.contact_scope import contacts_of_actor
-from reach_app.services.contacts import contact_search
+from reach_app.services.contact_selection import contact_search
+from reach_app.services.contacts import display_name
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.workspace import owned_by_workspace
 
@@ -42,16 +43,6 @@ class ThreadView:
     @property
     def contact_name(self) -> str:
         return display_name(self.contact)
-
-
-def display_name(contact: Contact) -> str:
-    """First and last name, else @username, else the phone number, else #id."""
-    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
-    if name:
-        return name
-    if contact.username:
-        return f"@{contact.username}"
-    return contact.phone_number or f"#{contact.id}"
 
 
 def _scope(actor: Actor) -> Any:

@@ -90,10 +90,13 @@ class ImportRow(BaseModel):
     row: int
     status: Literal["created", "updated", "rejected"]
     contact_id: int | None = None
+    matched_by: str | None = None  # updated rows: the field that found the existing contact
+    name: str | None = None  # updated rows: the existing contact's name
     reasons: list[str] = Field(default_factory=list)
 
 
 class ImportOut(BaseModel):
+    import_batch: str  # filter the list by it: GET /contacts?import_batch=…
     created: int
     updated: int
     rejected: int
@@ -147,3 +150,44 @@ class InboundOut(BaseModel):
     duplicate: bool
     executions_responded: int
     executions_resumed: int
+
+
+class ContactFilterIn(BaseModel):
+    """Every contact of the workspace matching all given parts."""
+
+    model_config = ConfigDict(extra="forbid")
+    search: Annotated[str, StringConstraints(max_length=200)] | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    segment_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    import_batch: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class BulkActionIn(BaseModel):
+    """`contact_ids` (picked one by one) or `filter` (all matching), not both."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["tag", "untag", "delete", "enroll"]
+    contact_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, max_length=100_000
+    )
+    filter: ContactFilterIn | None = None
+    tag: Tag | None = None
+    campaign_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> BulkActionIn:
+        if (self.contact_ids is None) == (self.filter is None):
+            raise ValueError("Give either contact_ids or filter")
+        if self.action in ("tag", "untag") and not self.tag:
+            raise ValueError("Give the tag to add or remove")
+        if self.action == "enroll" and self.campaign_id is None:
+            raise ValueError("Give the campaign_id to add the contacts to")
+        return self
+
+
+class BulkActionOut(BaseModel):
+    action: str
+    matched: int  # contacts selected
+    changed: int  # tagged, untagged, deleted or enrolled
+    skipped: int  # not yours to change (shared data rules)
+    already: int  # enroll: already in the campaign

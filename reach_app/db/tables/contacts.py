@@ -21,6 +21,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_username", "username"),
         Index("ix_contacts_phone", "phone_number"),
         Index("ix_contacts_email", "email"),
+        Index("ix_contacts_import_batch", "import_batch"),
     )
 
     id: int | None = pk()
@@ -38,6 +39,8 @@ class Contact(SQLModel, table=True):
     custom_fields: dict[str, Any] = json_dict()
     score: int = 0
     consent: dict[str, Any] = json_dict()  # channel -> granted | denied | unknown
+    # the CSV import that last created or updated the contact (services.contact_import)
+    import_batch: str | None = Field(default=None, max_length=40)
     created_at: datetime = created()
     updated_at: datetime = created()
     deleted_at: datetime | None = when()

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, FlowExecutionLog
 from reach_app.db.types import utcnow
 from reach_app.services.actor import Actor
-from reach_app.services.contacts import list_contacts
+from reach_app.services.contacts import display_name, list_contacts
 from reach_app.services.executions import list_executions
 from reach_app.services.segments import list_segments, segment_audience
 from reach_app.ui import labels as plain
@@ -44,10 +44,7 @@ class ContactChoice:
 
 
 def contact_name(contact: Contact | None) -> str:
-    if contact is None:
-        return "(removed contact)"
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-    return name or (f"@{contact.username}" if contact.username else f"#{contact.id}")
+    return "(removed contact)" if contact is None else display_name(contact)
 
 
 def node_label(node: dict) -> str:
