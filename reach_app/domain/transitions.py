@@ -254,9 +254,10 @@ def offered_actions(
     Each is one ``next_campaign_status`` allows with what is known without looking further
     (account, flow and contacts are checked when the action runs and the refusal says
     what is missing). Of two that do the same only one is offered: resume, not launch, for
-    a paused campaign (nor pause, which only turns an automatic pause into a manual one);
-    enable only when disabled, disable only when enabled. A deleted campaign offers
-    restore only (nothing else acts on a deleted campaign).
+    a paused campaign; enable only when disabled, disable only when enabled. (Pause stays
+    offered on an automatically paused campaign: it makes the pause manual, which unlocks
+    the flow for editing.) A deleted campaign offers restore only (nothing else acts on a
+    deleted campaign).
     """
     offered = []
     for action in USER_ACTIONS:
@@ -269,8 +270,8 @@ def offered_actions(
         except DomainError:
             continue
         offered.append(action)
-    if CampaignAction.RESUME in offered:
-        offered = [a for a in offered if a not in (CampaignAction.LAUNCH, CampaignAction.PAUSE)]
+    if CampaignAction.RESUME in offered and CampaignAction.LAUNCH in offered:
+        offered.remove(CampaignAction.LAUNCH)
     return offered
 
 

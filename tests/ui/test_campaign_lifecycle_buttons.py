@@ -45,7 +45,10 @@ def test_a_paused_campaign_offers_resume_and_not_launch(user):
     assert "resume" in state.actions and "launch" not in state.actions
     assert state.flow_editable is True and state.flow_lock == ""
     errored = _detail(user["id"], _campaign(user["id"], status="paused_error"))
-    assert "resume" in errored.actions and not {"launch", "pause"} & set(errored.actions)
+    assert "resume" in errored.actions and "launch" not in errored.actions
+    # its flow is locked until the pause is made manual, which Pause does
+    assert errored.flow_lock == "Pause the campaign before editing its flow."
+    assert "pause" in errored.actions
 
 
 def test_a_cancelled_campaign_offers_duplicate_and_not_disable(user):

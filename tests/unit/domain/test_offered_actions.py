@@ -19,8 +19,8 @@ OFFERED = {
     "scheduled": "launch stop disable duplicate delete",
     "active": "pause stop disable duplicate delete",
     "paused": "resume stop disable duplicate delete",
-    "paused_error": "resume stop disable duplicate delete",
-    "paused_balance": "resume stop disable duplicate delete",
+    "paused_error": "resume pause stop disable duplicate delete",
+    "paused_balance": "resume pause stop disable duplicate delete",
     "completed": "disable duplicate delete",
     "completed_partial": "disable duplicate delete",
     "cancelled": "duplicate delete",
@@ -49,6 +49,14 @@ def test_a_paused_campaign_offers_resume_not_launch_though_both_are_allowed() ->
     )
     offered = offered_actions(CampaignStatus.PAUSED, enabled=True)
     assert CampaignAction.RESUME in offered and CampaignAction.LAUNCH not in offered
+
+
+def test_an_automatic_pause_offers_pause_which_unlocks_the_flow() -> None:
+    offered = offered_actions(CampaignStatus.PAUSED_ERROR, enabled=True)
+    assert CampaignAction.PAUSE in offered
+    assert next_campaign_status(CampaignStatus.PAUSED_ERROR, CampaignAction.PAUSE) is (
+        CampaignStatus.PAUSED
+    )
 
 
 def test_a_cancelled_campaign_offers_duplicate_and_refuses_enable_and_disable() -> None:
