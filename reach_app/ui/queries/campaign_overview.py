@@ -59,7 +59,8 @@ PAUSE_ADVICE = {
     ),
     "paused_balance": (
         "Sending stopped because the organization's balance ran out. Once the balance is "
-        "topped up, press Resume (a top-up alone does not restart the campaign)."
+        "topped up (an owner or admin does it on the Organization page), press Resume "
+        "(a top-up alone does not restart the campaign)."
     ),
     "paused": "Paused by an operator; press Resume to continue where each contact stopped.",
 }
