@@ -161,3 +161,13 @@ def test_a_step_without_a_label_is_named_by_its_type_in_words() -> None:
     assert (
         node_label({"id": "w", "type": "WAIT", "data": {"label": "Pause a day"}}) == "Pause a day"
     )
+
+
+def test_the_logs_filters_are_labelled_and_offer_words() -> None:
+    from reach_app.ui.pages.campaign_logs_tab import logs_tab
+
+    rendered = str(logs_tab().render())
+    for words in ("Step", "Status", "Any step", "Any status", "Send message", "Skipped"):
+        assert f'"{words}"' in rendered, words
+    assert '"SEND_MESSAGE"' in rendered  # still the value the filter sends
+    assert "When (" in rendered

@@ -47,13 +47,21 @@ def status_badge(
     )
 
 
-def choice_select(pairs: list[list[str]], value: Any, on_change: Any, **props: Any) -> rx.Component:
-    """A select whose options show labels for stored values (`labels.choices`)."""
-    return rx.select.root(
-        rx.select.trigger(**props),
-        rx.select.content(*[rx.select.item(label, value=v) for v, label in pairs]),
+def choice_select(
+    pairs: list[list[str]], value: Any, on_change: Any, *, label: str = "", **props: Any
+) -> rx.Component:
+    """A select whose options show labels for stored values (`labels.choices`), with a
+    visible `label` before it (also its accessible name)."""
+    select = rx.select.root(
+        rx.select.trigger(**({"aria_label": label} if label else {}), **props),
+        rx.select.content(*[rx.select.item(text, value=v) for v, text in pairs]),
         value=value,
         on_change=on_change,
+    )
+    if not label:
+        return select
+    return rx.hstack(
+        rx.text(label, size="1", color_scheme="gray"), select, align="center", spacing="2"
     )
 
 

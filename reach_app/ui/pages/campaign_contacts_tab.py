@@ -114,7 +114,7 @@ def contacts_tab() -> rx.Component:
     statuses = [[ANY, "Any status"], *labels.choices(labels.EXECUTION_STATUS)]
     toolbar = list_toolbar(
         search_box(S, "Search by name"),
-        choice_select(statuses, S.status_filter, S.set_status_filter, aria_label="Contact status"),
+        choice_select(statuses, S.status_filter, S.set_status_filter, label="Status"),
         rx.spacer(),
         rx.cond(
             S.contacts_manageable,

@@ -184,10 +184,8 @@ def logs_tab() -> rx.Component:
     toolbar = list_toolbar(
         search_box(S, "Search contact or message text", data_testid="log-search"),
         text_filter(S.execution_filter, S.set_execution_filter, "Execution #", width="120px"),
-        choice_select(
-            node_types, S.node_type_filter, S.set_node_type_filter, aria_label="Step type"
-        ),
-        choice_select(statuses, S.status_filter, S.set_status_filter, aria_label="Log status"),
+        choice_select(node_types, S.node_type_filter, S.set_node_type_filter, label="Step"),
+        choice_select(statuses, S.status_filter, S.set_status_filter, label="Status"),
         rx.spacer(),
         rx.button(
             rx.icon("download", size=14),

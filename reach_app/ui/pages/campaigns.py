@@ -179,7 +179,7 @@ def _filters() -> rx.Component:
             statuses,
             CampaignListState.status_filter,
             CampaignListState.set_status_filter,
-            aria_label="Status",
+            label="Status",
             data_testid="status-filter",
         ),
         margin_bottom="12px",
