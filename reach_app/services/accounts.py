@@ -2,20 +2,22 @@
 rate fields and simulation settings; Telegram accounts arrive through the
 connect flow. Accounts belong to a workspace; any member uses them, their
 creator or an organization owner/admin changes or deletes them. An account
-that a running campaign uses cannot be deleted. Credentials never leave here.
+that a running campaign uses cannot be deleted. Names are unique in a workspace
+(case-insensitive, 409). Credentials never leave here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlmodel import Session, col, func, or_, select
 
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount
 from reach_app.domain.permissions import Action, can
-from reach_app.domain.statuses import RUNNING_STATUSES
+from reach_app.domain.statuses import RUNNING_STATUSES, CampaignStatus
 from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from reach_app.services.workspace import in_actor_workspace, in_workspace
@@ -23,6 +25,14 @@ from reach_app.services.workspace import in_actor_workspace, in_workspace
 CREATABLE_PROVIDERS = ("sandbox", "onsite")
 NO_COOLDOWN_PROVIDERS = ("sandbox", "onsite")  # nothing to pace against a provider
 RATE_PROFILES = ("conservative", "moderate", "aggressive", "custom")
+MAX_SECONDS = 86_400
+MAX_LIMIT = 1_000_000_000
+SANDBOX_PROBABILITIES = (
+    "reply_probability", "flood_wait_probability", "transient_failure_probability",
+)  # fmt: skip
+SANDBOX_EDITABLE = frozenset(
+    {*SANDBOX_PROBABILITIES, "reply_delay_seconds", "flood_wait_seconds", "seed"}
+)
 EDITABLE_FIELDS = frozenset(
     {"name", "handle", "rate_profile", "cooldown_min_seconds", "cooldown_max_seconds",
      "hourly_limit", "daily_limit", "settings"}
@@ -98,6 +108,7 @@ def create_account(
         updated_at=now,
     )
     _apply(account, {k: v for k, v in fields.items() if k != "handle" or v is not None})
+    ensure_name_free(session, actor, account.name)
     session.add(account)
     session.flush()
     return account
@@ -107,6 +118,8 @@ def update_account(
     session: Session, actor: Actor, account_id: int, changes: Mapping[str, Any], *, now: datetime
 ) -> ChannelAccount:
     account = _managed(session, actor, account_id)
+    if isinstance(changes.get("name"), str) and changes["name"].strip():
+        ensure_name_free(session, actor, changes["name"], except_id=account.id)
     _apply(account, changes)
     account.updated_at = now
     session.add(account)
@@ -125,12 +138,142 @@ def delete_account(session: Session, actor: Actor, account_id: int, *, now: date
     session.add(account)
 
 
+def may_manage(actor: Actor, account: ChannelAccount) -> bool:
+    """The account's creator or an organization owner/admin may change or delete it."""
+    is_creator = account.user_id == actor.user_id
+    return can(actor.role, is_creator, True, actor.org_mode, Action.EDIT_METADATA)
+
+
 def _managed(session: Session, actor: Actor, account_id: int) -> ChannelAccount:
     account = get_account(session, actor, account_id)
-    is_creator = account.user_id == actor.user_id
-    if not can(actor.role, is_creator, True, actor.org_mode, Action.EDIT_METADATA):
+    if not may_manage(actor, account):
         raise Forbidden("Only the account's creator or an organization owner/admin may change it")
     return account
+
+
+def ensure_name_free(
+    session: Session, actor: Actor, name: str, *, except_id: int | None = None
+) -> None:
+    """Conflict (409) when another live account of the workspace has this name (compared
+    case-insensitively, Unicode too, surrounding spaces ignored)."""
+    wanted = name.strip().casefold()
+    rows = session.exec(
+        select(ChannelAccount.id, ChannelAccount.name).where(
+            in_actor_workspace(ChannelAccount, actor)
+        )
+    ).all()
+    if any(i != except_id and (n or "").strip().casefold() == wanted for i, n in rows):
+        raise Conflict(
+            f"An account named '{name.strip()}' already exists in this workspace; "
+            "choose another name",
+            details=[{"field": "name", "msg": "This name is already used by another account"}],
+        )
+
+
+@dataclass(frozen=True)
+class AccountUsage:
+    """The campaigns that name an account (as their sender or in their pool), by what
+    deleting the account means for them."""
+
+    running: list[str]  # scheduled, active or paused: deleting is refused
+    drafts: list[str]  # lose this sender; with no other account they cannot launch
+    finished: list[str]  # completed or stopped: statistics and history stay
+
+
+def account_usage(session: Session, actor: Actor, account_id: int) -> AccountUsage:
+    account = get_account(session, actor, account_id)
+    pooled = select(CampaignAccount.campaign_id).where(CampaignAccount.account_id == account.id)
+    rows = session.exec(
+        select(CampaignFlow.name, CampaignFlow.status)
+        .where(
+            or_(CampaignFlow.account_id == account.id, col(CampaignFlow.id).in_(pooled)),
+            col(CampaignFlow.deleted_at).is_(None),
+        )
+        .order_by(col(CampaignFlow.id))
+    ).all()
+    running = {s.value for s in RUNNING_STATUSES}
+    return AccountUsage(
+        running=[n for n, s in rows if s in running],
+        drafts=[n for n, s in rows if s == CampaignStatus.DRAFT],
+        finished=[n for n, s in rows if s not in running and s != CampaignStatus.DRAFT],
+    )
+
+
+def update_sandbox_simulation(
+    session: Session, actor: Actor, account_id: int, changes: Mapping[str, Any], *, now: datetime
+) -> ChannelAccount:
+    """Change a sandbox account's simulation (reply probability and delay, flood-wait and
+    failure rates, seed); the other simulation settings are kept."""
+    account = _managed(session, actor, account_id)
+    if account.provider != "sandbox":
+        raise Invalid(
+            "Only sandbox accounts have simulation settings",
+            details=[{"field": "settings", "msg": "Not a sandbox account"}],
+        )
+    unknown = sorted(set(changes) - SANDBOX_EDITABLE)
+    if unknown:
+        raise Invalid(
+            f"Unknown simulation setting {unknown[0]}",
+            details=[{"field": k, "msg": "Unknown simulation setting"} for k in unknown],
+        )
+    settings = dict(account.settings or {})
+    current = dict(settings.get("sandbox") or {})
+    merged = {**current, **changes}
+    problems = sandbox_problems(merged)
+    if problems:
+        raise Invalid(problems[0]["msg"], details=problems)
+    if "reply_delay_seconds" in merged:
+        merged["reply_delay_seconds"] = [float(v) for v in merged["reply_delay_seconds"]]
+    settings["sandbox"] = merged
+    account.settings = settings  # a new dict, so the JSON column is written
+    account.updated_at = now
+    session.add(account)
+    session.flush()
+    return account
+
+
+def sandbox_problems(simulation: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Ranges of the simulation settings the UI edits (same bounds as the API schema)."""
+    problems = []
+    for name in SANDBOX_PROBABILITIES:
+        value = simulation.get(name, 0.0)
+        if not _number(value) or not 0 <= value <= 1:
+            problems.append({"field": name, "msg": f"{_words(name)} must be between 0 and 1"})
+    delay = simulation.get("reply_delay_seconds", (5.0, 60.0))
+    if (
+        not isinstance(delay, list | tuple)
+        or len(delay) != 2
+        or not all(_number(v) and 0 <= v <= MAX_SECONDS for v in delay)
+    ):
+        problems.append(
+            {"field": "reply_delay_seconds",
+             "msg": f"Reply delay must be two numbers of seconds from 0 to {MAX_SECONDS}"}
+        )  # fmt: skip
+    elif delay[1] < delay[0]:
+        problems.append(
+            {"field": "reply_delay_seconds",
+             "msg": "The longest reply delay must not be shorter than the shortest"}
+        )  # fmt: skip
+    wait = simulation.get("flood_wait_seconds", 30)
+    if not isinstance(wait, int) or isinstance(wait, bool) or not 1 <= wait <= MAX_SECONDS:
+        problems.append(
+            {"field": "flood_wait_seconds",
+             "msg": f"Flood wait must be a whole number of seconds from 1 to {MAX_SECONDS}"}
+        )  # fmt: skip
+    seed = simulation.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31 - 1:
+        problems.append(
+            {"field": "seed", "msg": "Seed must be a whole number from 0 to 2147483647"}
+        )
+    return problems
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def _running_campaigns_using(session: Session, account_id: int) -> list[str]:
@@ -177,6 +320,14 @@ def _rates(account: ChannelAccount) -> dict[str, Any]:
     return {name: getattr(account, name) for name in names}
 
 
+RATE_WORDS = {
+    "cooldown_min_seconds": "Shortest cooldown",
+    "cooldown_max_seconds": "Longest cooldown",
+    "hourly_limit": "Hourly limit",
+    "daily_limit": "Daily limit",
+}
+
+
 def rate_problems(provider: str, rates: Mapping[str, Any]) -> list[dict[str, str]]:
     """R-6 rate fields: a known profile, custom values that make sense, 0 cooldown only in sandbox."""
     problems = []
@@ -190,19 +341,32 @@ def rate_problems(provider: str, rates: Mapping[str, Any]) -> list[dict[str, str
     low, high = rates.get("cooldown_min_seconds"), rates.get("cooldown_max_seconds")
     floor = 0 if provider in NO_COOLDOWN_PROVIDERS else 1
     for name, value in (("cooldown_min_seconds", low), ("cooldown_max_seconds", high)):
-        if value is not None and value < floor:
+        if value is None:
+            continue
+        if not _number(value) or value < floor or value > MAX_SECONDS:
             problems.append(
-                {"field": name, "msg": f"{name} must be at least {floor} for {provider} accounts"}
-            )
-    if low is not None and high is not None and high < low:
+                {"field": name,
+                 "msg": f"{RATE_WORDS[name]} must be {floor} to {MAX_SECONDS} seconds "
+                        f"for {provider} accounts"}
+            )  # fmt: skip
+    if _number(low) and _number(high) and high < low:
         problems.append(
             {
                 "field": "cooldown_max_seconds",
-                "msg": "cooldown_max_seconds must be >= cooldown_min_seconds",
+                "msg": "Longest cooldown must not be shorter than the shortest cooldown",
             }
         )
     for name in ("hourly_limit", "daily_limit"):
         value = rates.get(name)
-        if value is not None and value < 1:
-            problems.append({"field": name, "msg": f"{name} must be at least 1"})
+        if value is None:
+            continue
+        if not _number(value) or value != int(value) or not 1 <= value <= MAX_LIMIT:
+            problems.append(
+                {"field": name, "msg": f"{RATE_WORDS[name]} must be a whole number of at least 1"}
+            )
+    hourly, daily = rates.get("hourly_limit"), rates.get("daily_limit")
+    if _number(hourly) and _number(daily) and daily < hourly:
+        problems.append(
+            {"field": "daily_limit", "msg": "Daily limit must not be lower than the hourly limit"}
+        )
     return problems

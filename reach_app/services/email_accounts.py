@@ -82,6 +82,7 @@ def create_email_account(
     problems = accounts.rate_problems("email", rates)
     if problems:
         raise Invalid(problems[0]["msg"], details=problems)
+    accounts.ensure_name_free(session, actor, name[:200])
     account = ChannelAccount(
         user_id=actor.user_id,
         organization_id=actor.organization_id,

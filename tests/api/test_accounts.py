@@ -56,3 +56,20 @@ def test_in_an_organization_members_use_accounts_but_only_managers_or_creators_c
     assert ok(mia.get(f"/accounts/{account}"))["id"] == account
     assert mia.patch(f"/accounts/{account}", {"name": "Mine"}).status_code == 403
     assert ana.get(f"/accounts/{account}").status_code == 404  # personal mode: not there
+
+
+def test_duplicate_names_in_a_workspace_are_409_and_edits_apply(api: Api) -> None:
+    ana, ben = api.person("ana"), api.person("ben")
+    first = sandbox_account(ana, name="Outreach")
+    twice = ana.post("/accounts", {"name": "outreach "})
+    assert twice.status_code == 409 and "already exists" in twice.json()["detail"]
+    sandbox_account(ben, name="Outreach")  # another workspace: fine
+    other = sandbox_account(ana, name="Other")
+    assert ana.patch(f"/accounts/{other}", {"name": "OUTREACH"}).status_code == 409
+    renamed = ok(ana.patch(f"/accounts/{first}", {"name": "Outreach EU", "rate_profile": "custom",
+                                                   "hourly_limit": 5, "daily_limit": 50}))  # fmt: skip
+    assert (renamed["name"], renamed["hourly_limit"], renamed["daily_limit"]) == ("Outreach EU", 5, 50)
+    refused = ana.patch(f"/accounts/{first}", {"hourly_limit": 60})
+    assert refused.status_code == 422 and "Daily limit must not be lower" in str(refused.json())
+    ok(ana.delete(f"/accounts/{first}"), 204)
+    sandbox_account(ana, name="Outreach EU")  # the deleted account's name is free again
