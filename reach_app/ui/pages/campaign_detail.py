@@ -238,7 +238,8 @@ def campaign_detail_page() -> rx.Component:
             empty_state(
                 "search-x",
                 "Campaign not found",
-                "It does not exist, was deleted, or belongs to another workspace.",
+                "It does not exist, was deleted, or belongs to another workspace. A deleted "
+                "campaign can be restored from the campaign list (status filter: Deleted).",
                 rx.link(rx.button("Back to campaigns"), href=routes.CAMPAIGNS),
             ),
             rx.cond(
