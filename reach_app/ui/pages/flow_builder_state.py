@@ -22,13 +22,13 @@ from reach_app.services.campaigns import get_campaign, update_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import flow_editing as fe
 from reach_app.ui import flow_feedback as ff
-from reach_app.ui import flow_layout as fl
 from reach_app.ui import flow_variations as fv
 from reach_app.ui import routes
 from reach_app.ui.campaign_actions import available_actions, may_edit_flow
 from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
 from reach_app.ui.node_fields import editor_values, parse_change
 from reach_app.ui.pages.campaign_detail_state import route_campaign_id
+from reach_app.ui.pages.flow_builder_edits import FlowCanvasEdits
 from reach_app.ui.pages.flow_builder_history import FlowHistory
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MAIN = fv.MAIN
 
 
-class FlowBuilderState(FlowHistory, AppState):
+class FlowBuilderState(FlowCanvasEdits, FlowHistory, AppState):
     _cid: int = 0
     _flows: dict[str, Any] = {}
     _variations: list[dict[str, Any]] = []
@@ -58,8 +58,6 @@ class FlowBuilderState(FlowHistory, AppState):
     variants: list[dict[str, str]] = []
     variation_weight: str = "1"
     fit_key: str = "0"
-    focus_key: str = "0"
-    focus_id: str = ""
     dirty: bool = False
     preview_contacts: list[dict[str, str]] = []
     preview_contact: str = ""
@@ -108,16 +106,6 @@ class FlowBuilderState(FlowHistory, AppState):
         self._flows = {**self._flows, self.active: flow}
         self._record(before, key)
         return self._sync()
-
-    def _heights(self) -> dict[str, float]:
-        """Estimated canvas heights of the shown steps (their summary and problems)."""
-        return {
-            str(n["id"]): fl.estimate_height(n["data"]["summary"], list(n["data"]["problems"]))
-            for n in self.canvas_nodes
-        }
-
-    def _focus(self, node_id: str) -> None:
-        self.focus_id, self.focus_key = node_id, str(int(self.focus_key or "0") + 1)
 
     def variations_payload(self) -> list[dict[str, Any]]:
         return fv.payload(self._flows, self._variations)
@@ -174,109 +162,6 @@ class FlowBuilderState(FlowHistory, AppState):
     def select_node(self, node_id: str):
         self.selected_id = node_id
         return self._sync()
-
-    @rx.event
-    def add_node(self, node_type: str):
-        if not self._editable():
-            return None
-        flow, self.selected_id = fe.add_step(
-            self.flow(), node_type, after=self.selected_id, heights=self._heights()
-        )
-        self._focus(self.selected_id)
-        return self._set_flow(flow)
-
-    @rx.event
-    def insert_on_edge(self, choice: dict[str, str]):
-        """ "+" on a link: a new step of the chosen type splits the link."""
-        node_type = str(choice.get("type") or "")
-        if not self._editable() or node_type not in fe.PALETTE:
-            return None
-        edge_id = str(choice.get("edge") or "")
-        flow, self.selected_id = fe.insert_on_edge(
-            self.flow(), edge_id, node_type, heights=self._heights()
-        )
-        self._focus(self.selected_id)
-        return self._set_flow(flow)
-
-    @rx.event
-    def drop_step(self, drop: dict[str, Any]):
-        """A step dragged from the palette: onto a link it splits the link, onto the
-        canvas it sits where it was dropped, linked after the selected step."""
-        node_type = str(drop.get("type") or "")
-        if not self._editable() or node_type not in fe.PALETTE:
-            return None
-        try:
-            at = {"x": float(drop.get("x", 0)), "y": float(drop.get("y", 0))}
-        except (TypeError, ValueError):
-            return None
-        heights, edge_id = self._heights(), str(drop.get("edge") or "")
-        if edge_id:
-            flow, added = fe.insert_on_edge(self.flow(), edge_id, node_type, heights, at)
-        else:
-            flow, added = fe.add_step(self.flow(), node_type, self.selected_id, heights, at)
-        self.selected_id = added
-        self._focus(added)
-        return self._set_flow(flow)
-
-    @rx.event
-    def paste_nodes(self, node_ids: list[str]):
-        """Ctrl+V: copies of the copied steps and the links between them."""
-        if not self._editable():
-            return None
-        flow, added = fe.duplicate(self.flow(), [str(i) for i in node_ids])
-        if not added:
-            return None
-        self.selected_id = added[0]
-        self._focus(added[0])
-        before = self._snapshot()
-        failed = self._set_flow(flow)  # the copies show their problems: now their sizes are known
-        settled = fl.settle(self.flow(), added, self._heights())
-        self._flows = {**self._flows, self.active: settled}
-        self._record(before)
-        return failed or self._sync()
-
-    @rx.event
-    def connect_nodes(self, connection: dict[str, str]):
-        if not self._editable():
-            return None
-        ends = [str(connection.get(k) or "") for k in ("source", "target", "handle")]
-        return self._set_flow(fe.connect(self.flow(), *ends))
-
-    @rx.event
-    def delete_nodes(self, node_ids: list[str]):
-        if not self._editable():
-            return None
-        if self.selected_id in node_ids:
-            self.selected_id = ""
-        return self._set_flow(fe.delete_steps(self.flow(), [str(i) for i in node_ids]))
-
-    @rx.event
-    def delete_selected(self):
-        return self.delete_nodes([self.selected_id]) if self.selected_id else None
-
-    @rx.event
-    def delete_edges(self, edge_ids: list[str]):
-        if not self._editable():
-            return None
-        return self._set_flow(fe.delete_edges(self.flow(), [str(i) for i in edge_ids]))
-
-    @rx.event
-    def move_node(self, moved: dict[str, Any]):
-        if not self._editable():
-            return None
-        x, y = float(moved.get("x", 0)), float(moved.get("y", 0))
-        moved_flow = fe.move_node(self.flow(), str(moved["id"]), x, y)
-        before = self._snapshot()
-        self._flows = {**self._flows, self.active: moved_flow}
-        self._record(before)
-        return None
-
-    @rx.event
-    def layout(self):
-        if not self._editable():
-            return None
-        self.fit_key = str(int(self.fit_key or "0") + 1)
-        return self._set_flow(fe.auto_layout(self.flow(), self._heights()))
 
     # ---- side panel -----------------------------------------------------------
 
