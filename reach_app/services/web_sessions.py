@@ -11,6 +11,13 @@ user loses every session at the next check.
 does not turn every request into a database write.
 
 Short-lived download links stay stateless (signed with Fernet, 120 s).
+
+The web UI's cookie is HttpOnly, so page scripts never read it: the UI signs in over
+its websocket, then hands the new token to `POST /api/v1/auth/web-cookie` as an
+encrypted, 60-second handoff (`issue_cookie_handoff`), and that answer sets the
+cookie. Later connections read it from their request headers on the server. The
+handoff is not single-use: a script running in the page at the moment of sign-in
+could pass it on within the 60 s; page scripts can never read the cookie itself.
 """
 
 from __future__ import annotations
@@ -30,6 +37,10 @@ from reach_app.db.types import utcnow
 from reach_app.settings import get_settings
 
 SESSION_PREFIX = "rs_"
+COOKIE_NAME = "reach_session"  # HttpOnly: set and cleared by the API (`/auth/web-cookie`)
+WEB_COOKIE_ROUTE = "/api/v1/auth/web-cookie"
+HANDOFF_TTL_SECONDS = 60
+_HANDOFF_CONTEXT = b"reach.web-cookie-handoff.v1\x00"
 COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600  # the browser keeps the cookie; the server ends sessions
 TOUCH_EVERY = timedelta(seconds=60)
 DOWNLOAD_TTL_SECONDS = 120
@@ -126,10 +137,10 @@ def end_sessions_of(
 ) -> int:
     """Sign out everywhere (optionally keeping one session); answers how many ended."""
     now = now or utcnow()
-    where = [WebSession.user_id == user_id, col(WebSession.revoked_at).is_(None)]
+    where = [col(WebSession.user_id) == user_id, col(WebSession.revoked_at).is_(None)]
     if keep_session_id is not None:
-        where.append(WebSession.id != keep_session_id)
-    result = session.exec(update(WebSession).where(*where).values(revoked_at=now))  # type: ignore[call-overload]
+        where.append(col(WebSession.id) != keep_session_id)
+    result = session.exec(update(WebSession).where(*where).values(revoked_at=now))
     return int(result.rowcount or 0)
 
 
@@ -137,13 +148,13 @@ def purge_ended_sessions(session: Session, user_id: int, *, now: datetime | None
     """Delete the user's sessions that can no longer be used (done at each sign-in)."""
     now = now or utcnow()
     idle_cutoff = now - timedelta(seconds=session_idle_seconds())
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         delete(WebSession).where(
-            WebSession.user_id == user_id,
+            col(WebSession.user_id) == user_id,
             or_(
                 col(WebSession.revoked_at).is_not(None),
-                WebSession.expires_at <= now,
-                WebSession.last_seen_at <= idle_cutoff,
+                col(WebSession.expires_at) <= now,
+                col(WebSession.last_seen_at) <= idle_cutoff,
             )
         )
     )
@@ -169,3 +180,33 @@ def read_download_token(token: str) -> dict[str, object] | None:
     except (InvalidToken, UnicodeEncodeError, ValueError, TypeError):
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def issue_cookie_handoff(token: str, *, now: datetime | None = None) -> str:
+    """The session token encrypted for `POST /auth/web-cookie` (valid HANDOFF_TTL_SECONDS s)."""
+    fernet = _fernet(_HANDOFF_CONTEXT)
+    data = token.encode("utf-8")
+    if now is None:
+        return fernet.encrypt(data).decode("ascii")
+    return fernet.encrypt_at_time(data, int(now.timestamp())).decode("ascii")
+
+
+def read_cookie_handoff(handoff: str) -> str | None:
+    """The session token of a valid, unexpired handoff; None for anything else."""
+    try:
+        data = _fernet(_HANDOFF_CONTEXT).decrypt(handoff.encode("ascii"), ttl=HANDOFF_TTL_SECONDS)
+    except (InvalidToken, UnicodeEncodeError, ValueError, TypeError):
+        return None
+    token = data.decode("utf-8", "replace")
+    return token if token.startswith(SESSION_PREFIX) else None
+
+
+def token_from_cookie_header(header: str) -> str:
+    """The session token in a `Cookie:` request header ("" when there is none); the
+    first one wins, as browsers list the most specific cookie first."""
+    found = ""
+    for part in (header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME and value.strip().strip('"'):
+            found = found or value.strip().strip('"')
+    return found

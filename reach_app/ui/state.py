@@ -1,19 +1,22 @@
 """The shared application state: who is signed in, and in which workspace.
 
 Every page state is a substate of `AppState`. The browser only holds a
-server-side session token (cookie, see services.web_sessions) and the chosen
-workspace (local storage); the user id lives in a backend-only var and the
-token is re-checked on the server at every `user_id()` call. Every service
-call builds an `Actor` through `actor_for`, which re-checks organization
-membership, so a forged workspace value can never reach another tenant's data.
+server-side session token (an HttpOnly cookie the page cannot read, see
+services.web_sessions) and the chosen workspace (local storage); the user id
+lives in a backend-only var and the token is re-checked on the server at every
+`user_id()` call. Every service call builds an `Actor` through `actor_for`, which
+re-checks organization membership, so a forged workspace value can never reach
+another tenant's data.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from reach_app.db.engine import session_scope
@@ -21,11 +24,15 @@ from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import organizations_of
 from reach_app.services.web_sessions import (
-    COOKIE_MAX_AGE_SECONDS,
+    COOKIE_NAME,
+    WEB_COOKIE_ROUTE,
     end_session,
     end_sessions_of,
+    issue_cookie_handoff,
+    token_from_cookie_header,
     user_for_session,
 )
+from reach_app.settings import get_settings
 from reach_app.ui import routes
 
 PERSONAL = "personal"
@@ -38,10 +45,12 @@ class NotSignedIn(Exception):
 class AppState(rx.State):
     """Session, user and workspace; shared by every page."""
 
-    session_token: str = rx.Cookie(
-        "", name="reach_session", max_age=COOKIE_MAX_AGE_SECONDS, same_site="strict"
-    )
     workspace: str = rx.LocalStorage(PERSONAL, name="reach_workspace")
+
+    # The session token never goes to the page: backend-only vars, and the HttpOnly
+    # cookie (set by the API, see `cookie_events`) read from the connection's headers.
+    _session_token: str = ""
+    _session_sid: str = ""  # the websocket connection that set `_session_token`
 
     _user_id: int = 0
     user_email: str = ""
@@ -63,6 +72,44 @@ class AppState(rx.State):
     def may_view_all(self) -> bool:
         """Owner/admin with admin_view_enabled may list every org campaign (R-11)."""
         return self.org_mode and self.admin_view_enabled and self.role in ("owner", "admin")
+
+    @property
+    def session_token(self) -> str:
+        """This browser's session token. What this connection signed in (or out) with wins:
+        its request headers predate the cookie it set. A new connection (reload, another
+        tab) uses the cookie it sent, else the token this tab signed in with."""
+        if self._session_sid and self._session_sid == self.router.session.session_id:
+            return self._session_token
+        return token_from_cookie_header(self.router.headers.cookie) or self._session_token
+
+    @session_token.setter
+    def session_token(self, token: str) -> None:
+        self._session_token = token
+        self._session_sid = self.router.session.session_id
+
+    def _api_url(self, path: str) -> str:
+        """`path` on the backend as this browser reaches it (the websocket's own host)."""
+        headers = self.router.headers
+        if not headers.host:
+            return get_settings().public_url.rstrip("/") + path
+        scheme = "https" if headers.origin.startswith("https:") else "http"
+        return f"{scheme}://{headers.host}{path}"
+
+    def cookie_events(self, method: str = "POST") -> list[EventSpec]:
+        """Set (POST, with an encrypted 60 s handoff of the token) or delete (DELETE) the
+        HttpOnly session cookie through the API; failures leave the tab's session as is."""
+        init: dict[str, object] = {"method": method, "credentials": "include"}
+        if method == "POST":
+            if not self._session_token:
+                return []
+            init["headers"] = {"Content-Type": "application/json"}
+            init["body"] = json.dumps({"handoff": issue_cookie_handoff(self._session_token)})
+        url = json.dumps(self._api_url(WEB_COOKIE_ROUTE))
+        return [rx.call_script(f"fetch({url}, {json.dumps(init)}).catch(() => null)")]
+
+    def signed_in_to(self, path: str) -> list[EventSpec]:
+        """After a sign-in: store the cookie, then go to `path`."""
+        return [*self.cookie_events("POST"), rx.redirect(path)]
 
     # ---- helpers for page states (not events) -------------------------------
 
@@ -185,7 +232,12 @@ class AppState(rx.State):
         self.reset()
         self.session_token = ""
         self.workspace = PERSONAL
-        return [rx.remove_cookie("reach_session"), rx.redirect(routes.SIGN_IN)]
+        # remove_cookie clears a cookie left by versions that set it from the page
+        return [
+            *self.cookie_events("DELETE"),
+            rx.remove_cookie(COOKIE_NAME),
+            rx.redirect(routes.SIGN_IN),
+        ]
 
 
 def error_toast(exc: Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, Field
 
 from reach_app.api.deps import CallerDep, WindowDep
 from reach_app.api.schemas.common import MAX_ID, ErrorResponse, Page
@@ -27,12 +28,16 @@ from reach_app.db.engine import session_scope
 from reach_app.db.tables import ApiKey, User
 from reach_app.services import identity
 from reach_app.services.actor import actor_for
-from reach_app.services.errors import Conflict, NotFound
+from reach_app.services.errors import Conflict, NotFound, Unauthorized
 from reach_app.services.login_throttle import sign_in_attempt
 from reach_app.services.web_sessions import (
+    COOKIE_MAX_AGE_SECONDS,
+    COOKIE_NAME,
     end_session,
     end_sessions_of,
     issue_session_token,
+    read_cookie_handoff,
+    session_for_token,
     session_max_seconds,
 )
 
@@ -43,6 +48,41 @@ KeyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 def _user_out(user: User) -> UserOut:
     assert user.id is not None
     return UserOut(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
+
+
+class CookieHandoff(BaseModel):
+    handoff: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/auth/web-cookie", status_code=204, response_class=Response)
+def set_web_cookie(body: CookieHandoff, request: Request) -> Response:
+    """The web UI's sign-in cookie (HttpOnly, SameSite=Strict): the UI signs in over its
+    websocket and hands the new session here, encrypted and valid for 60 seconds."""
+    token = read_cookie_handoff(body.handoff)
+    with session_scope() as session:
+        if token is None or session_for_token(session, token) is None:
+            raise Unauthorized("Invalid or expired sign-in handoff")
+    response = Response(status_code=204)
+    response.set_cookie(
+        COOKIE_NAME, token, max_age=COOKIE_MAX_AGE_SECONDS, path="/", httponly=True,
+        samesite="strict", secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
+
+
+@router.delete("/auth/web-cookie", status_code=204, response_class=Response)
+def clear_web_cookie(request: Request) -> Response:
+    """Sign the browser out: end the cookie's session (if live) and delete the cookie."""
+    token = request.cookies.get(COOKIE_NAME, "")
+    if token:
+        with session_scope() as session:
+            end_session(session, token)
+    response = Response(status_code=204)
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
 
 
 @router.post("/auth/register", status_code=201, response_model=RegisterOut)

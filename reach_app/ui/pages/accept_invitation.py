@@ -13,7 +13,7 @@ from reach_app.services.errors import ServiceError
 from reach_app.services.identity import authenticate, create_user
 from reach_app.services.invitations import accept_invitation, preview_invitation
 from reach_app.services.login_throttle import sign_in_attempt
-from reach_app.services.web_sessions import end_session, issue_session_token
+from reach_app.services.web_sessions import COOKIE_NAME, end_session, issue_session_token
 from reach_app.ui import routes
 from reach_app.ui.components.auth_frame import auth_frame, field, form_error
 from reach_app.ui.state import AppState, NotSignedIn
@@ -74,7 +74,7 @@ class AcceptInvitationState(AppState):
         self.workspace = str(organization_id)
         self._user_id = 0
         return [
-            rx.redirect(routes.HOME),
+            *self.signed_in_to(routes.HOME),
             rx.toast.success(f"You joined {name} as {ROLE_WORDS.get(role, role)}"),
         ]
 
@@ -150,7 +150,7 @@ class AcceptInvitationState(AppState):
                 end_session(session, self.session_token)
         self.session_token, self.user_email, self._user_id = "", "", 0
         self.error = ""
-        return rx.remove_cookie("reach_session")
+        return [*self.cookie_events("DELETE"), rx.remove_cookie(COOKIE_NAME)]
 
 
 S = AcceptInvitationState

@@ -40,7 +40,7 @@ class SignInState(AppState):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        return rx.redirect(routes.HOME)
+        return self.signed_in_to(routes.HOME)
 
 
 def sign_in_page() -> rx.Component:

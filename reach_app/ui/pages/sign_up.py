@@ -38,7 +38,7 @@ class SignUpState(AppState):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        return rx.redirect(routes.HOME)
+        return self.signed_in_to(routes.HOME)
 
 
 def sign_up_page() -> rx.Component:
