@@ -101,6 +101,21 @@ def matching_ids(
     return [int(i) for i in session.exec(query) if i is not None]
 
 
+def custom_field_keys(session: Session, actor: Actor, sample: int = 2000) -> list[str]:
+    """Custom field names used by the workspace's latest contacts (for column pickers)."""
+    rows = session.exec(
+        select(Contact.custom_fields)
+        .where(contacts_of_actor(actor))
+        .order_by(col(Contact.id).desc())
+        .limit(sample)
+    )
+    keys: set[str] = set()
+    for fields in rows:
+        if isinstance(fields, dict):
+            keys.update(str(key) for key in fields)
+    return sorted(keys, key=str.casefold)[:200]
+
+
 def recent_import_batches(session: Session, actor: Actor, limit: int = 20) -> list[str]:
     """The workspace's latest import batches (newest first) for the filter."""
     rows = session.exec(
@@ -118,6 +133,7 @@ __all__ = [
     "ContactFilter",
     "contact_search",
     "count_matching",
+    "custom_field_keys",
     "filter_clauses",
     "matching_ids",
     "recent_import_batches",

@@ -15,6 +15,7 @@ LABELS = {
     "group_name": "Group",
     "tags": "Tags (comma separated)",
 }
+CUSTOM_HINT = "Custom fields (one per line: name = value)"
 UPLOAD_ID = "contacts_csv"
 
 
@@ -28,6 +29,21 @@ def contact_dialog(state: Any, fields: list[str]) -> rx.Component:
         )
         for name in [*fields, "tags"]
     ]
+    inputs.append(
+        rx.vstack(
+            rx.text(CUSTOM_HINT, size="1", weight="medium"),
+            rx.text_area(
+                name="custom_fields",
+                default_value=state.form["custom_fields"],
+                placeholder="plan = pro\ncompany = Acme",
+                rows="4",
+                width="100%",
+                data_testid="custom-fields",
+            ),
+            spacing="1",
+            width="100%",
+        )
+    )
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(state.editing_id == 0, "New contact", "Edit contact")),
@@ -62,7 +78,45 @@ def _report(state: Any) -> rx.Component:
             rx.badge("created ", state.report["created"].to(str), color_scheme="green"),
             rx.badge("updated ", state.report["updated"].to(str), color_scheme="blue"),
             rx.badge("rejected ", state.report["rejected"].to(str), color_scheme="red"),
+            rx.button(
+                "Show the imported contacts",
+                size="1",
+                variant="ghost",
+                on_click=state.show_import_batch,
+            ),
             data_testid="import-report",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            state.updated_rows.length() > 0,
+            rx.box(
+                rx.text("Rows that updated an existing contact", size="1", weight="medium"),
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Row"),
+                            rx.table.column_header_cell("Updated contact"),
+                            rx.table.column_header_cell("Matched by"),
+                        )
+                    ),
+                    rx.table.body(
+                        rx.foreach(
+                            state.updated_rows,
+                            lambda r: rx.table.row(
+                                rx.table.cell(r["row"]),
+                                rx.table.cell(r["name"]),
+                                rx.table.cell(r["matched_by"]),
+                            ),
+                        )
+                    ),
+                    size="1",
+                ),
+                max_height="200px",
+                overflow_y="auto",
+                width="100%",
+                data_testid="import-updated",
+            ),
         ),
         rx.cond(
             state.rejected_rows.length() > 0,
@@ -90,6 +144,54 @@ def _report(state: Any) -> rx.Component:
             ),
         ),
         width="100%",
+    )
+
+
+def _mapping_row(state: Any, row: Any, targets: list[str]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["header"]),
+        rx.table.cell(
+            rx.select(
+                targets,
+                value=row["target"],
+                on_change=lambda v: state.set_mapping(row["header"], v),
+                size="1",
+            )
+        ),
+        rx.table.cell(rx.text(row["sample"], size="1", color_scheme="gray")),
+    )
+
+
+def _mapping(state: Any) -> rx.Component:
+    """Each CSV column with the field it fills (custom fields: cf-<name>) and sample values."""
+    from_state = state.mapping_targets
+    return rx.vstack(
+        rx.text(
+            "Choose what each column fills; a custom field column keeps cf-<name>.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Column in the file"),
+                    rx.table.column_header_cell("Fills"),
+                    rx.table.column_header_cell("First values"),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(state.mapping_rows, lambda row: _mapping_row(state, row, from_state))
+            ),
+            size="1",
+        ),
+        rx.hstack(
+            rx.button("Cancel", size="1", variant="soft", color_scheme="gray",
+                      on_click=state.cancel_mapping),
+            rx.button("Import with this mapping", size="1", loading=state.importing,
+                      on_click=state.import_mapped, data_testid="import-mapped"),
+        ),  # fmt: skip
+        width="100%",
+        data_testid="column-mapping",
     )
 
 
@@ -129,9 +231,17 @@ def import_panel(state: Any) -> rx.Component:
                     ),
                     data_testid="import-csv",
                 ),
+                rx.button(
+                    "Map columns first",
+                    size="1",
+                    variant="soft",
+                    on_click=state.read_columns(rx.upload_files(upload_id=UPLOAD_ID)),
+                    data_testid="map-columns",
+                ),
                 align="center",
                 wrap="wrap",
             ),
+            rx.cond(state.mapping_rows.length() > 0, _mapping(state)),
             rx.cond(
                 state.importing,
                 rx.hstack(

@@ -1,25 +1,17 @@
-"""Contacts page: list with search and tags, create/edit, CSV import with a
-per-row report of rejected rows (services.contacts, services.contact_import)."""
+"""Contacts page: the list with search, tag, segment and import filters and the custom
+field columns the user picks; select rows or every match for bulk tag, untag, delete or
+add to a campaign; create/edit (custom fields too), delete; CSV import with an optional
+column mapping and a per-row report (state: contacts_state)."""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-from typing import Any
-
 import reflex as rx
 
-from reach_app.db.types import utcnow
-from reach_app.services.contact_import import import_in_chunks
-from reach_app.services.contacts import create_contact, get_contact, list_contacts, update_contact
-from reach_app.services.errors import ServiceError
-from reach_app.ui import routes
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.contact_forms import contact_dialog, import_panel
 from reach_app.ui.components.layout import shell
 from reach_app.ui.components.paged_list import (
     HIDDEN_ON_PHONE,
-    PagedList,
     data_table,
     list_pager,
     list_toolbar,
@@ -27,188 +19,197 @@ from reach_app.ui.components.paged_list import (
     text_filter,
 )
 from reach_app.ui.first_steps import first_steps
-from reach_app.ui.queries.executions import contact_name
-from reach_app.ui.state import AppState, NotSignedIn, error_toast
-
-log = logging.getLogger(__name__)
-PAGE_SIZE = 25
-EDITABLE = ["first_name", "last_name", "username", "phone_number", "email", "group_name"]
-
-
-@dataclasses.dataclass
-class ContactItem:
-    id: int
-    name: str
-    username: str
-    phone: str
-    email: str
-    tags: str
-
-
-class ContactsState(PagedList, AppState):
-    page_size = PAGE_SIZE
-    rows: list[ContactItem] = []
-    tag_filter: str = ""
-    dialog_open: bool = False
-    editing_id: int = 0
-    form: dict[str, str] = {}
-    form_error: str = ""
-    importing: bool = False
-    upload_percent: int = 0
-    report: dict[str, int] = {}
-    rejected_rows: list[dict[str, str]] = []
-
-    @rx.event
-    def load(self):
-        return self._fetch()
-
-    def _fetch(self):
-        tags = [t.strip() for t in self.tag_filter.split(",") if t.strip()]
-        try:
-            with self.actor_session() as (session, actor):
-                views, self.total = list_contacts(
-                    session,
-                    actor,
-                    search=self.search or None,
-                    tags=tags,
-                    limit=PAGE_SIZE,
-                    offset=self.offset(),
-                )
-        except NotSignedIn:
-            return rx.redirect(routes.SIGN_IN)
-        except Exception as exc:
-            log.exception("contacts failed")
-            return error_toast(exc)
-        self.rows = [
-            ContactItem(
-                id=v.contact.id or 0,
-                name=contact_name(v.contact),
-                username=f"@{v.contact.username}" if v.contact.username else "",
-                phone=v.contact.phone_number or "",
-                email=v.contact.email or "",
-                tags=", ".join(v.tags),
-            )
-            for v in views
-        ]
-        return None
-
-    @rx.event
-    def set_tag_filter(self, value: str):
-        self.tag_filter = value[:200]
-        return self._refilter()
-
-    # ---- create / edit --------------------------------------------------------
-
-    @rx.event
-    def new_contact(self):
-        self.editing_id, self.form_error, self.dialog_open = 0, "", True
-        self.form = {name: "" for name in [*EDITABLE, "tags"]}
-
-    @rx.event
-    def edit_contact(self, contact_id: int):
-        try:
-            with self.actor_session() as (session, actor):
-                view = get_contact(session, actor, contact_id)
-        except (ServiceError, NotSignedIn) as exc:
-            return error_toast(exc)
-        self.form = {name: str(getattr(view.contact, name) or "") for name in EDITABLE}
-        self.form["tags"] = ", ".join(view.tags)
-        self.editing_id, self.form_error, self.dialog_open = contact_id, "", True
-        return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool):
-        self.dialog_open = value
-
-    @rx.event
-    def save_contact(self, data: dict[str, Any]):
-        raw: dict[str, Any] = {name: str(data.get(name) or "").strip() or None for name in EDITABLE}
-        raw["tags"] = [t.strip() for t in str(data.get("tags") or "").split(",") if t.strip()]
-        try:
-            with self.actor_session() as (session, actor):
-                if self.editing_id:
-                    update_contact(session, actor, self.editing_id, raw, now=utcnow())
-                else:
-                    create_contact(session, actor, raw, now=utcnow())
-        except ServiceError as exc:
-            self.form_error = exc.message
-            return None
-        except NotSignedIn:
-            return rx.redirect(routes.SIGN_IN)
-        self.dialog_open = False
-        self._fetch()
-        return rx.toast.success("Contact saved")
-
-    # ---- CSV import -------------------------------------------------------------
-
-    @rx.event
-    def upload_progress(self, progress: dict):
-        self.upload_percent = round(float(progress.get("progress", 0) or 0) * 100)
-
-    @rx.event
-    async def import_csv(self, files: list[rx.UploadFile]):
-        if not files:
-            yield rx.toast.error("Choose a CSV file first")
-            return
-        data = await files[0].read()
-        self.importing, self.report, self.rejected_rows = True, {}, []
-        yield
-        try:
-            with self.actor_session() as (session, actor):
-                # Commits every chunk (short write locks); the bar shows rows done.
-                for progress in import_in_chunks(session, actor, data, now=utcnow()):
-                    report = progress.report
-                    self.upload_percent = round(100 * progress.done / max(progress.total, 1))
-                    yield
-        except (ServiceError, NotSignedIn) as exc:
-            self.importing = False
-            yield error_toast(exc)
-            return
-        self.importing = False
-        self.report = {
-            "created": report.created,
-            "updated": report.updated,
-            "rejected": report.rejected,
-        }
-        self.rejected_rows = [
-            {"row": str(r["row"]), "reasons": "; ".join(r.get("reasons", []))}
-            for r in report.rows
-            if r.get("status") == "rejected"
-        ][:500]
-        self._fetch()
-        yield rx.clear_selected_files("contacts_csv")
-
+from reach_app.ui.pages.contacts_state import ANY, EDITABLE, ContactItem, ContactsState
 
 S = ContactsState
 
 
 def _row(item: ContactItem) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(
+            rx.checkbox(
+                checked=S.all_matching | S.selected.contains(item.id),
+                on_change=lambda checked: S.toggle_selected(item.id, checked),
+                aria_label="Select contact",
+                data_testid="select-contact",
+            )
+        ),
         rx.table.row_header_cell(item.name, rx.text(item.username, size="1", color_scheme="gray")),
         rx.table.cell(item.phone, display=HIDDEN_ON_PHONE),
         rx.table.cell(item.email, display=HIDDEN_ON_PHONE),
         rx.table.cell(item.tags),
+        rx.foreach(item.custom_values, lambda value: rx.table.cell(value)),
         rx.table.cell(
-            rx.button("Edit", size="1", variant="soft", on_click=S.edit_contact(item.id))
+            rx.hstack(
+                rx.button("Edit", size="1", variant="soft", on_click=S.edit_contact(item.id)),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=S.ask_delete(item.id),
+                    aria_label="Delete contact",
+                ),
+                spacing="1",
+            )
         ),
         data_testid="contact-row",
     )
 
 
-def contacts_page() -> rx.Component:
-    toolbar = list_toolbar(
-        search_box(S, "Search name, username, phone, email", width="280px"),
-        text_filter(S.tag_filter, S.set_tag_filter, "Tags (comma separated)", width="200px"),
-        margin_bottom="12px",
+def _choice(items: rx.Var, key: str, label: str) -> rx.Component:
+    return rx.foreach(items, lambda item: rx.select.item(item[label], value=item[key]))
+
+
+def _filters() -> rx.Component:
+    return list_toolbar(
+        search_box(S, "Search name, username, phone, email", width="260px"),
+        text_filter(S.tag_filter, S.set_tag_filter, "Tags (comma separated)", width="180px"),
+        rx.select.root(
+            rx.select.trigger(placeholder="Segment", aria_label="Segment"),
+            rx.select.content(
+                rx.select.item("Any segment", value=ANY), _choice(S.segments, "id", "name")
+            ),
+            value=S.segment_filter,
+            on_change=S.set_segment_filter,
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Import", aria_label="Import"),
+            rx.select.content(
+                rx.select.item("Any import", value=ANY),
+                rx.foreach(S.batches, lambda b: rx.select.item(b, value=b)),
+            ),
+            value=S.batch_filter,
+            on_change=S.set_batch_filter,
+        ),
+        rx.cond(
+            S.field_keys.length() > 0,
+            rx.popover.root(
+                rx.popover.trigger(
+                    rx.button(rx.icon("columns-3", size=14), "Columns", variant="soft", size="2")
+                ),
+                rx.popover.content(
+                    rx.text("Custom fields to show (up to 6)", size="1", weight="medium"),
+                    rx.vstack(
+                        rx.foreach(
+                            S.field_keys,
+                            lambda key: rx.checkbox(
+                                key,
+                                checked=S.columns.contains(key),
+                                on_change=lambda _v: S.toggle_column(key),
+                            ),
+                        ),
+                        spacing="1",
+                        max_height="240px",
+                        overflow_y="auto",
+                    ),
+                ),
+            ),
+        ),
+        margin_bottom="8px",
     )
-    columns = ["Name", ("Phone", True), ("Email", True), "Tags", ""]
+
+
+def _bulk_bar() -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.text(S.selection_count.to(str), " selected", weight="bold", size="2"),
+            rx.cond(
+                S.page_selected & ~S.all_matching & (S.total > S.rows.length()),
+                rx.button(
+                    "Select all ", S.total.to(str), " matching",
+                    size="1", variant="ghost", on_click=S.select_all_matching,
+                    data_testid="select-all-matching",
+                ),
+            ),  # fmt: skip
+            rx.button("Clear", size="1", variant="ghost", on_click=S.clear_selection),
+            rx.input(
+                placeholder="Tag",
+                value=S.bulk_tag,
+                on_change=S.set_bulk_tag,
+                size="1",
+                width="120px",
+                data_testid="bulk-tag",
+            ),
+            rx.button("Add tag", size="1", on_click=S.bulk("tag"), data_testid="bulk-add-tag"),
+            rx.button("Remove tag", size="1", variant="soft", on_click=S.bulk("untag")),
+            rx.select.root(
+                rx.select.trigger(placeholder="Campaign…", aria_label="Campaign"),
+                rx.select.content(_choice(S.campaigns, "id", "name")),
+                value=S.bulk_campaign,
+                on_change=S.set_bulk_campaign,
+                size="1",
+            ),
+            rx.button(
+                "Add to campaign", size="1", on_click=S.bulk("enroll"), data_testid="bulk-enroll"
+            ),
+            rx.button(
+                "Delete",
+                size="1",
+                color_scheme="red",
+                variant="soft",
+                on_click=S.set_confirm_bulk_delete(True),
+            ),
+            gap="8px",
+            wrap="wrap",
+            align="center",
+        ),
+        width="100%",
+        margin_bottom="8px",
+        data_testid="bulk-bar",
+    )
+
+
+def _confirm(open_: rx.Var, title: str, text: rx.Var | str, on_yes, on_open_change):  # type: ignore[no-untyped-def]
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=on_yes,
+                              data_testid="confirm-delete"),
+                ),  # fmt: skip
+                justify="end",
+                margin_top="12px",
+            ),
+        ),
+        open=open_,
+        on_open_change=on_open_change,
+    )
+
+
+def _header_checkbox() -> rx.Component:
+    return rx.table.column_header_cell(
+        rx.checkbox(
+            checked=S.page_selected,
+            on_change=S.toggle_page,
+            aria_label="Select this page",
+            data_testid="select-page",
+        ),
+        width="32px",
+    )
+
+
+def contacts_page() -> rx.Component:
+    columns = [
+        _header_checkbox(),
+        "Name",
+        ("Phone", True),
+        ("Email", True),
+        "Tags",
+        rx.foreach(S.columns, lambda key: rx.table.column_header_cell(key)),
+        "",
+    ]
     return shell(
         page_header(
             "Contacts",
             rx.button(rx.icon("user-plus", size=14), "New contact", on_click=S.new_contact),
         ),
         import_panel(S),
-        toolbar,
+        _filters(),
+        rx.cond(S.selection_count > 0, _bulk_bar()),
         rx.cond(
             S.total == 0,
             empty_state(
@@ -219,5 +220,20 @@ def contacts_page() -> rx.Component:
             rx.fragment(data_table(columns, S.rows, _row), list_pager(S)),
         ),
         contact_dialog(S, EDITABLE),
+        _confirm(
+            S.delete_id != 0,
+            "Delete this contact?",
+            "It leaves every list and segment; its campaign history stays.",
+            S.confirm_delete,
+            S.cancel_delete,
+        ),
+        _confirm(
+            S.confirm_bulk_delete,
+            "Delete the selected contacts?",
+            S.selection_count.to(str) + " contact(s) leave every list and segment; "
+            "their campaign history stays.",
+            S.bulk("delete"),
+            S.set_confirm_bulk_delete,
+        ),
         on_workspace_change=S.load,
     )
