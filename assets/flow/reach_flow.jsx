@@ -276,8 +276,27 @@ function Canvas(props) {
   useEffect(() => setNodes(props.nodes || []), [props.nodes]);
   useEffect(() => setEdges(props.edges || []), [props.edges]);
 
+  // Rendered heights go back to the server (debounced), so placement and auto layout
+  // use the real size of tall steps.
+  const measured = useRef({});
+  const measureTimer = useRef(null);
+  const sendRef = useRef(null);
   const onNodesChange = useCallback((changes) => {
     setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
+    let changed = false;
+    for (const c of changes) {
+      if (c.type === "dimensions" && c.dimensions && c.dimensions.height) {
+        const height = Math.round(c.dimensions.height);
+        if (measured.current[c.id] !== height) {
+          measured.current[c.id] = height;
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      clearTimeout(measureTimer.current);
+      measureTimer.current = setTimeout(() => sendRef.current && sendRef.current("onMeasureNodes", { ...measured.current }), 300);
+    }
   }, []);
   const onEdgesChange = useCallback((changes) => {
     setEdges((current) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), current));
@@ -285,6 +304,7 @@ function Canvas(props) {
   const send = (name, ...args) => {
     if (typeof props[name] === "function") props[name](...args);
   };
+  sendRef.current = send;
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
   useEditKeys(readOnly, send, nodesRef);

@@ -307,3 +307,16 @@ def test_problems_name_other_steps_by_number_and_title_not_by_id(user):
     state.connect_nodes({"source": "tag-1", "target": "send-message-1", "handle": ""})
     loops = [line for line in state.problem_lines if "form a loop" in line]
     assert loops and "step 2 (Send message) → step 3 (Tag)" in loops[0]
+
+
+def test_auto_layout_uses_the_heights_the_browser_measured(user):
+    state = _builder(user)
+    state.add_node("SEND_MESSAGE")
+    state.add_node("END")
+    state.measure_nodes({"send-message-1": 400, "ghost": 900, "end-1": "tall"})
+    assert state._heights()["send-message-1"] == 400
+    assert "ghost" not in state._measured and "end-1" not in state._measured
+    state.layout()
+    at = {n["id"]: n["position"]["y"] for n in state.canvas_nodes}
+    assert at["end-1"] - at["send-message-1"] >= 400 + fl.HANDLE_PAD
+    _no_overlaps(state)

@@ -39,6 +39,7 @@ class ReachFlow(rx.NoSSRComponent):
     on_insert_on_edge: rx.EventHandler[passthrough_event_spec(dict[str, str])]
     on_drop_step: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
     on_paste_nodes: rx.EventHandler[passthrough_event_spec(list[str])]
+    on_measure_nodes: rx.EventHandler[passthrough_event_spec(dict[str, float])]
     on_undo: rx.EventHandler[no_args_event_spec]
     on_redo: rx.EventHandler[no_args_event_spec]
 

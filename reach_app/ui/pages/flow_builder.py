@@ -186,6 +186,7 @@ def flow_builder_page() -> rx.Component:
                     on_insert_on_edge=S.insert_on_edge,
                     on_drop_step=S.drop_step,
                     on_paste_nodes=S.paste_nodes,
+                    on_measure_nodes=S.measure_nodes,
                     on_undo=S.undo,
                     on_redo=S.redo,
                     on_select_node=S.select_node,

@@ -18,12 +18,32 @@ class FlowCanvasEdits(rx.State, mixin=True):
     focus_key: str = "0"
     focus_id: str = ""
 
+    _measured: dict[str, float] = {}
+
     def _heights(self) -> dict[str, float]:
-        """Estimated canvas heights of the shown steps (their summary and problems)."""
+        """Heights of the shown steps: estimated from their summary and problems, or as the
+        browser last drew them when that is taller."""
         return {
-            str(n["id"]): fl.estimate_height(n["data"]["summary"], list(n["data"]["problems"]))
+            str(n["id"]): max(
+                fl.estimate_height(n["data"]["summary"], list(n["data"]["problems"])),
+                float(self._measured.get(str(n["id"]), 0)),
+            )
             for n in self.canvas_nodes
         }
+
+    @rx.event
+    def measure_nodes(self, sizes: dict[str, Any]):
+        """The browser's rendered heights of the steps on the canvas (no redraw needed)."""
+        shown = {str(n["id"]) for n in self.canvas_nodes}
+        measured = {}
+        for node_id, height in (sizes or {}).items():
+            try:
+                value = float(height)
+            except (TypeError, ValueError):
+                continue
+            if str(node_id) in shown and 0 < value < 5000:
+                measured[str(node_id)] = value
+        self._measured = measured
 
     def _focus(self, node_id: str) -> None:
         self.focus_id, self.focus_key = node_id, str(int(self.focus_key or "0") + 1)

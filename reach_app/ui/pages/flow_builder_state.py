@@ -84,6 +84,7 @@ class FlowBuilderState(FlowCanvasEdits, FlowHistory, AppState):
                 self.name, self.status, self.not_found = c.name, c.status, False
                 self._flows, self._variations = fv.load(view)
                 self._forget_history()
+                self._measured = {}
                 self.preview_contacts = ff.preview_choices(session, actor)
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
@@ -184,7 +185,7 @@ class FlowBuilderState(FlowCanvasEdits, FlowHistory, AppState):
     @rx.event
     def show_tab(self, key: str | list[str]):
         if isinstance(key, str) and key in self._flows:
-            self.active, self.selected_id = key, ""
+            self.active, self.selected_id, self._measured = key, "", {}
             self.fit_key = f"{self._cid}-{key}"
         return self._sync()
 
