@@ -1,20 +1,21 @@
-"""Accounts page: sender accounts with health and cap usage; add a sandbox
-account; connect a Telegram account (pages/telegram_wizard.py)."""
+"""Accounts page: sender accounts with health (services/account_health.py) and cap
+usage; add a sandbox account; edit or delete one (pages/account_edit.py); connect a
+Telegram account (pages/telegram_wizard.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import timedelta
 from typing import Any
 
 import reflex as rx
-from sqlmodel import col, func, select
 
-from reach_app.db.tables import ChannelAccount, Message
+from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
 from reach_app.domain.pacing import limits_for
-from reach_app.services.accounts import RATE_PROFILES, create_account, list_accounts
+from reach_app.services.account_health import AccountHealth, accounts_health
+from reach_app.services.accounts import RATE_PROFILES, create_account, list_accounts, may_manage
+from reach_app.services.actor import Actor
 from reach_app.services.errors import ServiceError
 from reach_app.ui import labels, routes
 from reach_app.ui.components.common import empty_state, page_header
@@ -37,25 +38,11 @@ class AccountItem:
     cooldown: str
     hour: str
     day: str
+    score: int = 100
+    manageable: bool = False
 
 
-def _sent_since(session: Any, account_ids: list[int], hours: int) -> dict[int, int]:
-    if not account_ids:
-        return {}
-    since = utcnow() - timedelta(hours=hours)
-    rows = session.exec(
-        select(Message.account_id, func.count())
-        .where(
-            col(Message.account_id).in_(account_ids),
-            Message.direction == "out",
-            col(Message.sent_at) >= since,
-        )
-        .group_by(Message.account_id)
-    ).all()
-    return {int(a): int(n) for a, n in rows if a is not None}
-
-
-def _item(a: ChannelAccount, hour: dict[int, int], day: dict[int, int]) -> AccountItem:
+def _item(a: ChannelAccount, health: AccountHealth, actor: Actor) -> AccountItem:
     limits = limits_for(
         a.rate_profile,
         cooldown_min_seconds=a.cooldown_min_seconds,
@@ -76,8 +63,10 @@ def _item(a: ChannelAccount, hour: dict[int, int], day: dict[int, int]) -> Accou
         last_error=a.last_error or "",
         profile=a.rate_profile,
         cooldown=f"{limits.cooldown_min_seconds:g}–{limits.cooldown_max_seconds:g} s",
-        hour=cap(hour.get(a.id or 0, 0), limits.hourly_limit),
-        day=cap(day.get(a.id or 0, 0), limits.daily_limit),
+        hour=cap(health.sends_last_hour, health.hourly_limit),
+        day=cap(health.sends_last_24h, health.daily_limit),
+        score=health.score,
+        manageable=may_manage(actor, a),
     )
 
 
@@ -93,9 +82,8 @@ class AccountsState(AppState):
         try:
             with self.actor_session() as (session, actor):
                 accounts, _ = list_accounts(session, actor, limit=200)
-                ids = [a.id for a in accounts if a.id is not None]
-                hour, day = _sent_since(session, ids, 1), _sent_since(session, ids, 24)
-                self.rows = [_item(a, hour, day) for a in accounts]
+                health = accounts_health(session, accounts, now=utcnow())
+                self.rows = [_item(a, h, actor) for a, h in zip(accounts, health, strict=True)]
         except NotSignedIn:
             return rx.redirect(routes.SIGN_IN)
         except Exception as exc:
@@ -127,6 +115,8 @@ S = AccountsState
 
 
 def _row(a: AccountItem) -> rx.Component:
+    from reach_app.ui.pages.account_edit import account_actions  # it extends this page's state
+
     return rx.table.row(
         rx.table.row_header_cell(a.name, rx.text(a.handle, size="1", color_scheme="gray")),
         rx.table.cell(rx.badge(a.provider, variant="outline")),
@@ -135,11 +125,13 @@ def _row(a: AccountItem) -> rx.Component:
                 labels.shown(labels.ACCOUNT_HEALTH, a.health),
                 color_scheme=rx.cond(a.health == "connected", "green", "red"),
             ),
+            rx.text("Score ", a.score, " / 100", size="1", color_scheme="gray"),
             rx.text(a.last_error, size="1", color_scheme="red"),
         ),
         rx.table.cell(a.profile, rx.text(a.cooldown, size="1", color_scheme="gray")),
         rx.table.cell(a.hour),
         rx.table.cell(a.day),
+        rx.table.cell(account_actions(a)),
         data_testid="account-row",
     )
 
@@ -160,12 +152,17 @@ def _add_form() -> rx.Component:
 
 
 def accounts_page() -> rx.Component:
-    from reach_app.ui.pages.telegram_wizard import telegram_wizard  # it extends this page's state
-    from reach_app.ui.pages.email_account_form import email_account_form  # extends it too
+    # these modules extend this page's state, so they are imported here
+    from reach_app.ui.pages.account_edit import delete_dialog, edit_dialog
+    from reach_app.ui.pages.email_account_form import email_account_form
+    from reach_app.ui.pages.telegram_wizard import telegram_wizard
 
-    heads = ["Account", "Provider", "Health", "Rate profile", "Sent last hour", "Sent last 24 h"]
+    heads = ["Account", "Provider", "Health", "Rate profile", "Sent last hour", "Sent last 24 h",
+             ""]  # fmt: skip
     return shell(
         page_header("Accounts"),
+        edit_dialog(),
+        delete_dialog(),
         rx.card(
             rx.vstack(
                 rx.text(
