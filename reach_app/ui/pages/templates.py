@@ -24,7 +24,7 @@ from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
-CHANNELS = ["telegram", "email", "sandbox", "webhook"]
+CHANNELS = ["telegram", "email", "onsite", "sandbox", "webhook"]
 MESSAGE_TYPES = ["text", "image", "video", "document"]
 
 
