@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Cookie, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from reach_app.api.deps import CallerDep, WindowDep
@@ -71,9 +71,11 @@ def set_web_cookie(body: CookieHandoff, request: Request) -> Response:
 
 
 @router.delete("/auth/web-cookie", status_code=204, response_class=Response)
-def clear_web_cookie(request: Request) -> Response:
+def clear_web_cookie(
+    request: Request,
+    token: Annotated[str, Cookie(alias=COOKIE_NAME, max_length=200)] = "",
+) -> Response:
     """Sign the browser out: end the cookie's session (if live) and delete the cookie."""
-    token = request.cookies.get(COOKIE_NAME, "")
     if token:
         with session_scope() as session:
             end_session(session, token)
