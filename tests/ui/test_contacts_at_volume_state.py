@@ -162,3 +162,28 @@ def test_a_mapped_import_fills_the_chosen_fields_and_names_updated_contacts(user
 
 def test_the_page_renders():
     assert contacts_page().render()
+
+
+def test_the_campaign_picker_filters_by_tag_and_adds_every_match(user):
+    from reach_app.ui.pages.campaign_contacts_tab import CampaignContactsState
+
+    _seed(user["id"], 60, "berlin")
+    _seed(user["id"], 3, "paris")
+    with session_scope() as session:
+        account = seeding.sandbox_account(session, user_id=user["id"])
+        target = seeding.campaign_with_flow(
+            session, user_id=user["id"], name="Wave", flow={"nodes": [], "edges": []},
+            account_ids=[account.id],
+        )  # fmt: skip
+        target_id = target.id
+    state = signed_in(make_state(CampaignContactsState), user["id"])
+    state.require_sign_in()
+    state.open_campaign(target_id)
+    state.open_picker()
+    assert state.picker_total == 63 and len(state.choices) == 50  # 50 shown, all counted
+    state.set_picker_tag("berlin")
+    assert state.picker_total == 60
+    state.add_all_matching()
+    assert state.total == 60 and state.picker_open is False
+    state.open_picker()
+    assert state.picker_total == 3  # those already in the campaign are not offered again

@@ -11,6 +11,8 @@ import reflex as rx
 from reach_app.db.types import utcnow
 from reach_app.services import runs
 from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.contact_bulk import BulkAction, apply_bulk
+from reach_app.services.contact_selection import ContactFilter, recent_import_batches
 from reach_app.ui.components.paged_list import PagedList
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import (
@@ -19,7 +21,6 @@ from reach_app.ui.queries.executions import (
     contact_choices,
     execution_page,
     segment_choices,
-    segment_member_ids,
 )
 from reach_app.ui.state import error_toast
 
@@ -38,6 +39,12 @@ class CampaignContactsState(PagedList, CampaignDetailState):
     choices: list[ContactChoice] = []
     picked: list[int] = []
     segments: list[dict[str, str]] = []
+    # picker filters: the same filter as the Contacts page (services.contact_selection)
+    picker_tag: str = ""
+    picker_segment: str = ANY
+    picker_batch: str = ANY
+    picker_total: int = 0
+    batches: list[str] = []
 
     @rx.event
     def load(self):
@@ -93,6 +100,7 @@ class CampaignContactsState(PagedList, CampaignDetailState):
     @rx.event
     def open_picker(self):
         self.picker_open, self.picked, self.picker_search = True, [], ""
+        self.picker_tag, self.picker_segment, self.picker_batch = "", ANY, ANY
         return self._find_choices()
 
     @rx.event
@@ -104,14 +112,60 @@ class CampaignContactsState(PagedList, CampaignDetailState):
         self.picker_search = value[:200]
         return self._find_choices()
 
+    @rx.event
+    def set_picker_tag(self, value: str):
+        self.picker_tag = value[:200]
+        return self._find_choices()
+
+    @rx.event
+    def set_picker_segment(self, value: str):
+        self.picker_segment = value
+        return self._find_choices()
+
+    @rx.event
+    def set_picker_batch(self, value: str):
+        self.picker_batch = value
+        return self._find_choices()
+
+    def _picker_filter(self) -> ContactFilter:
+        return ContactFilter(
+            search=self.picker_search or None,
+            tags=tuple(t.strip() for t in self.picker_tag.split(",") if t.strip()),
+            segment_id=int(self.picker_segment) if self.picker_segment.isdigit() else None,
+            import_batch=None if self.picker_batch == ANY else self.picker_batch,
+            not_in_campaign=self._cid,
+        )
+
     def _find_choices(self):
         try:
             with self.actor_session() as (session, actor):
-                self.choices = contact_choices(session, actor, self._cid, self.picker_search)
+                wanted = self._picker_filter()
+                self.choices, self.picker_total = contact_choices(session, actor, wanted)
                 self.segments = segment_choices(session, actor)
+                self.batches = recent_import_batches(session, actor)
         except Exception as exc:
             return error_toast(exc)
         return None
+
+    @rx.event
+    def add_all_matching(self):
+        """Every contact matching the picker's filters (not only the 50 shown)."""
+        try:
+            with self.actor_session() as (session, actor):
+                result = apply_bulk(
+                    session,
+                    actor,
+                    BulkAction.ENROLL,
+                    now=utcnow(),
+                    wanted=self._picker_filter(),
+                    campaign_id=self._cid,
+                )
+        except Exception as exc:
+            return error_toast(exc)
+        self.picker_open, self.picked = False, []
+        self._fetch()
+        self._refresh()
+        return rx.toast.success(f"Added {result.changed} contact(s)")
 
     @rx.event
     def toggle_picked(self, contact_id: int, checked: bool):
@@ -121,17 +175,6 @@ class CampaignContactsState(PagedList, CampaignDetailState):
     @rx.event
     def add_picked(self):
         return self._enroll(list(self.picked))
-
-    @rx.event
-    def add_segment(self, segment_id: str):
-        try:
-            with self.actor_session() as (session, actor):
-                ids = segment_member_ids(session, actor, int(segment_id))
-        except Exception as exc:
-            return error_toast(exc)
-        if not ids:
-            return rx.toast.info("That segment has no members right now")
-        return self._enroll(ids)
 
     def _enroll(self, contact_ids: list[int]):
         try:

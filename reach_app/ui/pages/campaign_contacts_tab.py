@@ -65,23 +65,49 @@ def _picker() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Add contacts"),
             rx.vstack(
-                rx.cond(
-                    S.segments.length() > 0,
-                    rx.select.root(
-                        rx.select.trigger(placeholder="Add a whole segment…"),
-                        rx.select.content(
-                            rx.foreach(
-                                S.segments, lambda s: rx.select.item(s["name"], value=s["id"])
-                            )
-                        ),
-                        on_change=S.add_segment,
-                    ),
-                ),
                 text_filter(
                     S.picker_search,
                     S.set_picker_search,
                     "Search contacts by name or username",
                     width="100%",
+                ),
+                rx.flex(
+                    text_filter(S.picker_tag, S.set_picker_tag, "Tags", width="140px"),
+                    rx.select.root(
+                        rx.select.trigger(placeholder="Segment", aria_label="Segment"),
+                        rx.select.content(
+                            rx.select.item("Any segment", value="any"),
+                            rx.foreach(
+                                S.segments, lambda s: rx.select.item(s["name"], value=s["id"])
+                            ),
+                        ),
+                        value=S.picker_segment,
+                        on_change=S.set_picker_segment,
+                    ),
+                    rx.select.root(
+                        rx.select.trigger(placeholder="Import", aria_label="Import"),
+                        rx.select.content(
+                            rx.select.item("Any import", value="any"),
+                            rx.foreach(S.batches, lambda b: rx.select.item(b, value=b)),
+                        ),
+                        value=S.picker_batch,
+                        on_change=S.set_picker_batch,
+                    ),
+                    gap="8px",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.text(S.picker_total.to(str), " match", size="1", color_scheme="gray"),
+                    rx.cond(
+                        S.picker_total > 0,
+                        rx.button(
+                            "Add all ", S.picker_total.to(str), " matching",
+                            size="1", variant="soft", on_click=S.add_all_matching,
+                            data_testid="add-all-matching",
+                        ),
+                    ),  # fmt: skip
+                    align="center",
                 ),
                 rx.scroll_area(
                     rx.vstack(rx.foreach(S.choices, choice), spacing="2"),

@@ -13,11 +13,11 @@ import dataclasses
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, FlowExecutionLog
-from reach_app.db.types import utcnow
 from reach_app.services.actor import Actor
+from reach_app.services.contact_selection import ContactFilter
 from reach_app.services.contacts import display_name, list_contacts
 from reach_app.services.executions import list_executions
-from reach_app.services.segments import list_segments, segment_audience
+from reach_app.services.segments import list_segments
 from reach_app.ui import labels as plain
 
 
@@ -104,30 +104,30 @@ def _item(
 
 
 def contact_choices(
-    session: Session, actor: Actor, campaign_id: int, search: str, limit: int = 50
-) -> list[ContactChoice]:
-    """Workspace contacts matching `search` that are not in the campaign yet."""
-    views, _ = list_contacts(session, actor, search=search or None, limit=limit * 2)
-    ids = [v.contact.id for v in views if v.contact.id is not None]
-    enrolled = set(
-        session.exec(
-            select(FlowExecution.contact_id).where(
-                FlowExecution.campaign_id == campaign_id,
-                col(FlowExecution.contact_id).in_(ids),
-                col(FlowExecution.deleted_at).is_(None),
-            )
-        )
+    session: Session, actor: Actor, wanted: ContactFilter, limit: int = 50
+) -> tuple[list[ContactChoice], int]:
+    """The first workspace contacts matching the picker's filter (not in the campaign yet)
+    and how many match in all."""
+    views, total = list_contacts(
+        session,
+        actor,
+        search=wanted.search,
+        tags=wanted.tags,
+        segment_id=wanted.segment_id,
+        import_batch=wanted.import_batch,
+        not_in_campaign=wanted.not_in_campaign,
+        limit=limit,
     )
     choices = []
     for view in views:
         c = view.contact
-        if c.id is None or c.id in enrolled:
+        if c.id is None:
             continue
         detail = " ".join(
             x for x in (f"@{c.username}" if c.username else "", c.phone_number or "") if x
         )
         choices.append(ContactChoice(id=c.id, name=contact_name(c), detail=detail))
-    return choices[:limit]
+    return choices, total
 
 
 def segment_choices(session: Session, actor: Actor) -> list[dict[str, str]]:
@@ -136,6 +136,3 @@ def segment_choices(session: Session, actor: Actor) -> list[dict[str, str]]:
     return [{"id": str(s.id), "name": s.name} for s in segments]
 
 
-def segment_member_ids(session: Session, actor: Actor, segment_id: int) -> list[int]:
-    """The segment's audience now (services.segments decides membership)."""
-    return segment_audience(session, actor, segment_id, now=utcnow())
