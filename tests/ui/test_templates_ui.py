@@ -57,6 +57,9 @@ def test_the_picker_offers_only_published_templates_that_fit_the_step(user):
     assert _labels(picker) == ["Welcome (v1)"]
     picker.parent_state.set_field("media_url", "https://example.com/a.png")
     assert _labels(picker) == ["Picture (v1)"]
+    picker.parent_state.set_field("media_url", "")
+    picker.parent_state.set_field("channel", "email")
+    assert _labels(picker) == ["Mail (v1)"]
 
 
 def test_picking_a_template_sets_its_id_and_says_which_version_is_sent(user):

@@ -12,6 +12,7 @@ from reach_app.services.templates import list_templates
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
 from reach_app.ui.state import NotSignedIn, error_toast
 
+SEND_CHANNELS = ["telegram", "email", "onsite", "sandbox"]
 CONDITION_KINDS = ["replied", "field", "tag", "event", "variable", "variation"]
 OPERATORS = [
     "equals", "not_equals", "contains", "not_contains", "exists", "not_exists",
@@ -167,6 +168,7 @@ def _message_editor() -> rx.Component:
             debounce_timeout=400,
         ),
         text_field("Media URL (optional)", "media_url"),
+        choice_field("Channel (unset: Telegram)", "channel", SEND_CHANNELS),
         _template_picker(),
         _preview(),
         spacing="2",
