@@ -177,6 +177,10 @@ def details(data: Any, *, limit: int = 200) -> str:
     return " · ".join(parts)[:limit]
 
 
+zone_of = zone_or_utc
+"""The named zone; UTC when it is empty or unknown (pages' name for domain.zones.zone_or_utc)."""
+
+
 def when(moment: datetime | str | None, zone: str | None = None) -> str:
     """A stored time as "2 Dec 2026, 17:30" in ``zone`` (default UTC; a page names its
     zone once, e.g. in a column title); "" without a time. ISO strings are accepted;
