@@ -57,6 +57,8 @@ ACCOUNT_HEALTH: dict[str, str] = {
     AccountHealth.SPAM_LIMITED: "Spam limited",
     AccountHealth.CONNECTING: "Connecting",
 }
+# campaign_flows.type
+CAMPAIGN_TYPE: dict[str, str] = {"automated": "Automated flow", "broadcast": "Broadcast"}
 # services.templates.STATUSES
 TEMPLATE_STATUS: dict[str, str] = {
     "DRAFT": "Draft",

@@ -171,3 +171,8 @@ def test_the_logs_filters_are_labelled_and_offer_words() -> None:
         assert f'"{words}"' in rendered, words
     assert '"SEND_MESSAGE"' in rendered  # still the value the filter sends
     assert "When (" in rendered
+
+
+def test_campaign_types_have_words() -> None:
+    assert labels.text(labels.CAMPAIGN_TYPE, "automated") == "Automated flow"
+    assert labels.text(labels.CAMPAIGN_TYPE, "broadcast") == "Broadcast"

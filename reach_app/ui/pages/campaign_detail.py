@@ -103,7 +103,7 @@ def _header() -> rx.Component:
             rx.hstack(
                 rx.heading(S.overview.name, size="6", data_testid="campaign-name"),
                 status_badge(S.overview.status),
-                rx.cond(~S.overview.enabled, rx.badge("disabled", color_scheme="gray")),
+                rx.cond(~S.overview.enabled, rx.badge("Disabled", color_scheme="gray")),
                 align="center",
                 wrap="wrap",
             ),
@@ -173,7 +173,7 @@ def overview_tab() -> rx.Component:
     return rx.vstack(
         rx.cond(o.description != "", rx.text(o.description, color_scheme="gray")),
         rx.data_list.root(
-            _fact("Type", o.type),
+            _fact("Type", labels.shown(labels.CAMPAIGN_TYPE, o.type)),
             _fact("Timezone", o.timezone),
             rx.cond(S.org_mode, _fact("Creator", o.creator)),
             _fact("Scheduled start", o.scheduled_start),

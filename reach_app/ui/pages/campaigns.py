@@ -228,7 +228,7 @@ def _row(item: CampaignItem) -> rx.Component:
                 rx.text(item.name, weight="medium", as_="span"),
                 rx.link(item.name, href="/campaigns/" + item.id.to(str), weight="medium"),
             ),
-            rx.cond(~item.enabled, rx.badge("disabled", color_scheme="gray", margin_left="6px")),
+            rx.cond(~item.enabled, rx.badge("Disabled", color_scheme="gray", margin_left="6px")),
         ),
         rx.table.cell(status_badge(item.status)),
         rx.cond(CampaignListState.org_mode, _cell_hidden_on_phone(item.creator)),
