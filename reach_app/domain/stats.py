@@ -64,3 +64,36 @@ def derive_stats(counts: CampaignCounts) -> dict[str, object]:
             for item in counts.by_variation
         ],
     }
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step of a campaign funnel: how many contacts reached it, how many of the
+    previous step's did not (never negative: a branch can be reached from elsewhere),
+    and the shares in percent."""
+
+    label: str
+    reached: int
+    dropped: int
+    dropped_pct: float  # of the previous step's contacts
+    of_first_pct: float  # of the first step's contacts
+
+
+def funnel(steps: Sequence[tuple[str, int]]) -> list[FunnelStep]:
+    """Steps in flow order as (label, contacts that reached it) -> the funnel."""
+    result: list[FunnelStep] = []
+    first = steps[0][1] if steps else 0
+    previous: int | None = None
+    for label, reached in steps:
+        dropped = 0 if previous is None else max(0, previous - reached)
+        result.append(
+            FunnelStep(
+                label=label,
+                reached=reached,
+                dropped=dropped,
+                dropped_pct=0.0 if previous is None else percentage(dropped, previous),
+                of_first_pct=percentage(reached, first),
+            )
+        )
+        previous = reached
+    return result

@@ -27,6 +27,7 @@ ACTIVITY_NAMES = {
 }
 IMPORTANT_LOG_TYPES = tuple(ACTIVITY_NAMES)
 ACTIVE = ("pending", "running", "waiting")
+NOT_A_VISIT = ("delivery", "response_detection", "flow_edit")  # logged later, or by an editor
 
 
 def refresh_campaign_stats(session: Session, campaign_id: int, *, now: datetime) -> CampaignStats:
@@ -111,14 +112,14 @@ def _by_variation(session: Session, campaign_id: int) -> dict[str, Any]:
 
 
 def _by_node(session: Session, campaign_id: int) -> dict[str, Any]:
-    """Per node: visits logged there (a lead passing once = one visit) and
-    leads currently on it."""
+    """Per node: contacts (executions) that reached it, each counted once however many
+    log rows it left there (the funnel's counts), and leads currently on it."""
     reached = session.exec(
-        select(FlowExecutionLog.node_id, func.count())
+        select(FlowExecutionLog.node_id, func.count(func.distinct(FlowExecutionLog.execution_id)))
         .where(
             FlowExecutionLog.campaign_id == campaign_id,
             col(FlowExecutionLog.node_id).is_not(None),
-            col(FlowExecutionLog.log_type).not_in(("delivery", "response_detection")),
+            col(FlowExecutionLog.log_type).not_in(NOT_A_VISIT),
         )
         .group_by(FlowExecutionLog.node_id)
     ).all()

@@ -15,14 +15,14 @@ from sqlmodel import col, select
 
 from reach_app.db.tables import Contact
 from reach_app.db.types import utcnow
-from reach_app.domain.stats import percentage
+from reach_app.domain.stats import funnel, percentage
 from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.statistics import campaign_statistics, refresh_campaign_stats
-from reach_app.ui import labels
+from reach_app.ui import flow_editing, labels
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
-from reach_app.ui.queries.executions import contact_name, node_label
-from reach_app.ui.queries.timeseries import sends_and_replies
+from reach_app.ui.queries.executions import contact_name
+from reach_app.ui.queries.timeseries import RANGES, sends_and_replies
 from reach_app.ui.state import error_toast
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ class CampaignStatsState(CampaignDetailState):
     by_status: list[dict[str, Any]] = []
     funnel: list[dict[str, Any]] = []
     timeline: list[dict[str, Any]] = []
+    timeline_bucket: str = ""
+    chart_range: str = "all"
     variations: list[dict[str, Any]] = []
     activities: list[dict[str, str]] = []
     refreshed_at: str = ""
@@ -62,6 +64,11 @@ class CampaignStatsState(CampaignDetailState):
 
     @rx.event
     def auto_refresh(self, _now: str = ""):
+        return self._fetch()
+
+    @rx.event
+    def set_chart_range(self, value: str):
+        self.chart_range = value if value in RANGES else "all"
         return self._fetch()
 
     @rx.event
@@ -83,10 +90,14 @@ class CampaignStatsState(CampaignDetailState):
                 campaign = visible_campaign(session, actor, self._cid)
                 now = utcnow()
                 stats = campaign_statistics(session, self._cid, now=now)
-                self._apply(stats, campaign.nodes or [])
+                self._apply(stats, campaign.nodes or [], campaign.edges or [])
                 self.updated_seconds = age_in_seconds(self.refreshed_at, now)
                 self.fetch_count += 1
-                self.timeline = sends_and_replies(session, self._cid)
+                timeline = sends_and_replies(
+                    session, self._cid, now=now, range_key=self.chart_range,
+                    zone=campaign.timezone,
+                )  # fmt: skip
+                self.timeline, self.timeline_bucket = timeline.points, timeline.bucket_words
                 self.activities = _activities(
                     session, stats.get("recent_activities", []), campaign.timezone
                 )
@@ -95,23 +106,16 @@ class CampaignStatsState(CampaignDetailState):
             return error_toast(exc)
         return None
 
-    def _apply(self, stats: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
+    def _apply(
+        self, stats: dict[str, Any], nodes: list[dict[str, Any]], edges: list[dict[str, Any]]
+    ) -> None:
         self.figures = {key: _number(stats.get(key, 0)) for key, _ in FIGURES}
         self.refreshed_at = stats.get("refreshed_at") or ""
         self.by_status = [
             {"status": labels.text(labels.EXECUTION_STATUS, k), "count": int(v)}
             for k, v in sorted((stats.get("by_status") or {}).items())
         ]
-        by_node = stats.get("by_node") or {}
-        self.funnel = [
-            {
-                "node": node_label(n),
-                "reached": int(by_node.get(n.get("id"), {}).get("reached", 0)),
-                "current": int(by_node.get(n.get("id"), {}).get("current", 0)),
-            }
-            for n in nodes
-            if isinstance(n, dict)
-        ]
+        self.funnel = funnel_rows(nodes, edges, stats.get("by_node") or {})
         variations = stats.get("by_variation") or {}
         self.variations = [
             {
@@ -124,6 +128,45 @@ class CampaignStatsState(CampaignDetailState):
             for key, v in sorted(variations.items())
             if isinstance(v, dict) and key not in ("None", "")
         ]
+
+
+def step_name(node: dict[str, Any]) -> str:
+    """A step's own label, else its type in plain words ("Send message")."""
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    return str(data.get("label") or labels.text(labels.NODE_TYPE, node.get("type")) or "Step")
+
+
+def funnel_rows(
+    nodes: list[dict[str, Any]], edges: list[dict[str, Any]], by_node: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The funnel in the order an execution meets the steps (the canvas's step numbers,
+    array-order moves drawn as links first), with counts and the drop between steps."""
+    drawn = flow_editing.materialise(
+        {"nodes": [n for n in nodes if isinstance(n, dict)], "edges": list(edges)}
+    )
+    numbers = flow_editing.step_numbers(drawn)
+    ordered = sorted(drawn["nodes"], key=lambda n: numbers.get(str(n.get("id")), 0))
+    counts = {str(n.get("id")): by_node.get(str(n.get("id"))) or {} for n in ordered}
+    steps = funnel(
+        [(f"{numbers[str(n.get('id'))]}. {step_name(n)}", int(counts[str(n.get("id"))].get(
+            "reached", 0))) for n in ordered]
+    )  # fmt: skip
+    rows = []
+    for node, step in zip(ordered, steps, strict=True):
+        drop = ""
+        if step is not steps[0] and step.dropped:
+            drop = f"−{step.dropped} ({step.dropped_pct:g} %) since the step before"
+        rows.append(
+            {
+                "step": step.label,
+                "reached": step.reached,
+                "current": int(counts[str(node.get("id"))].get("current", 0)),
+                "share": f"{step.of_first_pct:g} %",
+                "bar": f"{max(step.of_first_pct, 0.5 if step.reached else 0):g}%",
+                "drop": drop,
+            }
+        )
+    return rows
 
 
 def age_in_seconds(refreshed_at: str, now: datetime) -> int:
@@ -207,18 +250,88 @@ def _timeline() -> rx.Component:
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
         rx.recharts.line(
-            data_key="sent", stroke=rx.color("indigo", 9), name="sent", is_animation_active=False
+            data_key="sent",
+            stroke=rx.color("indigo", 9),
+            name="Messages sent",
+            is_animation_active=False,
         ),
         rx.recharts.line(
             data_key="replies",
             stroke=rx.color("green", 9),
-            name="replies",
+            name="Replies",
             is_animation_active=False,
         ),
         data=S.timeline,
         width="100%",
         height=240,
     )
+
+
+def _funnel_row(row: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text(row["step"], size="2", weight="medium"),
+            rx.spacer(),
+            rx.text(row["reached"], " contacts · ", row["share"], size="2"),
+            width="100%",
+        ),
+        rx.box(
+            rx.box(height="10px", width=row["bar"], background=rx.color("indigo", 9),
+                   border_radius="4px"),
+            width="100%", background=rx.color("gray", 4), border_radius="4px",
+        ),
+        rx.hstack(
+            rx.cond(row["drop"] != "", rx.text(row["drop"], size="1", color_scheme="red")),
+            rx.cond(row["current"].to(int) > 0,
+                    rx.text(row["current"], " on this step now", size="1", color_scheme="gray")),
+            spacing="3",
+        ),
+        width="100%",
+        data_testid="funnel-step",
+    )  # fmt: skip
+
+
+def _funnel() -> rx.Component:
+    return rx.card(
+        rx.text("Funnel: contacts that reached each step, in flow order", weight="bold", size="2"),
+        rx.cond(
+            S.funnel.length() == 0,
+            rx.text("The flow has no steps yet.", size="2", color_scheme="gray"),
+            rx.vstack(rx.foreach(S.funnel, _funnel_row), spacing="3", width="100%",
+                      margin_top="8px"),
+        ),
+        flex="1 1 420px", min_width="0",
+    )  # fmt: skip
+
+
+def _range_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label="Chart range", data_testid="chart-range"),
+        rx.select.content(
+            *[rx.select.item(label, value=key) for key, (label, _) in RANGES.items()]
+        ),
+        value=S.chart_range,
+        on_change=S.set_chart_range,
+        size="1",
+    )
+
+
+def _timeline_card() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.text("Sends and replies per ", S.timeline_bucket, " (", S.overview.timezone, ")",
+                    weight="bold", size="2"),
+            rx.spacer(),
+            _range_select(),
+            width="100%", align="center",
+        ),
+        rx.cond(
+            S.timeline.length() == 0,
+            rx.text("No messages in this range yet.", size="2", color_scheme="gray"),
+            rx.box(_timeline(), height="240px", width="100%"),
+        ),
+        flex="1 1 420px", min_width="0",
+    )  # fmt: skip
 
 
 def _variations() -> rx.Component:
@@ -279,11 +392,8 @@ def stats_tab() -> rx.Component:
         rx.flex(*[_card(k, label) for k, label in FIGURES], wrap="wrap", gap="10px", width="100%"),
         rx.flex(
             _chart("Executions by status", _bar_chart(S.by_status, "status", ("count", "indigo"))),
-            _chart(
-                "Per-node funnel",
-                _bar_chart(S.funnel, "node", ("reached", "indigo"), ("current", "amber")),
-            ),
-            _chart("Sends and replies over time (UTC)", _timeline()),
+            _funnel(),
+            _timeline_card(),
             wrap="wrap",
             gap="12px",
             width="100%",
