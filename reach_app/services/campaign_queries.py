@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, or_, select
 
 from reach_app.db.tables import CampaignFlow, CampaignStats, User
+from reach_app.domain.stats import percentage
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import campaign_scope
 
@@ -30,6 +31,8 @@ class CampaignRow:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    delivered: int = 0
+    response_rate: float = 0.0  # % of delivered messages answered (R-9, as the statistics)
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,8 @@ def list_campaigns(
     total = session.exec(select(func.count()).select_from(CampaignFlow).where(*where)).one()
     rows = session.exec(
         select(CampaignFlow, CampaignStats, User.name)
-        .join(CampaignStats, CampaignStats.campaign_id == CampaignFlow.id, isouter=True)
-        .join(User, User.id == CampaignFlow.created_by)
+        .join(CampaignStats, col(CampaignStats.campaign_id) == CampaignFlow.id, isouter=True)
+        .join(User, col(User.id) == CampaignFlow.created_by)
         .where(*where)
         .order_by(col(CampaignFlow.created_at).desc(), col(CampaignFlow.id).desc())
         .limit(limit)
@@ -101,4 +104,8 @@ def _row(campaign: CampaignFlow, stats: CampaignStats | None, creator_name: str)
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
         deleted_at=campaign.deleted_at,
+        delivered=stats.messages_delivered if stats else 0,
+        response_rate=percentage(stats.contacts_responded, stats.messages_delivered)
+        if stats
+        else 0.0,
     )

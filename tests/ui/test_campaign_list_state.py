@@ -110,3 +110,19 @@ def test_rows_offer_only_the_quick_actions_allowed_now(user):
     assert "Idle (Copy)" in {r.name for r in state.rows}
     state.run_row_action(idle.id, "delete")  # not a quick action: ignored
     assert "Idle" in {r.name for r in state.rows}
+
+
+def test_rows_show_the_response_rate_the_statistics_use(user):
+    from reach_app.db.tables import CampaignStats
+
+    with session_scope() as session:
+        for name, delivered, responded in (("Quiet", 0, 0), ("Warm", 8, 3), ("Hot", 3, 3)):
+            campaign = CampaignFlow(name=name, created_by=user["id"])
+            session.add(campaign)
+            session.flush()
+            session.add(CampaignStats(campaign_id=campaign.id, total_contacts=10, messages_sent=9,
+                                      messages_delivered=delivered, contacts_responded=responded))  # fmt: skip
+    state = signed_in(make_state(CampaignListState), user["id"])
+    _load(state)
+    rates = {row.name: (row.sent, row.response_rate) for row in state.rows}
+    assert rates == {"Quiet": (9, "0 %"), "Warm": (9, "37.5 %"), "Hot": (9, "100 %")}

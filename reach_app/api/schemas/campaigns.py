@@ -190,6 +190,8 @@ class CampaignSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    delivered: int = 0
+    response_rate: float = Field(0.0, description="responded / delivered, in percent (R-9)")
 
 
 class CampaignPage(Page[CampaignSummary]):

@@ -52,6 +52,7 @@ class CampaignItem:
     created: str
     actions: list[list[str]]
     deleted: bool = False
+    response_rate: str = "0 %"
 
 
 ROW_ACTIONS = ("launch", "resume", "pause", "duplicate", "restore")
@@ -83,6 +84,7 @@ def to_item(row: CampaignRow, actions: list[list[str]] | None = None) -> Campaig
         created=row.created_at.strftime("%Y-%m-%d %H:%M"),
         actions=actions or [],
         deleted=row.deleted_at is not None,
+        response_rate=f"{row.response_rate:g} %",
     )
 
 
@@ -235,6 +237,7 @@ def _row(item: CampaignItem) -> rx.Component:
         rx.table.cell(item.contacts, data_testid="count-contacts"),
         rx.table.cell(item.sent, data_testid="count-sent"),
         rx.table.cell(item.responded, data_testid="count-responded"),
+        rx.table.cell(item.response_rate, data_testid="response-rate"),
         _cell_hidden_on_phone(item.created),
         rx.table.cell(_row_menu(item)),
         data_testid="campaign-row",
@@ -246,7 +249,7 @@ def _table() -> rx.Component:
     creator = rx.table.column_header_cell("Creator", display=HIDDEN_ON_PHONE)
     columns = [
         "Name", "Status", rx.cond(CampaignListState.org_mode, creator), "Contacts", "Sent",
-        "Responded", ("Created (UTC)", True), "",
+        "Responded", "Response rate", ("Created (UTC)", True), "",
     ]  # fmt: skip
     return data_table(columns, CampaignListState.rows, _row, size="2")
 
