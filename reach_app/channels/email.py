@@ -72,7 +72,8 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]
+    value: T = box["value"]
+    return value
 
 
 def unsubscribe_url(public_url: str, contact_id: int, account_id: int, key: str) -> str:

@@ -49,7 +49,7 @@ class EmailAccountConfig:
         if not isinstance(raw, dict):
             raise ValueError("the account has no email settings")
         fields = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw and raw[k] is not None}
-        return cls(**fields)  # type: ignore[arg-type]
+        return cls(**fields)
 
     @property
     def domain(self) -> str:

@@ -59,10 +59,10 @@ class SandboxSettings:
         known = {k: raw.pop(k) for k in list(raw) if k in cls.__dataclass_fields__}
         for pair in ("reply_delay_seconds", "read_receipt_delay_seconds"):
             if known.get(pair) is not None:
-                known[pair] = tuple(known[pair])  # type: ignore[arg-type]
+                known[pair] = tuple(known[pair])
         if "reply_texts" in known:
-            known["reply_texts"] = tuple(known["reply_texts"]) or cls.reply_texts  # type: ignore[arg-type]
-        return cls(**known, extra=raw)  # type: ignore[arg-type]
+            known["reply_texts"] = tuple(known["reply_texts"]) or cls.reply_texts
+        return cls(**known, extra=raw)
 
 
 def _unit(*parts: object) -> float:
@@ -143,7 +143,7 @@ class SandboxChannel:
     def _insert_accepted(self, session: Session, rows: list[dict[str, object]]) -> dict[int, int]:
         if not rows:
             return {}
-        statement = insert(SandboxMessage).returning(SandboxMessage.random_id, SandboxMessage.id)
+        statement = insert(SandboxMessage).returning(col(SandboxMessage.random_id), col(SandboxMessage.id))
         return {random_id: row_id for random_id, row_id in session.execute(statement, rows)}
 
     def _decide(

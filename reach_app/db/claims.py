@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, text, update
 from sqlmodel import Session, col
 
+from reach_app.db.sets import one_of
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
 
 # Literal predicates: they must match the partial indexes' WHERE clauses (bound
@@ -64,7 +65,7 @@ def _lease(
         return []
     statement = (
         update(FlowExecution)
-        .where(col(FlowExecution.id).in_(ids))
+        .where(one_of(session, col(FlowExecution.id), ids))
         .values(status="running", lease_owner=token, lease_expires_at=expires, **values)
     )
     session.execute(statement, execution_options={"synchronize_session": False})
@@ -73,9 +74,9 @@ def _lease(
 
 def runnable_campaign_ids(session: Session) -> list[int]:
     rows = session.execute(
-        select(CampaignFlow.id).where(
-            CampaignFlow.status == "active",
-            CampaignFlow.enabled == True,  # noqa: E712
+        select(col(CampaignFlow.id)).where(
+            col(CampaignFlow.status) == "active",
+            col(CampaignFlow.enabled) == True,  # noqa: E712
             col(CampaignFlow.deleted_at).is_(None),
         )
     )
@@ -93,14 +94,14 @@ def claim_free_executions(
 ) -> list[int]:
     """Lease up to `limit` due executions of one campaign whose next step does not send."""
     due = _lock(
-        select(FlowExecution.id)
+        select(col(FlowExecution.id))
         .where(
-            FlowExecution.campaign_id == campaign_id,
+            col(FlowExecution.campaign_id) == campaign_id,
             DUE,
             FREE,
             col(FlowExecution.next_execution_at) <= now,
         )
-        .order_by(FlowExecution.next_execution_at)
+        .order_by(col(FlowExecution.next_execution_at))
         .limit(limit),
         session,
     )
@@ -123,21 +124,20 @@ def claim_stranded_sends(
     sender from the pool): nothing waits unseen."""
     serving = sorted(usable)
     stranded = (
-        col(FlowExecution.account_id).is_not(None)
-        & col(FlowExecution.account_id).not_in(serving)
+        col(FlowExecution.account_id).is_not(None) & col(FlowExecution.account_id).not_in(serving)
         if serving
         else text("1 = 1")
     )
     due = _lock(
-        select(FlowExecution.id)
+        select(col(FlowExecution.id))
         .where(
-            FlowExecution.campaign_id == campaign_id,
+            col(FlowExecution.campaign_id) == campaign_id,
             DUE,
             GATED,
             col(FlowExecution.next_execution_at) <= now,
             stranded,
         )
-        .order_by(FlowExecution.next_execution_at)
+        .order_by(col(FlowExecution.next_execution_at))
         .limit(1),
         session,
     )
@@ -173,27 +173,33 @@ def free_accounts(
     if not wanted:
         return Senders([], {})
     pooled = session.execute(
-        select(CampaignAccount.account_id, CampaignAccount.campaign_id).where(
+        select(col(CampaignAccount.account_id), col(CampaignAccount.campaign_id)).where(
             col(CampaignAccount.campaign_id).in_(wanted)
         )
     ).all()
     single = session.execute(
-        select(CampaignFlow.account_id, CampaignFlow.id).where(
+        select(col(CampaignFlow.account_id), col(CampaignFlow.id)).where(
             col(CampaignFlow.id).in_(wanted), col(CampaignFlow.account_id).is_not(None)
         )
     ).all()
     campaigns_of: dict[int, set[int]] = {}
     for account_id, campaign_id in [*pooled, *single]:
         campaigns_of.setdefault(int(account_id), set()).add(int(campaign_id))
-    accounts = list(
-        session.execute(
-            select(ChannelAccount).where(
-                col(ChannelAccount.id).in_(list(campaigns_of)),
-                col(ChannelAccount.deleted_at).is_(None),
-                col(ChannelAccount.health).in_(USABLE_HEALTH),
-            ).order_by(ChannelAccount.id)
-        ).scalars()
-    ) if campaigns_of else []
+    accounts = (
+        list(
+            session.execute(
+                select(ChannelAccount)
+                .where(
+                    col(ChannelAccount.id).in_(list(campaigns_of)),
+                    col(ChannelAccount.deleted_at).is_(None),
+                    col(ChannelAccount.health).in_(USABLE_HEALTH),
+                )
+                .order_by(col(ChannelAccount.id))
+            ).scalars()
+        )
+        if campaigns_of
+        else []
+    )
     usable: dict[int, set[int]] = {campaign_id: set() for campaign_id in wanted}
     for account in accounts:
         for campaign_id in campaigns_of[account.id or 0]:
@@ -224,22 +230,24 @@ def claim_sends_for_account(
     account_id = free.account.id
     candidates: list[tuple[datetime, int]] = []
     for campaign_id in free.campaign_ids:
-        own = select(FlowExecution.next_execution_at, FlowExecution.id).where(
-            FlowExecution.account_id == account_id,
-            FlowExecution.campaign_id == campaign_id,
+        own = select(col(FlowExecution.next_execution_at), col(FlowExecution.id)).where(
+            col(FlowExecution.account_id) == account_id,
+            col(FlowExecution.campaign_id) == campaign_id,
             DUE,
             GATED,
             col(FlowExecution.next_execution_at) <= now,
         )
-        pool = select(FlowExecution.next_execution_at, FlowExecution.id).where(
-            FlowExecution.campaign_id == campaign_id,
+        pool = select(col(FlowExecution.next_execution_at), col(FlowExecution.id)).where(
+            col(FlowExecution.campaign_id) == campaign_id,
             col(FlowExecution.account_id).is_(None),
             DUE,
             GATED,
             col(FlowExecution.next_execution_at) <= now,
         )
         for query in (own, pool):
-            query = _lock(query.order_by(FlowExecution.next_execution_at).limit(limit), session)
+            query = _lock(
+                query.order_by(col(FlowExecution.next_execution_at)).limit(limit), session
+            )
             candidates.extend((row[0], int(row[1])) for row in session.execute(query))
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
     expires = now + timedelta(seconds=lease_seconds)
@@ -247,7 +255,7 @@ def claim_sends_for_account(
     if leased and hold:
         session.execute(
             update(ChannelAccount)
-            .where(ChannelAccount.id == account_id)
+            .where(col(ChannelAccount.id) == account_id)
             .values(claimed_until=expires)
         )
     return leased
@@ -256,7 +264,7 @@ def claim_sends_for_account(
 def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) -> int:
     """Return executions whose worker died (lease expired) to the queue."""
     expired = (
-        select(FlowExecution.id)
+        select(col(FlowExecution.id))
         .where(
             text("flow_executions.status = 'running'"),
             col(FlowExecution.lease_expires_at) < now,
@@ -294,7 +302,7 @@ def executions_in_flight(session: Session, now: datetime) -> int:
 
 def release_filter(ids: list[int], token: str):  # type: ignore[no-untyped-def]
     """WHERE clause: rows of `ids` still leased by this claim (for write-backs)."""
-    return and_(col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == token)
+    return and_(col(FlowExecution.id).in_(ids), col(FlowExecution.lease_owner) == token)
 
 
 __all__ = [

@@ -42,9 +42,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):  # raw SQLite text
             value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
 
 
 def utcnow() -> datetime:

@@ -12,14 +12,12 @@ from datetime import datetime
 from typing import Literal
 
 # Keys the engine keeps in ExecutionState.context live in domain.context_keys.
-from reach_app.domain.context_keys import (  # noqa: F401  (re-exported for the domain)
-    AB_CHOICES,
-    REPLY_DEADLINE,
-    RESPONDED_AT,
-    VARIABLES,
-    WAIT_UNTIL,
-    WEBHOOK_DEADLINE,
-)
+from reach_app.domain.context_keys import AB_CHOICES as AB_CHOICES  # re-exported for the domain
+from reach_app.domain.context_keys import REPLY_DEADLINE as REPLY_DEADLINE
+from reach_app.domain.context_keys import RESPONDED_AT as RESPONDED_AT
+from reach_app.domain.context_keys import VARIABLES as VARIABLES
+from reach_app.domain.context_keys import WAIT_UNTIL as WAIT_UNTIL
+from reach_app.domain.context_keys import WEBHOOK_DEADLINE as WEBHOOK_DEADLINE
 from reach_app.domain.jsonvalues import as_object
 
 Awaiting = Literal["send", "wait", "reply", "webhook"]

@@ -21,7 +21,7 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from reach_app.db.engine import get_engine
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
@@ -43,7 +43,7 @@ def _gauge(name: str, doc: str, labels: list[str] | None = None) -> GaugeMetricF
 
 
 def sql_metrics(session: Session, now: datetime) -> list[Metric]:
-    due_filter = (FlowExecution.status.in_(DUE_STATUSES), FlowExecution.next_execution_at <= now)  # type: ignore[attr-defined]
+    due_filter = (col(FlowExecution.status).in_(DUE_STATUSES), col(FlowExecution.next_execution_at) <= now)
     due = _gauge("reach_executions_due", "Executions due now, not yet claimed.", ["kind"])
     oldest = _gauge("reach_executions_oldest_due_lateness_seconds",
                     "How long the oldest due execution has been waiting for a claim.", ["kind"])

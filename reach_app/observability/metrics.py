@@ -142,7 +142,7 @@ def scrape_registry(*, with_engine_state: bool = True) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     folder = multiprocess_dir()
     if folder:
-        MultiProcessCollector(registry, path=folder)
+        MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     else:
         registry.register(_Events())
     if with_engine_state:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from reach_app.db.tables import Membership, Organization
 from reach_app.domain.permissions import Role
@@ -31,7 +31,7 @@ def actor_for(session: Session, user_id: int, organization_id: int | None) -> Ac
         return Actor(user_id=user_id)
     row = session.exec(
         select(Membership, Organization)
-        .join(Organization, Organization.id == Membership.organization_id)
+        .join(Organization, col(Organization.id) == Membership.organization_id)
         .where(Membership.organization_id == organization_id, Membership.user_id == user_id)
     ).first()
     if row is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, select
 
 from reach_app.db.tables import CampaignFlow
@@ -23,14 +24,14 @@ def effective_view_mode(actor: Actor, requested: str) -> str:
 
 def campaign_scope(actor: Actor, view_mode: str = "own", *, include_deleted: bool = False) -> Any:
     """A WHERE clause selecting the campaigns listed for this actor and view mode."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if actor.organization_id is None:
         conditions += [col(CampaignFlow.organization_id).is_(None)]
-        conditions += [CampaignFlow.created_by == actor.user_id]
+        conditions += [col(CampaignFlow.created_by) == actor.user_id]
     else:
-        conditions += [CampaignFlow.organization_id == actor.organization_id]
+        conditions += [col(CampaignFlow.organization_id) == actor.organization_id]
         if effective_view_mode(actor, view_mode) != "all":
-            conditions += [CampaignFlow.created_by == actor.user_id]
+            conditions += [col(CampaignFlow.created_by) == actor.user_id]
     if not include_deleted:
         conditions += [col(CampaignFlow.deleted_at).is_(None)]
     return and_(*conditions)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, literal, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -90,14 +90,14 @@ def _existing_contacts(session: Session, campaign: CampaignFlow, ids: list[int])
     found: set[int] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        query = select(Contact.id).where(col(Contact.id).in_(chunk), contacts_of_campaign(campaign))
+        query = select(col(Contact.id)).where(col(Contact.id).in_(chunk), contacts_of_campaign(campaign))
         found |= {row[0] for row in session.execute(query)}
     return found
 
 
 def _variations(session: Session, campaign_id: int) -> list[Variation]:
-    rows = session.exec(
-        select(CampaignVariation).where(CampaignVariation.campaign_id == campaign_id)
+    rows = session.execute(
+        select(CampaignVariation).where(col(CampaignVariation.campaign_id) == campaign_id)
     ).all()
     return [Variation(key=v.key, weight=v.weight, enabled=v.enabled) for (v,) in rows]
 
@@ -107,8 +107,8 @@ def _sends_first(session: Session, campaign: CampaignFlow) -> dict[str | None, b
     Such leads are claimed per sender account (engine v2, db.claims)."""
     own = sends_next(parse_flow(campaign.nodes, campaign.edges)[0], ExecutionState())
     answers: dict[str | None, bool] = {None: own}
-    rows = session.exec(
-        select(CampaignVariation).where(CampaignVariation.campaign_id == campaign.id)
+    rows = session.execute(
+        select(CampaignVariation).where(col(CampaignVariation.campaign_id) == campaign.id)
     ).all()
     for (variation,) in rows:
         if variation.nodes:
@@ -151,7 +151,7 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
     statement = (
         factory(FlowExecution)
         .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
-        .returning(FlowExecution.contact_id)
+        .returning(col(FlowExecution.contact_id))
     )
     return {row[0] for row in session.execute(statement, rows)}
 
@@ -169,7 +169,7 @@ def _insert_from_contacts(
     columns += ["created_at", "updated_at", "flow_version", "run_number", "needs_sender"]
     source = select(
         literal(campaign_id, BigInteger),
-        Contact.id,
+        col(Contact.id),
         literal(status),
         literal({}, JSONType),
         literal(now, UTCDateTime),
@@ -185,7 +185,7 @@ def _insert_from_contacts(
         factory(FlowExecution)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
-        .returning(FlowExecution.contact_id)
+        .returning(col(FlowExecution.contact_id))
     )
     return {row[0] for row in session.execute(statement)}
 
@@ -203,13 +203,13 @@ def _reenter(
     if not ids:
         return set()
     terminal = [s.value for s in TERMINAL_EXECUTION_STATUSES]
-    restartable = col(FlowExecution.deleted_at).is_not(None)
+    restartable: ColumnElement[bool] = col(FlowExecution.deleted_at).is_not(None)
     if campaign.allow_reentry:
         restartable = or_(restartable, col(FlowExecution.status).in_(terminal))
     statement = (
         update(FlowExecution)
         .where(
-            FlowExecution.campaign_id == campaign.id,
+            col(FlowExecution.campaign_id) == campaign.id,
             col(FlowExecution.contact_id).in_(ids),
             restartable,
         )
@@ -226,7 +226,7 @@ def _reenter(
             run_number=FlowExecution.run_number + 1,  # a new run: new idempotency keys
             needs_sender=sends_first,
         )
-        .returning(FlowExecution.contact_id)
+        .returning(col(FlowExecution.contact_id))
     )
     return {row[0] for row in session.execute(statement)}
 
@@ -238,7 +238,7 @@ def remove_contacts(
     statement = (
         update(FlowExecution)
         .where(
-            FlowExecution.campaign_id == campaign.id,
+            col(FlowExecution.campaign_id) == campaign.id,
             col(FlowExecution.contact_id).in_(list(contact_ids)),
             col(FlowExecution.deleted_at).is_(None),
         )
@@ -250,4 +250,4 @@ def remove_contacts(
             updated_at=now,
         )
     )
-    return int(session.execute(statement).rowcount or 0)
+    return int(session.exec(statement).rowcount or 0)

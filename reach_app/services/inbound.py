@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -107,7 +108,7 @@ def _open_executions(session: Session, account_id: int, contact_id: int) -> list
             col(FlowExecution.status).in_(REPLYABLE_STATUSES),
             col(FlowExecution.deleted_at).is_(None),
         )
-        .order_by(FlowExecution.id)
+        .order_by(col(FlowExecution.id))
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -282,13 +283,13 @@ def apply_read_receipt(
 
 def _log(
     session: Session,
-    execution_id,
-    campaign_id,
-    contact_id,
+    execution_id: int | None,
+    campaign_id: int | None,
+    contact_id: int | None,
     log_type: str,
-    output: dict,
+    output: dict[str, Any],
     at: datetime,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if campaign_id is None:
         return
     session.add(

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from reach_app.channels.onsite import PROVIDER
@@ -107,12 +108,12 @@ def _contact(session: Session, key: SiteKey, contact_id: int) -> Contact:
     return contact
 
 
-def _unread(contact_id: int) -> list[object]:
+def _unread(contact_id: int) -> list[ColumnElement[bool]]:
     return [
-        Message.contact_id == contact_id,
-        Message.direction == "out",
-        Message.channel == PROVIDER,
-        Message.status == "sent",
+        col(Message.contact_id) == contact_id,
+        col(Message.direction) == "out",
+        col(Message.channel) == PROVIDER,
+        col(Message.status) == "sent",
     ]
 
 

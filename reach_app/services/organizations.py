@@ -33,7 +33,7 @@ def organizations_of(session: Session, user_id: int) -> list[tuple[Organization,
     """Every organization the user belongs to, with the user's role there."""
     rows = session.exec(
         select(Organization, Membership.role)
-        .join(Membership, Membership.organization_id == Organization.id)
+        .join(Membership, col(Membership.organization_id) == Organization.id)
         .where(Membership.user_id == user_id)
         .order_by(Organization.name)
     ).all()
@@ -103,7 +103,7 @@ def list_members(
 ) -> tuple[list[MemberView], int]:
     """One page of the organization's members (any member may look), by join date."""
     organization_of_member(session, user_id, organization_id)
-    where = Membership.organization_id == organization_id
+    where = col(Membership.organization_id) == organization_id
     total = session.exec(select(func.count()).select_from(Membership).where(where)).one()
     rows = session.exec(
         select(Membership, User)
@@ -156,7 +156,7 @@ def add_member(
 def _membership(session: Session, organization_id: int, user_id: int) -> Membership | None:
     return session.exec(
         select(Membership).where(
-            Membership.organization_id == organization_id, Membership.user_id == user_id
+            col(Membership.organization_id) == organization_id, Membership.user_id == user_id
         )
     ).first()
 

@@ -44,7 +44,7 @@ def polling_account_ids() -> list[int]:
     with session_scope() as session:
         rows = session.exec(
             select(
-                ChannelAccount.id,
+                col(ChannelAccount.id),
                 ChannelAccount.provider,
                 ChannelAccount.health,
                 ChannelAccount.encrypted_credentials,
@@ -138,7 +138,7 @@ def store_poll_result(
         with session_scope() as session:
             session.execute(
                 update(ChannelAccount)
-                .where(ChannelAccount.id == account_id)
+                .where(col(ChannelAccount.id) == account_id)
                 .values(last_checked_at=now)
             )
     return stored, receipts

@@ -225,7 +225,7 @@ def _has_contacts(session: Session, campaign_id: int) -> bool:
         session.exec(
             select(FlowExecution.id)
             .where(
-                FlowExecution.campaign_id == campaign_id, col(FlowExecution.deleted_at).is_(None)
+                col(FlowExecution.campaign_id) == campaign_id, col(FlowExecution.deleted_at).is_(None)
             )
             .limit(1)
         ).first()
@@ -277,7 +277,7 @@ def _move_executions(
             )
         session.execute(
             update(FlowExecution)
-            .where(FlowExecution.campaign_id == campaign.id, FlowExecution.status == status.value)
+            .where(col(FlowExecution.campaign_id) == campaign.id, col(FlowExecution.status) == status.value)
             .values(**values)
         )
     if action in (CampaignAction.LAUNCH, CampaignAction.RESUME):
@@ -289,8 +289,8 @@ def _resume_timers(session: Session, campaign: CampaignFlow, now: datetime) -> N
     session.execute(
         update(FlowExecution)
         .where(
-            FlowExecution.campaign_id == campaign.id,
-            FlowExecution.status == "pending",
+            col(FlowExecution.campaign_id) == campaign.id,
+            col(FlowExecution.status) == "pending",
             col(FlowExecution.awaiting).in_(("wait", "reply")),
         )
         .values(status="waiting")
@@ -298,8 +298,8 @@ def _resume_timers(session: Session, campaign: CampaignFlow, now: datetime) -> N
     session.execute(
         update(FlowExecution)
         .where(
-            FlowExecution.campaign_id == campaign.id,
-            FlowExecution.status == "pending",
+            col(FlowExecution.campaign_id) == campaign.id,
+            col(FlowExecution.status) == "pending",
             col(FlowExecution.next_execution_at) > now,
             col(FlowExecution.awaiting).is_(None),
         )
@@ -322,8 +322,8 @@ def _set_status(
 
 
 def _activity(
-    session: Session, campaign: CampaignFlow, now: datetime, action: str, output: dict
-) -> None:  # type: ignore[type-arg]
+    session: Session, campaign: CampaignFlow, now: datetime, action: str, output: dict[str, Any]
+) -> None:
     session.add(
         FlowExecutionLog(
             campaign_id=campaign.id or 0,

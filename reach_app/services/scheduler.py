@@ -223,7 +223,7 @@ def end_expired_campaigns(session: Session, now: datetime) -> None:
         session.execute(
             update(FlowExecution)
             .where(
-                FlowExecution.campaign_id == campaign.id,
+                col(FlowExecution.campaign_id) == campaign.id,
                 col(FlowExecution.status).in_(OPEN_OR_PAUSED),
             )
             .values(
@@ -244,7 +244,7 @@ def complete_finished_campaigns(session: Session, now: datetime) -> list[int]:
     """active → completed / completed_partial when no open executions remain
     (one index probe per active campaign, never a scan of all executions)."""
     open_work = exists().where(
-        FlowExecution.campaign_id == CampaignFlow.id,
+        col(FlowExecution.campaign_id) == CampaignFlow.id,
         col(FlowExecution.status).in_(OPEN),
         col(FlowExecution.deleted_at).is_(None),
     )
@@ -301,7 +301,7 @@ def refresh_due_statistics(now: datetime, base_interval: float) -> int:
             )
         ).all()
     dirty = {campaign_id: seen for campaign_id, seen in rows if seen is not None}
-    ids = [campaign_id for campaign_id, _ in rows]
+    ids = [campaign_id for campaign_id, _ in rows if campaign_id is not None]
     refreshed = 0
     for campaign_id in ids:
         last, cost = _LAST_REFRESH.get(campaign_id, (0.0, 0.0))
@@ -316,8 +316,8 @@ def refresh_due_statistics(now: datetime, base_interval: float) -> int:
                 session.execute(
                     update(CampaignFlow)
                     .where(
-                        CampaignFlow.id == campaign_id,
-                        CampaignFlow.stats_dirty_at == dirty[campaign_id],
+                        col(CampaignFlow.id) == campaign_id,
+                        col(CampaignFlow.stats_dirty_at) == dirty[campaign_id],
                     )
                     .values(stats_dirty_at=None)
                 )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Contact, User
 from reach_app.db.types import utcnow
@@ -46,7 +46,7 @@ def bulk_contacts(
 ) -> list[int]:
     """Insert `count` contacts quickly; returns their ids in insertion order."""
     now = now or utcnow()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "user_id": user_id, "organization_id": organization_id,
             "first_name": FIRST_NAMES[i % len(FIRST_NAMES)], "last_name": LAST_NAMES[i % len(LAST_NAMES)],
@@ -57,7 +57,7 @@ def bulk_contacts(
     ]
     ids: list[int] = []
     for start in range(0, len(rows), 5000):
-        result = session.execute(insert(Contact).returning(Contact.id), rows[start : start + 5000])
+        result = session.execute(insert(Contact).returning(col(Contact.id)), rows[start : start + 5000])
         ids.extend(r[0] for r in result)
     return ids
 
@@ -73,7 +73,9 @@ def campaign_with_flow(
     )
     session.add(campaign)
     session.flush()
+    campaign_id = campaign.id
+    assert campaign_id is not None  # flushed
     for position, account_id in enumerate(account_ids):
-        session.add(CampaignAccount(campaign_id=campaign.id, account_id=account_id, position=position))
+        session.add(CampaignAccount(campaign_id=campaign_id, account_id=account_id, position=position))
     session.flush()
     return campaign

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Segment, SegmentMember
+from reach_app.domain.segment_filter import parse_segment_filter, uses_time_window
 from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.enrollment import enroll_contacts
 from reach_app.services.errors import Conflict, Invalid
@@ -161,11 +162,10 @@ def refresh_segment(
 
 
 def is_time_based(segment: Segment) -> bool:
-    conditions = (segment.filter or {}).get("conditions") or []
-    return any(
-        isinstance(c, dict) and c.get("kind") == "event" and c.get("within_days") is not None
-        for c in conditions
-    )
+    """Whether an event window (`within_days`) anywhere in the filter, groups included,
+    lets membership change with time alone."""
+    group, _ = parse_segment_filter(segment.filter or {})
+    return uses_time_window(group)
 
 
 def refresh_time_based_segments(now: datetime) -> Crossings:
@@ -224,6 +224,6 @@ def _triggered(session: Session, kind: str, segment_id: int) -> list[CampaignFlo
 
 def _same_id(value: object, segment_id: int) -> bool:
     try:
-        return int(value) == segment_id  # type: ignore[call-overload]
+        return bool(int(value) == segment_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False

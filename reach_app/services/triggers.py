@@ -5,6 +5,7 @@ triggers are evaluated by the segment service when membership changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -36,7 +37,7 @@ def campaigns_triggered_by(
     return [c for c in candidates if _matches(c.triggers or [], event_type)]
 
 
-def _matches(triggers: list[object], event_type: str) -> bool:
+def _matches(triggers: Sequence[object], event_type: str) -> bool:
     return any(
         isinstance(t, dict) and t.get("type") == "event" and t.get("event_type") == event_type
         for t in triggers

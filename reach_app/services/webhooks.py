@@ -38,15 +38,15 @@ def due_deliveries(now: datetime, limit: int = 200) -> list[int]:
         ids = [
             int(row_id)
             for row_id in session.exec(
-                select(WebhookDelivery.id)
+                select(col(WebhookDelivery.id))
                 .where(
-                    WebhookDelivery.status == "pending",
+                    col(WebhookDelivery.status) == "pending",
                     or_(
                         col(WebhookDelivery.next_attempt_at).is_(None),
                         col(WebhookDelivery.next_attempt_at) <= now,
                     ),
                 )
-                .order_by(WebhookDelivery.next_attempt_at)
+                .order_by(col(WebhookDelivery.next_attempt_at))
                 .limit(limit)
             )
             if row_id is not None
@@ -106,7 +106,7 @@ def _record_attempt(
     with session_scope() as session:
         session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == "pending")
+            .where(col(WebhookDelivery.id) == delivery.id, col(WebhookDelivery.status) == "pending")
             .values(
                 status=outcome,
                 attempts=attempts,

@@ -9,7 +9,7 @@ provider accepts it, and given back when the send fails or is deferred.
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from reach_app.db.tables import BalanceTransaction, CampaignFlow, Organization
 from reach_app.services.billing import price_for
@@ -31,9 +31,9 @@ def reserve_send(
     price = price_of(session, campaign.organization_id, channel, message_type)
     if price == 0:
         return True
-    result = session.execute(
+    result = session.exec(
         update(Organization)
-        .where(Organization.id == campaign.organization_id, Organization.balance_micros >= price)
+        .where(col(Organization.id) == campaign.organization_id, col(Organization.balance_micros) >= price)
         .values(balance_micros=Organization.balance_micros - price)
     )
     return bool(result.rowcount)
@@ -49,7 +49,7 @@ def refund_send(
     if price:
         session.execute(
             update(Organization)
-            .where(Organization.id == campaign.organization_id)
+            .where(col(Organization.id) == campaign.organization_id)
             .values(balance_micros=Organization.balance_micros + price)
         )
 

@@ -132,7 +132,7 @@ def _release_uncontacted_leads(session: Session, account_id: int, now: datetime)
     session.execute(
         update(FlowExecution)
         .where(
-            FlowExecution.account_id == account_id,
+            col(FlowExecution.account_id) == account_id,
             col(FlowExecution.id).not_in(contacted),
             col(FlowExecution.status).in_(("pending", "waiting", "paused")),
         )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
+from reach_app.db.sets import one_of
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.execution import SendFailed, SendSucceeded
@@ -133,7 +134,7 @@ def _campaign(session: Session, batch, campaign_id: int) -> CampaignFlow | None:
 
 
 def _by_id(session: Session, table: Any, ids: list[int], *, lock: bool = False) -> dict[int, Any]:
-    query = select(table).where(col(table.id).in_(set(ids))).order_by(table.id)
+    query = select(table).where(one_of(session, col(table.id), set(ids))).order_by(table.id)
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()  # in id order, like the prepare phase
     rows = session.exec(query)
@@ -316,10 +317,10 @@ def _log(
     status: str,
     now: datetime,
     *,
-    output=None,
-    error=None,
-    contact_id=None,
-) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    output: dict[str, Any] | None = None,
+    error: str | None = None,
+    contact_id: int | None = None,
+) -> dict[str, Any]:
     return {
         "execution_id": plan.execution_id,
         "campaign_id": plan.campaign_id,

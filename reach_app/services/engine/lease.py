@@ -55,7 +55,7 @@ class LeaseKeeper:
     def extend(self) -> int:
         until = utcnow() + timedelta(seconds=self.seconds)
         with session_scope() as session:
-            result = session.execute(
+            result = session.exec(
                 update(FlowExecution)
                 .where(release_filter(self.ids, self.token))
                 .values(lease_expires_at=until),

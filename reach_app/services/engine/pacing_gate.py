@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from reach_app.db.sets import one_of
 from reach_app.db.tables import (
     CampaignAccount,
     CampaignFlow,
@@ -62,7 +63,7 @@ class PacingGate:
             return
         rows = self.session.exec(
             select(Message.contact_id, Message.sent_at).where(
-                col(Message.contact_id).in_(contact_ids),
+                one_of(self.session, col(Message.contact_id), contact_ids),
                 Message.direction == "out",
                 col(Message.status).in_(SENT_STATUSES),
                 col(Message.sent_at) >= self.now - WINDOW,
@@ -82,8 +83,8 @@ class PacingGate:
             return
         query = (
             select(ChannelAccount)
-            .where(col(ChannelAccount.id).in_(ids))
-            .order_by(ChannelAccount.id)
+            .where(one_of(self.session, col(ChannelAccount.id), ids))
+            .order_by(col(ChannelAccount.id))
         )
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
@@ -109,7 +110,7 @@ class PacingGate:
                 self.session.exec(
                     select(CampaignAccount.account_id)
                     .where(CampaignAccount.campaign_id == campaign.id)
-                    .order_by(CampaignAccount.position, CampaignAccount.id)
+                    .order_by(col(CampaignAccount.position), col(CampaignAccount.id))
                 )
             )
             if not ids and campaign.account_id is not None:

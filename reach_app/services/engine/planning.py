@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
 from reach_app.channels.registry import resend_is_safe
-from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, Message
+from reach_app.db.tables import CampaignFlow, ChannelAccount, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
 from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import ExecutionStatus, MessageStatus
@@ -59,7 +59,7 @@ def insert_new_messages(session: Session, plans: list[PlannedSend]) -> dict[str,
     rows = [plan.new_row for plan in plans if plan.new_row is not None]
     if not rows:
         return {}
-    statement = insert(Message).returning(Message.idempotency_key, Message.id)
+    statement = insert(Message).returning(col(Message.idempotency_key), col(Message.id))
     return {key: row_id for key, row_id in session.execute(statement, rows)}
 
 
@@ -85,7 +85,8 @@ def plan_send(
             debit_send(
                 session, campaign, message.channel, message.id, message_type_of(message.media_url)
             )
-            return _mark_unknown(writes, execution, message, session)
+            _mark_unknown(writes, execution, message, session)
+            return None
     else:
         account = gate.choose_account(execution, campaign, send.requested_channel)
     if account is None:
@@ -93,7 +94,8 @@ def plan_send(
         if send.requested_channel is not None:
             reason = f"No healthy {send.requested_channel} sender account is available"
         trip_campaign(session, writes, campaign, reason)
-        return _defer(writes, execution, now)  # pending work stays pending
+        _defer(writes, execution, now)  # pending work stays pending
+        return None
     assert account.id is not None
     if message is not None and message.status in SENT_OR_DELIVERED:
         return _planned(execution, campaign, account, send, message, batch, already_sent=True)
@@ -103,14 +105,16 @@ def plan_send(
         send_at = allowed_at
     elif allowed_at > now:  # parked on its own future slot of this account
         slot = gate.park(account, allowed_at)
-        return _defer(writes, execution, slot, account_id=account.id)
+        _defer(writes, execution, slot, account_id=account.id)
+        return None
     reserved_before = message is not None and message.status == MessageStatus.SENDING
     message_type = message_type_of(send.media_url)
     if not reserved_before and not reserve_send(session, campaign, account.provider, message_type):
         trip_campaign(
             session, writes, campaign, "Balance too low for the next send", "paused_balance"
         )
-        return _defer(writes, execution, now)  # pending work stays pending
+        _defer(writes, execution, now)  # pending work stays pending
+        return None
     gate.reserve(account, contact.id, at=send_at)
     if message is None:  # the usual case: a new row, inserted in bulk with the batch
         new_row = _new_row(key, execution, campaign, account.id, account.provider, send, send_at)
@@ -184,8 +188,11 @@ def _fill(
 
 
 def _planned(
-    execution, campaign, account, send, message, batch: Batch, *, already_sent: bool = False
-) -> PlannedSend:  # type: ignore[no-untyped-def]
+    execution: FlowExecution, campaign: CampaignFlow, account: ChannelAccount, send: SendMessage,
+    message: Message, batch: Batch, *, already_sent: bool = False
+) -> PlannedSend:
+    assert execution.id is not None and campaign.id is not None and account.id is not None
+    assert message.idempotency_key is not None  # rows loaded or about to be inserted
     row: Contact = batch.contact_rows[execution.contact_id]
     recipient = Recipient(
         contact_id=execution.contact_id,

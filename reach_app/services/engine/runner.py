@@ -120,7 +120,7 @@ def _prepare(
         campaigns = [batch.campaigns[e.campaign_id] for e, _ in sends]
         gate.lock_accounts(
             list({c.id: c for c in campaigns}.values()),
-            [e.account_id for e, _ in sends] + sorted(held),
+            [*(e.account_id for e, _ in sends), *sorted(held)],
         )
     for execution, send in sends:
         plan = plan_send(session, gate, writes, execution, batch, send)

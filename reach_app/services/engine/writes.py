@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from reach_app.db.sets import one_of
 from reach_app.db.tables import (
     CampaignAccount,
     CampaignFlow,
@@ -68,8 +69,10 @@ class WriteSet:
     def contacts_changed(self) -> set[int]:
         """Contacts whose tags, fields or score this write set changes."""
         return (
-            {c for c, _ in self.tags_added} | {c for c, _ in self.tags_removed}
-            | set(self.field_changes) | set(self.score_deltas)
+            {c for c, _ in self.tags_added}
+            | {c for c, _ in self.tags_removed}
+            | set(self.field_changes)
+            | set(self.score_deltas)
         )
 
     def applied_to(self, contacts: dict[int, ContactSnapshot]) -> dict[int, ContactSnapshot]:
@@ -89,8 +92,11 @@ class WriteSet:
                 else:
                     custom[custom_field_key(name)] = value
             updated[contact_id] = replace(
-                snapshot, tags=frozenset(tags), custom_fields=custom,
-                score=snapshot.score + self.score_deltas.get(contact_id, 0), **standard,
+                snapshot,
+                tags=frozenset(tags),
+                custom_fields=custom,
+                score=snapshot.score + self.score_deltas.get(contact_id, 0),
+                **standard,
             )
         return updated
 
@@ -116,7 +122,7 @@ class WriteSet:
         ids = set(self.field_changes) | set(self.score_deltas)
         if not ids:
             return
-        for contact in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
+        for contact in session.exec(select(Contact).where(one_of(session, col(Contact.id), ids))):
             assert contact.id is not None
             custom = dict(contact.custom_fields or {})
             for name, value in self.field_changes.get(contact.id, {}).items():
@@ -132,7 +138,9 @@ class WriteSet:
     def _flush_tags(self, session: Session) -> None:
         for contact_id, tag in self.tags_removed:
             session.execute(
-                delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag == tag)
+                delete(ContactTag).where(
+                    col(ContactTag.contact_id) == contact_id, col(ContactTag.tag) == tag
+                )
             )
         if self.tags_added:
             rows = [{"contact_id": c, "tag": t} for c, t in sorted(self.tags_added)]
@@ -177,7 +185,7 @@ def _campaign_account(session: Session, campaign: CampaignFlow) -> int | None:
     return session.exec(
         select(CampaignAccount.account_id)
         .where(CampaignAccount.campaign_id == campaign.id)
-        .order_by(CampaignAccount.position)
+        .order_by(col(CampaignAccount.position))
     ).first()
 
 
@@ -207,6 +215,6 @@ def record_deliveries(session: Session, calls: list[dict[str, Any]], now: dateti
     statement = (
         factory(WebhookDelivery)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(WebhookDelivery.id)
+        .returning(col(WebhookDelivery.id))
     )
     return [int(row[0]) for row in session.execute(statement, rows)]
