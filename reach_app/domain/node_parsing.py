@@ -37,10 +37,12 @@ _VALUELESS_OPERATORS = frozenset({Operator.EXISTS, Operator.NOT_EXISTS})
 class _Reader:
     """Reads one node's data object and records every problem it meets."""
 
-    def __init__(self, raw: Mapping[str, object], node_id: str, node_type: NodeType) -> None:
+    def __init__(
+        self, raw: Mapping[str, object], node_id: str, node_type: NodeType, label: str | None
+    ) -> None:
         self.raw = raw
         self.node_id = node_id
-        self.label = f"Step '{node_id}' ({node_type.value})"
+        self.label = label or f"Step '{node_id}' ({node_type.value})"
         self.problems: list[Problem] = []
 
     def problem(self, code: str, sentence: str) -> None:
@@ -264,9 +266,10 @@ _PARSERS: Mapping[NodeType, Callable[[_Reader], NodeData]] = {
 
 
 def parse_node_data(
-    node_type: NodeType, raw: Mapping[str, object], node_id: str
+    node_type: NodeType, raw: Mapping[str, object], node_id: str, *, label: str | None = None
 ) -> tuple[NodeData, list[Problem]]:
-    """Typed data for one node plus every problem in its fields."""
-    reader = _Reader(raw, node_id, node_type)
+    """Typed data for one node plus every problem in its fields; each problem's sentence
+    follows ``label`` (default "Step '<node_id>' (<TYPE>)")."""
+    reader = _Reader(raw, node_id, node_type, label)
     data = _PARSERS[node_type](reader)
     return data, reader.problems

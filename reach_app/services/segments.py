@@ -1,8 +1,9 @@
-"""Segments (SPEC R-12): saved filters over contact fields, tags and events with
-a live audience. A filter is `{match: all|any, conditions: [...]}`; each
-condition is a CONDITION node's data (`kind` field | tag | event, `field`,
-`operator`, `value`, `event_type`, `within_days`) and is evaluated by the
-domain exactly as the flow evaluates it."""
+"""Segments (SPEC R-12): saved filters over contact fields (score included), tags and
+events with a live audience. A filter is `{match: all|any, conditions: [...]}` where each
+item is a condition (a CONDITION node's data: `kind` field | tag | event, `field`,
+`operator`, `value`, `event_type`, `within_days`) or a nested group
+`{group: {match, conditions}}`; `domain.segment_filter` parses and evaluates it, each
+condition exactly as the flow evaluates it."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import Contact, ContactEvent, Segment
-from reach_app.domain.conditions import ConditionInputs, evaluate_condition
+from reach_app.domain.conditions import ConditionInputs
 from reach_app.domain.contact import ContactEventView
-from reach_app.domain.flow import parse_flow
-from reach_app.domain.nodes import ConditionData
+from reach_app.domain.segment_filter import FilterGroup, evaluate_filter, parse_segment_filter
 from reach_app.services.actor import Actor
 from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contacts import tags_of
@@ -26,28 +26,24 @@ from reach_app.services.shared_data import SharedAction, ensure_may_change
 from reach_app.services.workspace import in_actor_workspace
 
 CHUNK = 2000
-SEGMENT_KINDS = ("field", "tag", "event")
 
 
-def parse_conditions(raw: Mapping[str, Any]) -> list[ConditionData]:
-    """The filter's conditions as the domain reads CONDITION data; Invalid lists every problem."""
-    conditions = list(raw.get("conditions") or [])
-    nodes = [{"id": f"c{i}", "type": "CONDITION", "data": c} for i, c in enumerate(conditions)]
-    flow, problems = parse_flow(nodes, [])
-    details = [{"field": "filter", "msg": p.message, "loc": ["body", "filter", "conditions", int(p.node_id[1:])]}
-               for p in problems if p.node_id]  # fmt: skip
-    parsed = [flow.node(n["id"]) for n in nodes]
-    for index, node in enumerate(parsed):
-        kind = getattr(getattr(node, "data", None), "kind", None)
-        if node is not None and str(kind) not in SEGMENT_KINDS:
-            details.append(
-                {"field": "filter", "msg": f"Condition {index}: kind must be field, tag or event"}
-            )
-    if details:
-        raise Invalid(str(details[0]["msg"]), details=details)
-    return [
-        node.data for node in parsed if node is not None and isinstance(node.data, ConditionData)
-    ]
+def parse_filter(raw: Mapping[str, Any]) -> FilterGroup:
+    """The filter as the domain reads it; Invalid lists every problem with its path
+    (`loc` ["body", "filter", "conditions", 1, "group", "conditions", 0])."""
+    group, problems = parse_segment_filter(raw)
+    if problems:
+        details = [
+            {
+                "field": "filter",
+                "msg": p.message,
+                "code": p.code,
+                "loc": ["body", "filter", *p.path],
+            }
+            for p in problems
+        ]
+        raise Invalid(problems[0].message, details=details)
+    return group
 
 
 def _visible(session: Session, actor: Actor, segment_id: int) -> Segment:
@@ -66,7 +62,7 @@ def get_segment(session: Session, actor: Actor, segment_id: int) -> Segment:
 def create_segment(
     session: Session, actor: Actor, *, name: str, filter: Mapping[str, Any], now: datetime
 ) -> Segment:
-    parse_conditions(filter)
+    parse_filter(filter)
     segment = Segment(
         user_id=actor.user_id, organization_id=actor.organization_id, name=name.strip(),
         filter=dict(filter), created_at=now, updated_at=now,
@@ -91,7 +87,7 @@ def update_segment(
     if changes.get("name") is not None:
         segment.name = str(changes["name"]).strip()
     if changes.get("filter") is not None:
-        parse_conditions(changes["filter"])
+        parse_filter(changes["filter"])
         segment.filter = dict(changes["filter"])
         session.add(segment)
         session.flush()
@@ -131,8 +127,7 @@ def filter_audience(
     session: Session, actor: Actor, filter: Mapping[str, Any], *, now: datetime
 ) -> list[int]:
     """Ids of the workspace's contacts a (possibly unsaved) filter admits now."""
-    conditions = parse_conditions(filter)
-    match_any = filter.get("match") == "any"
+    group = parse_filter(filter)
     members: list[int] = []
     last_id = 0
     while True:
@@ -145,24 +140,18 @@ def filter_audience(
         if not rows:
             return members
         last_id = rows[-1].id or last_id
-        members += _matching(session, list(rows), conditions, match_any, now)
+        members += _matching(session, list(rows), group, now)
 
 
 def contacts_matching(
     session: Session, segment: Segment, rows: list[Contact], *, now: datetime
 ) -> list[int]:
     """Which of these contacts the segment's filter admits now."""
-    conditions = parse_conditions(segment.filter or {})
-    match_any = (segment.filter or {}).get("match") == "any"
-    return _matching(session, rows, conditions, match_any, now)
+    return _matching(session, rows, parse_filter(segment.filter or {}), now)
 
 
 def _matching(
-    session: Session,
-    rows: list[Contact],
-    conditions: list[ConditionData],
-    match_any: bool,
-    now: datetime,
+    session: Session, rows: list[Contact], group: FilterGroup, now: datetime
 ) -> list[int]:
     ids = [row.id for row in rows if row.id is not None]
     tags, events = tags_of(session, ids), _events_of(session, ids)
@@ -172,8 +161,7 @@ def _matching(
         inputs = ConditionInputs(
             contact=snapshot_of(row, tags.get(row.id, ()), events.get(row.id, ())), now=now
         )
-        results = (evaluate_condition(c, inputs) for c in conditions)
-        if not conditions or (any(results) if match_any else all(results)):
+        if evaluate_filter(group, inputs):
             matched.append(row.id)
     return matched
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 from reach_app.api.schemas.common import Name
 
@@ -94,13 +102,74 @@ class SegmentCondition(BaseModel):
     within_days: float | None = Field(default=None, gt=0, le=36500)
 
 
-class SegmentFilter(BaseModel):
+Match = Literal["all", "any"]
+DEEPEST = "groups nest at most 3 levels deep (the filter counts as one)"
+
+
+class SegmentInnerGroup(BaseModel):
+    """A group inside a group (the third and last level): conditions only."""
+
     model_config = ConfigDict(extra="forbid")
 
-    match: Literal["all", "any"] = "all"
-    conditions: Annotated[list[SegmentCondition], Field(max_length=50)] = Field(
-        default_factory=list
-    )
+    match: Match = "all"
+    conditions: Annotated[list[SegmentCondition], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_deeper(cls, data: Any) -> Any:
+        items = data.get("conditions") if isinstance(data, dict) else None
+        if isinstance(items, list) and any(isinstance(i, dict) and "group" in i for i in items):
+            raise ValueError(DEEPEST)
+        return data
+
+
+class _GroupItem(SegmentCondition):
+    """A condition, or (only `group` given) a nested group."""
+
+    @model_validator(mode="after")
+    def _group_alone(self) -> Self:
+        if getattr(self, "group", None) is not None and self.model_fields_set - {"group"}:
+            raise ValueError("a group item holds only 'group' (put its conditions inside)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if getattr(self, "group", None) is not None:
+            return {"group": data["group"]}
+        data.pop("group", None)
+        return data
+
+
+class SegmentInnerItem(_GroupItem):
+    """A condition, or (only `group` given) a group of conditions."""
+
+    group: SegmentInnerGroup | None = None
+
+
+class SegmentGroup(BaseModel):
+    """A group in the filter: all (AND) or any (OR) of its conditions and groups."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: Match = "all"
+    conditions: Annotated[list[SegmentInnerItem], Field(min_length=1, max_length=50)]
+
+
+class SegmentItem(_GroupItem):
+    """A condition, or (only `group` given) a nested group."""
+
+    group: SegmentGroup | None = None
+
+
+class SegmentFilter(BaseModel):
+    """All or any of the conditions; an item `{"group": {match, conditions}}` is a nested
+    group (3 levels at most, counting the filter; 50 conditions and groups in all)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: Match = "all"
+    conditions: Annotated[list[SegmentItem], Field(max_length=50)] = Field(default_factory=list)
 
 
 class SegmentIn(BaseModel):
