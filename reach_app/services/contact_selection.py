@@ -80,7 +80,7 @@ def filter_clauses(session: Session, actor: Actor, wanted: ContactFilter) -> lis
         where.append(
             ~exists().where(
                 col(FlowExecution.contact_id) == col(Contact.id),
-                FlowExecution.campaign_id == wanted.not_in_campaign,
+                col(FlowExecution.campaign_id) == wanted.not_in_campaign,
                 col(FlowExecution.deleted_at).is_(None),
             )
         )
