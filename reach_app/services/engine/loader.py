@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
+from reach_app.db.sets import one_of
 from reach_app.db.tables import (
     CampaignFlow,
     CampaignVariation,
@@ -79,7 +80,7 @@ class Batch:
 def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecution]:
     """The executions of `ids` still leased by `owner`, locked for this transaction."""
     query = select(FlowExecution).where(
-        col(FlowExecution.id).in_(ids), FlowExecution.lease_owner == owner
+        one_of(session, col(FlowExecution.id), ids), FlowExecution.lease_owner == owner
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -93,7 +94,7 @@ def existing_messages(session: Session, keys: list[str]) -> dict[str, Message]:
     """Message rows already written for these idempotency keys (crash recovery)."""
     if not keys:
         return {}
-    rows = session.exec(select(Message).where(col(Message.idempotency_key).in_(keys)))
+    rows = session.exec(select(Message).where(one_of(session, col(Message.idempotency_key), keys)))
     return {m.idempotency_key: m for m in rows if m.idempotency_key}
 
 
@@ -101,16 +102,23 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
     campaign_ids = {e.campaign_id for e in executions}
     campaigns = {
         c.id: c
-        for c in session.exec(select(CampaignFlow).where(col(CampaignFlow.id).in_(campaign_ids)))
+        for c in session.exec(
+            select(CampaignFlow).where(one_of(session, col(CampaignFlow.id), campaign_ids))
+        )
         if c.id is not None
     }
     variations: dict[int, dict[str, CampaignVariation]] = defaultdict(dict)
     for v in session.exec(
-        select(CampaignVariation).where(col(CampaignVariation.campaign_id).in_(campaign_ids))
+        select(CampaignVariation).where(
+            one_of(session, col(CampaignVariation.campaign_id), campaign_ids)
+        )
     ):
         variations[v.campaign_id][v.key] = v
     contact_ids = [e.contact_id for e in executions]
-    rows = {c.id: c for c in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))}
+    rows = {
+        c.id: c
+        for c in session.exec(select(Contact).where(one_of(session, col(Contact.id), contact_ids)))
+    }
     tags = _tags(session, contact_ids)
     events = _events(session, contact_ids, now) if _needs_events(campaigns.values()) else {}
     snapshots = {
@@ -195,7 +203,7 @@ def snapshot_of(
 def _tags(session: Session, contact_ids: list[int]) -> Mapping[int, list[str]]:
     grouped: dict[int, list[str]] = defaultdict(list)
     query = select(ContactTag.contact_id, ContactTag.tag).where(
-        col(ContactTag.contact_id).in_(contact_ids)
+        one_of(session, col(ContactTag.contact_id), contact_ids)
     )
     for contact_id, tag in session.exec(query):
         grouped[contact_id].append(tag)
@@ -216,7 +224,7 @@ def _events(
 ) -> Mapping[int, list[ContactEventView]]:
     grouped: dict[int, list[ContactEventView]] = defaultdict(list)
     query = select(ContactEvent.contact_id, ContactEvent.type, ContactEvent.occurred_at).where(
-        col(ContactEvent.contact_id).in_(contact_ids),
+        one_of(session, col(ContactEvent.contact_id), contact_ids),
         ContactEvent.occurred_at >= now - EVENT_LOOKBACK,
     )
     for contact_id, event_type, occurred_at in session.exec(query):
