@@ -20,7 +20,13 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from reach_app.db.tables import CampaignAccount, CampaignFlow, CampaignVariation, FlowExecutionLog
+from reach_app.db.tables import (
+    CampaignAccount,
+    CampaignFlow,
+    CampaignVariation,
+    ChannelAccount,
+    FlowExecutionLog,
+)
 from reach_app.domain.lifecycle import ensure_ab_editable, ensure_flow_editable
 from reach_app.domain.permissions import Action
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError
@@ -52,9 +58,12 @@ class CampaignView:
 
 
 def campaign_view(session: Session, campaign: CampaignFlow) -> CampaignView:
+    """The campaign with its live sender pool: a deleted account is no longer listed, so
+    saving, launching or duplicating a campaign that used it never names it again."""
     pool = session.exec(
         select(CampaignAccount.account_id)
-        .where(CampaignAccount.campaign_id == campaign.id)
+        .join(ChannelAccount, col(ChannelAccount.id) == CampaignAccount.account_id)
+        .where(CampaignAccount.campaign_id == campaign.id, col(ChannelAccount.deleted_at).is_(None))
         .order_by(col(CampaignAccount.position), col(CampaignAccount.id))
     ).all()
     variations = session.exec(
@@ -64,7 +73,9 @@ def campaign_view(session: Session, campaign: CampaignFlow) -> CampaignView:
     ).all()
     account_ids = list(pool)
     if not account_ids and campaign.account_id is not None:
-        account_ids = [campaign.account_id]
+        primary = session.get(ChannelAccount, campaign.account_id)
+        if primary is not None and primary.deleted_at is None:
+            account_ids = [campaign.account_id]
     return CampaignView(campaign, account_ids, list(variations))
 
 

@@ -171,3 +171,28 @@ def test_usage_says_which_campaigns_block_a_delete_and_which_only_lose_the_sende
         accounts.delete_account(s, ana, account, now=utcnow())
     with session_scope() as s:
         assert s.get(ChannelAccount, account).deleted_at is not None
+
+
+def test_campaigns_stop_naming_a_deleted_account_so_they_can_be_saved_and_copied(db: str) -> None:
+    from reach_app.services import campaigns
+    from tests.support.engine import flow
+
+    ana = Actor(user_id=_user("ana@example.com"))
+    gone, kept = _account(ana, "Gone"), _account(ana, "Kept")
+    with session_scope() as s:
+        draft = campaigns.create_campaign(
+            s, ana, {"name": "Plan", "account_ids": [gone, kept], **flow("start_send_end")},
+            now=utcnow(),
+        ).campaign.id  # fmt: skip
+        only = campaigns.create_campaign(
+            s, ana, {"name": "Solo", "account_ids": [gone], **flow("start_send_end")}, now=utcnow()
+        ).campaign.id
+    with session_scope() as s:
+        accounts.delete_account(s, ana, gone, now=utcnow())
+    with session_scope() as s:
+        view = campaigns.get_campaign(s, ana, draft)
+        assert view.account_ids == [kept]
+        campaigns.update_campaign(s, ana, draft, {"account_ids": view.account_ids}, now=utcnow())
+        assert campaigns.get_campaign(s, ana, only).account_ids == []
+        copy = campaigns.duplicate_campaign(s, ana, draft, now=utcnow())
+        assert copy.account_ids == [kept]

@@ -10,7 +10,9 @@ from reach_app.db.engine import session_scope
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Message
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
+from reach_app.services.actor import Actor
 from reach_app.ui.pages.account_edit import AccountEditState, form_number
+from reach_app.ui.queries.campaign_overview import campaign_overview
 from tests.ui.conftest import make_state, signed_in
 
 
@@ -106,6 +108,8 @@ def test_delete_names_the_campaigns_and_is_refused_while_one_runs(user):
     assert state.delete_error == "" and state.delete_id == 0 and state.rows == []
     with session_scope() as s:
         assert s.get(ChannelAccount, account).deleted_at is not None
+        overview = campaign_overview(s, Actor(user_id=user["id"]), ids["Done"])
+    assert [a.name for a in overview.accounts] == ["Sender (deleted)"]  # its history stays
 
 
 def test_rows_read_health_from_the_health_service(user):

@@ -100,7 +100,8 @@ def campaign_accounts(session: Session, campaign: CampaignFlow) -> list[AccountV
     sends = {account_id: int(n) for account_id, n in counted}
     return [
         AccountView(
-            id=a.id or 0, name=a.name, provider=a.provider, health=a.health,
+            id=a.id or 0, name=a.name + (" (deleted)" if a.deleted_at else ""),
+            provider=a.provider, health=a.health,
             sends=sends.get(a.id, 0),
         )
         for a in (by_id.get(i) for i in pool)
