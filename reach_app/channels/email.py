@@ -44,7 +44,11 @@ from reach_app.channels.email_message import (
     message_local_id,
     unsubscribe_token,
 )
+from reach_app.crypto import SecretDecryptionError, decrypt_secret
+from reach_app.db.engine import session_scope
+from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
+from reach_app.settings import get_settings
 
 PROVIDER = "email"
 RETRY = timedelta(minutes=5)
@@ -222,11 +226,6 @@ def make_email_channel(
     account_id: int, settings: dict[str, Any]
 ) -> EmailChannel | UnusableEmailAccount:
     """The channel of a stored email account; its SMTP password is decrypted here."""
-    from reach_app.crypto import SecretDecryptionError, decrypt_secret
-    from reach_app.db.engine import session_scope
-    from reach_app.db.tables import ChannelAccount
-    from reach_app.settings import get_settings
-
     config = get_settings()
     key = config.resolved_secret_key()
     with session_scope() as session:
