@@ -303,6 +303,9 @@ def _apply(account: ChannelAccount, fields: Mapping[str, Any]) -> None:
                 "Name is required", details=[{"field": "name", "msg": "Name is required"}]
             )
     problems = rate_problems(account.provider, {**_rates(account), **merged})
+    settings = merged.get("settings")
+    if account.provider == "sandbox" and isinstance(settings, Mapping):
+        problems += sandbox_problems(settings.get("sandbox") or {})
     if problems:
         raise Invalid(problems[0]["msg"], details=problems)
     for name, value in merged.items():

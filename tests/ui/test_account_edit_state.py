@@ -13,6 +13,7 @@ from reach_app.services import seeding
 from reach_app.services.actor import Actor
 from reach_app.ui.pages.account_edit import AccountEditState, form_number
 from reach_app.ui.queries.campaign_overview import campaign_overview
+from tests.support.engine_world import reset_engine_caches  # noqa: F401  (autouse fixture)
 from tests.ui.conftest import make_state, signed_in
 
 
@@ -132,3 +133,55 @@ def test_form_numbers_leave_text_for_the_service_to_explain():
     assert form_number("12") == 12 and isinstance(form_number("12"), int)
     assert form_number("2,5") == 2.5 and form_number("3.0") == 3.0
     assert form_number("ten") == "ten"
+
+
+def test_a_new_sandbox_account_gets_the_reply_probability_from_the_form(user):
+    state = _state(user["id"])
+    state.add_sandbox({"name": "Try", "rate_profile": "moderate", "reply_probability": "5"})
+    assert state.error == "Reply probability must be between 0 and 1" and state.rows == []
+    state.add_sandbox({"name": "Try", "rate_profile": "moderate", "reply_probability": "0.5"})
+    assert state.error == "" and [r.name for r in state.rows] == ["Try"]
+    with session_scope() as s:
+        (row,) = s.query(ChannelAccount).all()
+        assert row.settings == {"sandbox": {"reply_probability": 0.5}}
+    state.add_sandbox({"name": "try", "rate_profile": "moderate"})
+    assert "already exists" in state.error
+
+
+def test_a_reply_probability_set_on_the_page_brings_replies_to_the_inbox(user):
+    """The simulation edited in the dialog drives the sandbox: with probability 1 and no
+    delay every contact answers, the answers land in the inbox and stop the flow."""
+    from reach_app.db.tables import FlowExecution
+    from reach_app.services import runs
+    from reach_app.services.inbox import list_threads
+    from tests.support.engine import FakeClock
+    from tests.support.engine_world import World, default_contacts, make_contacts, settle
+
+    state = _state(user["id"])
+    state.add_sandbox({"name": "Try replies", "rate_profile": "moderate", "reply_probability": "0"})
+    (row,) = state.rows
+    state.open_edit(row.id)
+    state.set_edit_profile("custom")
+    state.save_edit(_form(state, cooldown_min_seconds="0", cooldown_max_seconds="0",
+                          reply_probability="1", reply_delay_min="0", reply_delay_max="0"))  # fmt: skip
+    assert state.edit_error == ""
+    actor = Actor(user_id=user["id"])
+    clock = FakeClock(utcnow())
+    flow = {"nodes": [{"id": "start", "type": "START", "data": {}},
+                      {"id": "hi", "type": "SEND_MESSAGE", "data": {"text": "Hi {firstName}"}},
+                      {"id": "wait", "type": "WAIT", "data": {"mode": "duration", "hours": 1}},
+                      {"id": "again", "type": "SEND_MESSAGE", "data": {"text": "Again"}}],
+            "edges": []}  # fmt: skip
+    with session_scope() as s:
+        contacts = make_contacts(s, user["id"], default_contacts(3), clock())
+        campaign = seeding.campaign_with_flow(
+            s, user_id=user["id"], name="Replies", flow=flow, account_ids=[row.id]
+        ).id
+        runs.enroll(s, actor, campaign, contacts, now=clock())
+        runs.launch(s, actor, campaign, now=clock())
+    settle(World(actor, user["id"], campaign, [row.id], contacts, clock), poll=True)
+    with session_scope() as s:
+        threads, total = list_threads(s, actor)
+        statuses = {e.status for e in s.query(FlowExecution).all()}
+    assert total == 3 and {t.account_name for t in threads} == {"Try replies"}
+    assert statuses == {"responded"}

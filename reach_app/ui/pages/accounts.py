@@ -94,10 +94,14 @@ class AccountsState(AppState):
     @rx.event
     def add_sandbox(self, form: dict[str, Any]):
         self.error = ""
+        from reach_app.ui.pages.account_edit import form_number
+
+        reply = form_number(form.get("reply_probability"))
         fields = {
             "provider": "sandbox",
             "name": str(form.get("name") or "").strip(),
             "rate_profile": str(form.get("rate_profile") or "moderate"),
+            "settings": {"sandbox": {"reply_probability": 0.0 if reply is None else reply}},
         }
         try:
             with self.actor_session() as (session, actor):
@@ -141,6 +145,10 @@ def _add_form() -> rx.Component:
         rx.hstack(
             rx.input(name="name", placeholder="Sandbox account name", required=True),
             rx.select(list(RATE_PROFILES), name="rate_profile", default_value="moderate"),
+            rx.input(
+                name="reply_probability", default_value="0.3", width="90px",
+                aria_label="Reply probability (0 to 1)", title="Reply probability (0 to 1)",
+            ),  # fmt: skip
             rx.button("Add sandbox account", type="submit", data_testid="add-sandbox"),
             wrap="wrap",
             align="center",
@@ -166,8 +174,10 @@ def accounts_page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text(
-                    "A sandbox account sends nowhere: it simulates delivery so you can try a "
-                    "campaign end to end.",
+                    "A sandbox account sends nowhere: it simulates delivery and replies so you "
+                    "can try a campaign, the inbox and stop-on-reply end to end. The number is "
+                    "its reply probability (0.3: about 3 in 10 contacts answer); Edit changes "
+                    "it and the other simulation settings.",
                     size="2",
                 ),
                 _add_form(),
