@@ -48,19 +48,20 @@ def test_is_time_based_sees_event_windows_inside_groups(db: str) -> None:
 def test_a_nested_event_window_is_refreshed_and_fires_exit_once(db: str) -> None:
     with session_scope() as s:
         user = seeding.get_or_create_user(s, "nest@example.com", "password-123", "N")
+        assert user.id is not None
         actor = Actor(user_id=user.id)
         segment = segments.create_segment(s, actor, name="Paid VIPs", filter=NESTED, now=utcnow())
-        ids = []
+        ids: list[int] = []
         for kind in ("segment_entry", "segment_exit"):
             created = seeding.campaign_with_flow(
                 s, user_id=user.id, name=kind, flow=flow("start_send_end"), status="active",
                 triggers=[{"type": kind, "segment_id": segment.id}],
             )  # fmt: skip
-            ids.append(created.id)
+            ids.append(created.id or 0)
         lead = contacts.create_contact(s, actor, {"username": "payer", "tags": ["vip"]},
-                                       now=utcnow()).contact.id  # fmt: skip
+                                       now=utcnow()).contact.id or 0  # fmt: skip
         rich = contacts.create_contact(s, actor, {"username": "rich", "tags": ["vip"],
-                                                  "score": 500}, now=utcnow()).contact.id  # fmt: skip
+                                                  "score": 500}, now=utcnow()).contact.id or 0  # fmt: skip
     entry, exit_ = ids
     assert _enrolled(entry) == [rich]
     now = utcnow()

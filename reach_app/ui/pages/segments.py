@@ -1,7 +1,8 @@
 """Segments page: the workspace's saved segments with their audience now, and the
 editor: match all (AND) or any (OR) of conditions on fields, tags, score and events
-within a time window, with the live count of what it matches. A segment's contacts
-are added to a campaign from the campaign's Contacts tab."""
+within a time window, and of groups with their own all/any (a group may hold one more
+level of groups), with the live count of what it matches. A segment's contacts are
+added to a campaign from the campaign's Contacts tab."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import reflex as rx
 
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell
-from reach_app.ui.pages.segments_state import KINDS, OPERATORS, SegmentsState
+from reach_app.ui.pages.segments_state import GROUP, KINDS, OPERATORS, SegmentsState
 
 S = SegmentsState
 __all__ = ["SegmentsState", "segments_page"]
@@ -63,6 +64,46 @@ def _condition(row: Any, index: Any) -> rx.Component:
     )
 
 
+def _match_select(value: Any, on_change: Any, label: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=label),
+        rx.select.content(
+            rx.select.item("all conditions (AND)", value="all"),
+            rx.select.item("any condition (OR)", value="any"),
+        ),
+        value=value,
+        on_change=on_change,
+        size="2",
+    )
+
+
+def _group(row: Any, index: Any) -> rx.Component:
+    return rx.hstack(
+        rx.icon("brackets", size=14),
+        rx.text("Group: contacts matching", size="2", weight="medium"),
+        _match_select(row["match"], lambda v: S.set_group_match(index, v), "Group match"),
+        rx.button(rx.icon("plus", size=12), "Condition", size="1", variant="soft",
+                  on_click=S.add_to_group(index), aria_label="Add condition to group"),  # fmt: skip
+        rx.cond(
+            row["nest"] == "yes",
+            rx.button(rx.icon("plus", size=12), "Group", size="1", variant="soft",
+                      on_click=S.add_subgroup(index), aria_label="Add group to group"),  # fmt: skip
+        ),
+        rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="gray",
+                       on_click=S.remove_condition(index), aria_label="Remove group"),  # fmt: skip
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _row(row: Any, index: Any) -> rx.Component:
+    return rx.box(
+        rx.cond(row["kind"] == GROUP, _group(row, index), _condition(row, index)),
+        padding_left=row["indent"],
+        width="100%",
+    )
+
+
 def _editor() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -70,20 +111,16 @@ def _editor() -> rx.Component:
                      aria_label="Segment name"),  # fmt: skip
             rx.hstack(
                 rx.text("Contacts matching", size="2"),
-                rx.select.root(
-                    rx.select.trigger(aria_label="Match"),
-                    rx.select.content(
-                        rx.select.item("all conditions (AND)", value="all"),
-                        rx.select.item("any condition (OR)", value="any"),
-                    ),
-                    value=S.match,
-                    on_change=S.set_match,
-                ),
+                _match_select(S.match, S.set_match, "Match"),
                 align="center",
             ),
-            rx.foreach(S.conditions, _condition),
-            rx.button(rx.icon("plus", size=14), "Add condition", variant="soft",
-                      on_click=S.add_condition),  # fmt: skip
+            rx.foreach(S.conditions, _row),
+            rx.hstack(
+                rx.button(rx.icon("plus", size=14), "Add condition", variant="soft",
+                          on_click=S.add_condition),  # fmt: skip
+                rx.button(rx.icon("plus", size=14), "Add group", variant="soft",
+                          on_click=S.add_group),  # fmt: skip
+            ),
             rx.cond(S.problem != "", rx.text(S.problem, color_scheme="red", size="2")),
             rx.text(S.live_count, size="2", weight="medium"),
             rx.hstack(
