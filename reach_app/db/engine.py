@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -58,16 +59,31 @@ def _refuse_nul(
 
 
 def _holds_nul(value: Any, depth: int) -> bool:
-    """Whether a bound parameter (or a row/list of them, any driver's shape) has a NUL."""
+    """Whether a bound parameter (or a row/list of them, any driver's shape) has a NUL.
+    Runs for every statement: scalars are checked inline, without a call each."""
     if isinstance(value, str):
         return "\x00" in value
     if depth > 2:
         return False
     if isinstance(value, dict):
-        return any(_holds_nul(item, depth + 1) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item, depth + 1) for item in value)
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return False
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                return True
+        elif kind in _PLAIN or item is None:
+            continue
+        elif _holds_nul(item, depth + 1):
+            return True
     return False
+
+
+_PLAIN = frozenset({int, float, bool, datetime, bytes})
 
 
 _ENGINES: dict[str, Engine] = {}

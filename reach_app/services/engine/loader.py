@@ -85,8 +85,12 @@ def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecut
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     rows = list(session.exec(query.order_by(col(FlowExecution.id))).all())
-    for row in rows:  # written back in bulk by WriteSet; never flushed one by one
-        session.expunge(row)
+    # written back in bulk by WriteSet; never flushed one by one
+    if len(session.identity_map) == len(rows):
+        session.expunge_all()  # only these rows are in the session: one cheap call
+    else:
+        for row in rows:
+            session.expunge(row)
     return rows
 
 
