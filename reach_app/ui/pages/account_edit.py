@@ -21,6 +21,7 @@ from reach_app.services.accounts import (
 )
 from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
+from reach_app.ui.components.common import choice_select
 from reach_app.ui.pages.accounts import AccountItem, AccountsState
 from reach_app.ui.state import NotSignedIn, error_toast
 
@@ -43,6 +44,7 @@ PROFILE_HELP = {
     f"at most {limits.hourly_limit} per hour and {limits.daily_limit} per 24 hours"
     for name, limits in ((n, limits_for(n)) for n in RATE_PROFILES if n != "custom")
 }
+PROFILE_CHOICES = [[name, name.capitalize()] for name in RATE_PROFILES]
 PROFILE_HELP["custom"] = "Your own cooldown and caps; an empty field uses the moderate value."
 
 
@@ -239,10 +241,8 @@ def edit_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     _field("name", "Name", required=True, data_testid="edit-name"),
-                    rx.text("Rate profile", size="1"),
-                    rx.select(list(RATE_PROFILES), value=E.edit_profile,
-                              on_change=E.set_edit_profile, aria_label="Rate profile",
-                              data_testid="edit-profile"),
+                    choice_select(PROFILE_CHOICES, E.edit_profile, E.set_edit_profile,
+                                  label="Rate profile", data_testid="edit-profile"),
                     rx.text(rx.match(E.edit_profile, *PROFILE_HELP.items(), ""), size="1",
                             color_scheme="gray"),
                     rx.cond(

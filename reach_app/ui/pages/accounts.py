@@ -61,7 +61,7 @@ def _item(a: ChannelAccount, health: AccountHealth, actor: Actor) -> AccountItem
         handle=a.handle or "",
         health=a.health,
         last_error=a.last_error or "",
-        profile=a.rate_profile,
+        profile=a.rate_profile.capitalize(),
         cooldown=f"{limits.cooldown_min_seconds:g}–{limits.cooldown_max_seconds:g} s",
         hour=cap(health.sends_last_hour, health.hourly_limit),
         day=cap(health.sends_last_24h, health.daily_limit),
