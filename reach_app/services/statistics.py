@@ -111,18 +111,30 @@ def _by_variation(session: Session, campaign_id: int) -> dict[str, Any]:
     return result
 
 
-def _by_node(session: Session, campaign_id: int) -> dict[str, Any]:
+def reached_by_node(
+    session: Session, campaign_id: int, *, since: datetime | None = None
+) -> dict[str, int]:
     """Per node: contacts (executions) that reached it, each counted once however many
-    log rows it left there (the funnel's counts), and leads currently on it."""
-    reached = session.exec(
+    log rows it left there (the funnel's counts); with `since`, only visits from then on
+    (a range scan of ix_logs_campaign_time)."""
+    where = [
+        FlowExecutionLog.campaign_id == campaign_id,
+        col(FlowExecutionLog.node_id).is_not(None),
+        col(FlowExecutionLog.log_type).not_in(NOT_A_VISIT),
+    ]
+    if since is not None:
+        where.append(col(FlowExecutionLog.executed_at) >= since)
+    rows = session.exec(
         select(FlowExecutionLog.node_id, func.count(func.distinct(FlowExecutionLog.execution_id)))
-        .where(
-            FlowExecutionLog.campaign_id == campaign_id,
-            col(FlowExecutionLog.node_id).is_not(None),
-            col(FlowExecutionLog.log_type).not_in(NOT_A_VISIT),
-        )
+        .where(*where)
         .group_by(FlowExecutionLog.node_id)
     ).all()
+    return {str(node): int(count) for node, count in rows}
+
+
+def _by_node(session: Session, campaign_id: int) -> dict[str, Any]:
+    """Per node: contacts that reached it (`reached_by_node`) and leads currently on it."""
+    reached = reached_by_node(session, campaign_id).items()
     current = session.exec(
         select(FlowExecution.current_node_id, func.count())
         .where(

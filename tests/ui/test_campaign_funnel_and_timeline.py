@@ -89,6 +89,17 @@ def test_the_funnel_follows_the_flow_with_counts_and_drops(db: str) -> None:
     assert follow_up["share"] == f"{round(reached['second'] / 9 * 100, 2):g} %"
     assert state.funnel[1]["drop"] == "" and state.funnel[0]["share"] == "100 %"
 
+    everything = [row["reached"] for row in state.funnel]
+    state.set_chart_range("24h")  # every visit was within the last 24 hours
+    assert [row["reached"] for row in state.funnel] == everything
+    with session_scope() as s:  # the END visits happened ten minutes ago
+        for log in s.exec(select(FlowExecutionLog).where(FlowExecutionLog.node_id == "end")):
+            log.executed_at = utcnow() - timedelta(minutes=10)
+            s.add(log)
+    state.set_chart_range("1h")
+    assert [row["reached"] for row in state.funnel] == [0, 0, 0, 0, reached["end"]]
+    assert all(row["drop"] == "" for row in state.funnel)
+
 
 def _campaign_with_messages(
     user_id: int, ages: list[tuple[timedelta, str]], zone: str = "UTC"

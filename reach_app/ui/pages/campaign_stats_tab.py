@@ -17,7 +17,11 @@ from reach_app.db.tables import Contact
 from reach_app.db.types import utcnow
 from reach_app.domain.stats import funnel, percentage
 from reach_app.services.campaign_scope import visible_campaign
-from reach_app.services.statistics import campaign_statistics, refresh_campaign_stats
+from reach_app.services.statistics import (
+    campaign_statistics,
+    reached_by_node,
+    refresh_campaign_stats,
+)
 from reach_app.ui import flow_editing, labels
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
@@ -90,6 +94,14 @@ class CampaignStatsState(CampaignDetailState):
                 campaign = visible_campaign(session, actor, self._cid)
                 now = utcnow()
                 stats = campaign_statistics(session, self._cid, now=now)
+                length = RANGES.get(self.chart_range, RANGES["all"])[1]
+                if length is not None:  # the funnel of the range: visits from then on
+                    since = reached_by_node(session, self._cid, since=now - length)
+                    cached = stats.get("by_node") or {}
+                    stats["by_node"] = {
+                        node: {**cached.get(node, {}), "reached": since.get(node, 0)}
+                        for node in {*cached, *since}
+                    }
                 self._apply(stats, campaign.nodes or [], campaign.edges or [])
                 self.updated_seconds = age_in_seconds(self.refreshed_at, now)
                 self.fetch_count += 1
@@ -295,6 +307,11 @@ def _funnel() -> rx.Component:
     return rx.card(
         rx.text("Funnel: contacts that reached each step, in flow order", weight="bold", size="2"),
         rx.cond(
+            S.chart_range != "all",
+            rx.text("Steps reached within the chosen range; 'on this step now' is live.",
+                    size="1", color_scheme="gray"),
+        ),  # fmt: skip
+        rx.cond(
             S.funnel.length() == 0,
             rx.text("The flow has no steps yet.", size="2", color_scheme="gray"),
             rx.vstack(rx.foreach(S.funnel, _funnel_row), spacing="3", width="100%",
@@ -321,8 +338,6 @@ def _timeline_card() -> rx.Component:
         rx.hstack(
             rx.text("Sends and replies per ", S.timeline_bucket, " (", S.overview.timezone, ")",
                     weight="bold", size="2"),
-            rx.spacer(),
-            _range_select(),
             width="100%", align="center",
         ),
         rx.cond(
@@ -382,6 +397,8 @@ def stats_tab() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.spacer(),
+            rx.text("Range (funnel and chart)", size="1", color_scheme="gray"),
+            _range_select(),
             rx.button(
                 rx.icon("refresh-cw", size=14), "Refresh", variant="soft", on_click=S.recount
             ),
