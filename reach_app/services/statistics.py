@@ -117,7 +117,7 @@ def reached_by_node(
     """Per node: contacts (executions) that reached it, each counted once however many
     log rows it left there (the funnel's counts); with `since`, only visits from then on
     (a range scan of ix_logs_campaign_time)."""
-    where = [
+    where: list[Any] = [
         FlowExecutionLog.campaign_id == campaign_id,
         col(FlowExecutionLog.node_id).is_not(None),
         col(FlowExecutionLog.log_type).not_in(NOT_A_VISIT),
