@@ -72,6 +72,28 @@ def contact_dialog(state: Any, fields: list[str]) -> rx.Component:
     )
 
 
+def _rows_table(title: str, rows: Any, columns: list[tuple[str, str]], testid: str) -> rx.Component:
+    """A small scrolling table of report rows: (column title, row key) per column."""
+    return rx.box(
+        rx.text(title, size="1", weight="medium"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*[rx.table.column_header_cell(head) for head, _ in columns])
+            ),
+            rx.table.body(
+                rx.foreach(
+                    rows, lambda r: rx.table.row(*[rx.table.cell(r[key]) for _, key in columns])
+                )
+            ),
+            size="1",
+        ),
+        max_height="240px",
+        overflow_y="auto",
+        width="100%",
+        data_testid=testid,
+    )
+
+
 def _report(state: Any) -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -90,57 +112,20 @@ def _report(state: Any) -> rx.Component:
         ),
         rx.cond(
             state.updated_rows.length() > 0,
-            rx.box(
-                rx.text("Rows that updated an existing contact", size="1", weight="medium"),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Row"),
-                            rx.table.column_header_cell("Updated contact"),
-                            rx.table.column_header_cell("Matched by"),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            state.updated_rows,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r["row"]),
-                                rx.table.cell(r["name"]),
-                                rx.table.cell(r["matched_by"]),
-                            ),
-                        )
-                    ),
-                    size="1",
-                ),
-                max_height="200px",
-                overflow_y="auto",
-                width="100%",
-                data_testid="import-updated",
+            _rows_table(
+                "Rows that updated an existing contact",
+                state.updated_rows,
+                [("Row", "row"), ("Updated contact", "name"), ("Matched by", "matched_by")],
+                testid="import-updated",
             ),
         ),
         rx.cond(
             state.rejected_rows.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Row"),
-                            rx.table.column_header_cell("Why it was rejected"),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            state.rejected_rows,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r["row"]), rx.table.cell(r["reasons"])
-                            ),
-                        )
-                    ),
-                    size="1",
-                ),
-                max_height="240px",
-                overflow_y="auto",
-                width="100%",
+            _rows_table(
+                "Rejected rows",
+                state.rejected_rows,
+                [("Row", "row"), ("Why it was rejected", "reasons")],
+                testid="import-rejected",
             ),
         ),
         width="100%",
