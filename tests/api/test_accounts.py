@@ -73,3 +73,14 @@ def test_duplicate_names_in_a_workspace_are_409_and_edits_apply(api: Api) -> Non
     assert refused.status_code == 422 and "Daily limit must not be lower" in str(refused.json())
     ok(ana.delete(f"/accounts/{first}"), 204)
     sandbox_account(ana, name="Outreach EU")  # the deleted account's name is free again
+
+
+def test_sandbox_simulation_over_http_is_checked_by_the_service(api: Api) -> None:
+    ana = api.person("ana")
+    account = sandbox_account(ana)
+    backwards = {"settings": {"sandbox": {"reply_probability": 1, "reply_delay_seconds": [30, 5]}}}
+    refused = ana.patch(f"/accounts/{account}", backwards)
+    assert refused.status_code == 422 and "longest reply delay" in str(refused.json())
+    fine = {"settings": {"sandbox": {"reply_probability": 1, "reply_delay_seconds": [0, 5]}}}
+    saved = ok(ana.patch(f"/accounts/{account}", fine))["settings"]["sandbox"]
+    assert saved["reply_probability"] == 1 and saved["reply_delay_seconds"] == [0, 5]
