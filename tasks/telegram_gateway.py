@@ -8,10 +8,10 @@ the same shard waits as a hot standby instead of opening the same sessions
 (AuthKeyDuplicatedError). For its shards it
 * keeps one long-lived TelegramChannel per account, connected, with live
   reply and read-receipt handlers feeding the shared inbound path
-  (channels/telegram_host.py, telegram_sessions.py);
+  (channels/telegram/host.py, sessions.py);
 * answers engine workers' requests (send, poll, check) from the shard's
   Redis list, each on a thread of a small pool, so one slow account never
-  holds up the others (channels/telegram_gateway.py).
+  holds up the others (channels/telegram/gateway.py).
 
 This is a plain process, not a Dramatiq worker: the requester must block for
 the answer and Dramatiq has no result store configured here; Redis lists give
@@ -32,8 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reach_app.channels import registry
-from reach_app.channels.telegram_gateway import GatewayLink, answer_request
-from reach_app.channels.telegram_host import TelegramHost
+from reach_app.channels.telegram.gateway import GatewayLink, answer_request
+from reach_app.channels.telegram.host import TelegramHost
 from reach_app.services.telegram_owner import make_telegram_host
 from reach_app.settings import get_settings
 

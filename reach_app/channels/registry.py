@@ -30,13 +30,13 @@ from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater
 from reach_app.channels.email import make_email_channel
 from reach_app.channels.onsite import OnsiteChannel
 from reach_app.channels.sandbox import SandboxChannel, SandboxSettings
-from reach_app.channels.telegram_gateway import (
+from reach_app.channels.telegram.gateway import (
     GatewayLink,
     TelegramProxyChannel,
     UnavailableChannel,
 )
-from reach_app.channels.telegram_host import TelegramHost
-from reach_app.channels.telegram_sessions import session_version
+from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.sessions import session_version
 from reach_app.db.engine import get_engine
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # checks they agree): `ns:queue` ready ids, `ns:queue.DQ` delayed, `ns:queue.XQ` dead.
 DRAMATIQ_NAMESPACE = "reach"
 QUEUES = ("reach-engine", "reach-maintenance")
-TELEGRAM_PREFIX = "reach:telegram:"  # channels/telegram_gateway.py
+TELEGRAM_PREFIX = "reach:telegram:"  # channels/telegram/gateway.py
 DUE_STATUSES = ("pending", "waiting")
 
 

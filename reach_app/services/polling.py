@@ -23,7 +23,7 @@ from sqlmodel import Session, col, or_, select
 
 from reach_app.channels.base import Failed, InboundMessage, PollResult, ReadReceipt, Recipient
 from reach_app.channels.registry import default_channel_factory
-from reach_app.channels.telegram import PollFailed
+from reach_app.channels.telegram.channel import PollFailed
 from reach_app.clock import use_clock
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact

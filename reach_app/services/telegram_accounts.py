@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from reach_app.channels.telegram_login import (
+from reach_app.channels.telegram.login import (
     LoginError,
     LoginSnapshot,
     LoginStep,
@@ -38,14 +38,14 @@ from reach_app.channels.telegram_login import (
     TelegramLogin,
     client_kwargs,
 )
-from reach_app.channels.telegram_sessions import (
+from reach_app.channels.telegram.sessions import (
     NOT_CONFIGURED,
     proxy_of,
     proxy_settings,
     session_version,
 )
-from reach_app.channels.telegram_sessions import set_telegram_settings as _set_telegram
-from reach_app.channels.telegram_sessions import telegram_settings as _telegram
+from reach_app.channels.telegram.sessions import set_telegram_settings as _set_telegram
+from reach_app.channels.telegram.sessions import telegram_settings as _telegram
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount

@@ -1,7 +1,7 @@
 """The services behind a process that owns Telegram sessions (a `reach gateway`, or any
 process in embedded mode).
 
-The channels report through `SessionPorts` (channels/telegram_sessions) and never
+The channels report through `SessionPorts` (channels/telegram/sessions) and never
 import a service; `OwnerPorts` is the implementation the services pass in: live
 replies and read receipts go to the shared inbound path (`LiveInboundSink`), health
 probes to the circuit breaker (`record_health`), and each channel gets the SQL peer
@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 
 from reach_app.channels.base import HealthReport, InboundMessage, ReadReceipt
-from reach_app.channels.telegram_host import TelegramHost
-from reach_app.channels.telegram_resolve import PeerCache
-from reach_app.channels.telegram_sessions import make_telegram_host as make_host
+from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.resolve import PeerCache
+from reach_app.channels.telegram.sessions import make_telegram_host as make_host
 from reach_app.db.types import utcnow
 from reach_app.services.account_health import record_health
 from reach_app.services.peer_cache import SqlPeerCache

@@ -16,8 +16,8 @@ from reach_app.api.errors import install_error_handlers
 from reach_app.api.routers import accounts, auth
 from reach_app.api.routers import telegram_accounts as router_module
 from reach_app.channels.base import AccountProblem, HealthReport
-from reach_app.channels.telegram_login import TelegramLogin
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.login import TelegramLogin
+from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.settings import reset_settings_cache
 from tests.api.support import Api, Person, ok
 from tests.unit.channels.login_fakes import API_HASH, API_ID, FakeLoginServer

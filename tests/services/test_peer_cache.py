@@ -10,8 +10,8 @@ from sqlmodel import select
 from telethon.tl.functions.contacts import ImportContactsRequest, ResolveUsernameRequest
 
 from reach_app.channels.base import OutboundMessage, Recipient, Sent
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import PeerCacheEntry, User
 from reach_app.services import seeding

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from telethon.sessions import StringSession
 
-from reach_app.channels.telegram_login import TelegramLogin
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.login import TelegramLogin
+from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.crypto import decrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, User

@@ -23,10 +23,10 @@ from reach_app.channels.base import (
     RetryLater,
     Sent,
 )
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_gateway import GatewayLink, TelegramProxyChannel
-from reach_app.channels.telegram_host import TelegramHost
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.gateway import GatewayLink, TelegramProxyChannel
+from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, FlowExecution, Message, User
 from reach_app.db.types import utcnow
@@ -303,7 +303,7 @@ def test_embedded_mode_builds_a_real_channel_from_the_encrypted_session(
     from telethon.crypto import AuthKey
     from telethon.sessions import StringSession
 
-    from reach_app.channels.telegram_login import ProxyConfig
+    from reach_app.channels.telegram.login import ProxyConfig
     from reach_app.crypto import encrypt_secret
     from reach_app.services.telegram_accounts import proxy_of, proxy_settings
     from reach_app.settings import get_settings, reset_settings_cache

@@ -20,7 +20,7 @@ from reach_app.channels.base import (
     Recipient,
     RetryLater,
 )
-from reach_app.channels.telegram_host import TelegramHost
+from reach_app.channels.telegram.host import TelegramHost
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, Message, User
 from reach_app.db.types import utcnow

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_resolve import InMemoryPeerCache
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.resolve import InMemoryPeerCache
 from tests.unit.channels.telegram_fakes import T0, FakeTelegram
 
 

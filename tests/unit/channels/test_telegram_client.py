@@ -13,15 +13,15 @@ from telethon.network import (
 )
 from telethon.sessions import StringSession
 
-from reach_app.channels.telegram_client import (
+from reach_app.channels.telegram.client import (
     ProxyConfig,
     ProxyUnsupportedError,
     client_kwargs,
     require_proxy_support,
 )
-from reach_app.channels.telegram_login import LoginError, TelegramLogin
-from reach_app.channels.telegram_login import client_kwargs as reexported
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.login import LoginError, TelegramLogin
+from reach_app.channels.telegram.login import client_kwargs as reexported
+from reach_app.channels.telegram.loop import LoopRunner
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

@@ -10,7 +10,7 @@ from telethon.tl.functions.messages import SendMessageRequest
 from telethon.tl.types import InputPeerEmpty
 
 from reach_app.channels.base import AccountProblem, Failed, HealthReport, RetryLater
-from reach_app.channels.telegram_errors import (
+from reach_app.channels.telegram.errors import (
     TRANSIENT_RETRY_SECONDS,
     error_name,
     flood_margin_seconds,

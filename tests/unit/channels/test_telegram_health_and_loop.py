@@ -11,8 +11,8 @@ from telethon.tl import types
 from telethon.tl.functions.users import GetUsersRequest
 
 from reach_app.channels.base import AccountProblem, HealthReport
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.loop import LoopRunner
 from tests.unit.channels.telegram_fakes import FakeTelegram
 
 

@@ -22,11 +22,11 @@ from reach_app.channels.base import (
     RetryLater,
     Sent,
 )
-from reach_app.channels.telegram import PollFailed, TelegramChannel
-from reach_app.channels.telegram_gateway import UnavailableChannel, answer_request
-from reach_app.channels.telegram_host import TelegramHost
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_wire import (
+from reach_app.channels.telegram.channel import PollFailed, TelegramChannel
+from reach_app.channels.telegram.gateway import UnavailableChannel, answer_request
+from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.wire import (
     health_from,
     health_to,
     outbound_from,

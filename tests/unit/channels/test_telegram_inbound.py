@@ -26,9 +26,9 @@ from reach_app.channels.base import (
     Recipient,
     RetryLater,
 )
-from reach_app.channels.telegram import PollFailed, TelegramChannel
-from reach_app.channels.telegram_inbound import register_live_handlers
-from reach_app.channels.telegram_resolve import InMemoryPeerCache
+from reach_app.channels.telegram.channel import PollFailed, TelegramChannel
+from reach_app.channels.telegram.inbound import register_live_handlers
+from reach_app.channels.telegram.resolve import InMemoryPeerCache
 from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
 
 LEAD = make_user(555, access_hash=9001, username="lead_user", phone="491701234567")

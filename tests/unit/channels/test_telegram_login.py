@@ -18,14 +18,14 @@ from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
-from reach_app.channels.telegram_login import (
+from reach_app.channels.telegram.login import (
     LoginError,
     LoginStep,
     LoginStepKind,
     TelegramLogin,
     validate_string_session,
 )
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.loop import LoopRunner
 from tests.unit.channels.telegram_fakes import T0
 
 API_HASH = "0123456789abcdef0123456789abcdef"

@@ -7,13 +7,13 @@ import pytest
 from telethon.sessions import StringSession
 from telethon.tl import functions
 
-from reach_app.channels.telegram_login import (
+from reach_app.channels.telegram.login import (
     LoginError,
     LoginSnapshot,
     LoginStepKind,
     TelegramLogin,
 )
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.loop import LoopRunner
 from tests.unit.channels.login_fakes import API_HASH, API_ID, FakeLoginServer
 
 

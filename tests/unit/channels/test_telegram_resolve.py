@@ -13,9 +13,9 @@ from telethon.tl.functions.messages import SendMessageRequest
 from telethon.tl.functions.users import GetUsersRequest
 
 from reach_app.channels.base import Failed, OutboundMessage, Recipient, RetryLater, Sent
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_resolve import (
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.resolve import (
     InMemoryPeerCache,
     normalise_phone,
     normalise_username,

@@ -20,9 +20,9 @@ from reach_app.channels.base import (
     RetryLater,
     Sent,
 )
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_resolve import InMemoryPeerCache
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.resolve import InMemoryPeerCache
 from tests.unit.channels.telegram_fakes import T0, FakeTelegram, make_user
 
 LEAD = make_user(555, access_hash=9001, username="lead_user", phone="491701234567")

@@ -31,12 +31,12 @@ from reach_app.channels.base import (
     InboundMessage,
     ReadReceipt,
 )
-from reach_app.channels.telegram import TelegramChannel
-from reach_app.channels.telegram_client import ProxyConfig, telethon_client_factory
-from reach_app.channels.telegram_gateway import UnavailableChannel, shard_of
-from reach_app.channels.telegram_host import TelegramHost
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_resolve import PeerCache
+from reach_app.channels.telegram.channel import TelegramChannel
+from reach_app.channels.telegram.client import ProxyConfig, telethon_client_factory
+from reach_app.channels.telegram.gateway import UnavailableChannel, shard_of
+from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.resolve import PeerCache
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
 from reach_app.db.engine import session_scope
 from reach_app.db.tables import ChannelAccount

@@ -17,7 +17,7 @@ The final `LoginStep` carries the StringSession string, a credential: encrypt
 it (reach_app.crypto) before storing; it is kept out of reprs and logs.
 Every failure is a `LoginError` with a machine `code` and a human `message`.
 
-Proxy settings (`ProxyConfig`, `client_kwargs`) live in telegram_client and
+Proxy settings (`ProxyConfig`, `client_kwargs`) live in client and
 are re-exported here.
 """
 
@@ -35,14 +35,14 @@ from telethon import TelegramClient, errors
 from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
-from reach_app.channels.telegram_client import (
+from reach_app.channels.telegram.client import (
     ProxyConfig,
     ProxyUnsupportedError,
     client_kwargs,
     require_proxy_support,
 )
-from reach_app.channels.telegram_errors import error_name
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.errors import error_name
+from reach_app.channels.telegram.loop import LoopRunner
 
 __all__ = [
     "LoginError", "LoginSnapshot", "LoginStep", "LoginStepKind", "ProxyConfig", "TelegramLogin",

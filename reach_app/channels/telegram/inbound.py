@@ -25,7 +25,7 @@ from telethon import events, utils
 from telethon.tl import functions, types
 
 from reach_app.channels.base import InboundMessage, PollResult, ReadReceipt, Recipient
-from reach_app.channels.telegram_resolve import PeerCache, normalise_phone, normalise_username
+from reach_app.channels.telegram.resolve import PeerCache, normalise_phone, normalise_username
 
 SERVICE_USER_ID = 777000
 """Telegram's service notifications account (login codes, security alerts)."""

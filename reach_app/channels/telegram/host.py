@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reach_app.channels.base import Channel, HealthReport
-from reach_app.channels.telegram_inbound import InboundCallback, ReceiptCallback
-from reach_app.channels.telegram_loop import LoopRunner
+from reach_app.channels.telegram.inbound import InboundCallback, ReceiptCallback
+from reach_app.channels.telegram.loop import LoopRunner
 
 log = logging.getLogger(__name__)
 Build = Callable[[int, LoopRunner], Channel]

@@ -1,7 +1,7 @@
 """How Reach builds a Telethon TelegramClient: options, proxy, and the factory.
 
 `client_kwargs(proxy)` is the one place TelegramClient options are chosen;
-the login flow (telegram_login) and the channel (telegram) both use it.
+the login flow (login) and the channel (channel) both use it.
 """
 
 from __future__ import annotations

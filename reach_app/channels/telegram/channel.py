@@ -5,7 +5,7 @@ channel runs every client call on one `LoopRunner` thread
 (`asyncio.run_coroutine_threadsafe`) and blocks the calling worker thread for
 the result, up to `timeout` seconds. The client is either given (already
 connected on that runner's loop) or built lazily on the loop by an async
-`client_factory` (see telegram_client.telethon_client_factory). Live reply
+`client_factory` (see client.telethon_client_factory). Live reply
 handlers run on the same loop.
 
 Exactly once (SPEC R-6): messages go out as raw SendMessageRequest /
@@ -39,21 +39,21 @@ from reach_app.channels.base import (
     SendResult,
     Sent,
 )
-from reach_app.channels.telegram_client import (
+from reach_app.channels.telegram.client import (
     ClientFactory,
     ProxyConfig,
     ProxyUnsupportedError,
     telethon_client_factory,
 )
-from reach_app.channels.telegram_errors import health_from_error, map_error
-from reach_app.channels.telegram_inbound import (
+from reach_app.channels.telegram.errors import health_from_error, map_error
+from reach_app.channels.telegram.inbound import (
     InboundCallback,
     ReceiptCallback,
     catch_up,
     register_live_handlers,
 )
-from reach_app.channels.telegram_loop import LoopRunner
-from reach_app.channels.telegram_resolve import (
+from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.resolve import (
     HandleUnusable,
     ImportLimited,
     InMemoryPeerCache,
@@ -61,7 +61,7 @@ from reach_app.channels.telegram_resolve import (
     recipient_handles,
     resolve_handle,
 )
-from reach_app.channels.telegram_send import check_length, send_request, sent_message_id
+from reach_app.channels.telegram.send import check_length, send_request, sent_message_id
 
 T = TypeVar("T")
 

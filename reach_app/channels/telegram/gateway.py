@@ -17,7 +17,7 @@ Redis keys (all under `reach:telegram:`):
 
 Exactly once still comes from the random_id: a request that times out here
 may still be sent by the gateway, and the engine's retry carries the same
-random_id, which Telegram does not deliver twice (see channels/telegram.py).
+random_id, which Telegram does not deliver twice (see channels/telegram/channel.py).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from reach_app.channels.base import (
     RetryLater,
     SendResult,
 )
-from reach_app.channels.telegram import PollFailed
-from reach_app.channels.telegram_wire import (
+from reach_app.channels.telegram.channel import PollFailed
+from reach_app.channels.telegram.wire import (
     Json,
     health_from,
     health_to,

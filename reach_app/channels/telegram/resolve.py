@@ -9,7 +9,7 @@ phone needs an ImportContacts call: both results are cached.
 (unknown user, username not occupied, phone not on Telegram) and
 `ImportLimited` when Telegram's contact-import quota is spent; the sender then
 tries the next handle. Flood waits and session errors propagate unchanged so
-the caller maps them (telegram_errors.map_error).
+the caller maps them (errors.map_error).
 """
 
 from __future__ import annotations
