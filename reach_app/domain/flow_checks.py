@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from reach_app.domain.graph import Flow
-from reach_app.domain.nodes import AbSplitData, Node, NodeType, NotifyInboxData, SendMessageData
+from reach_app.domain.node_types import spec_of
+from reach_app.domain.nodes import Node, NodeType, NotifyInboxData, SendMessageData
 from reach_app.domain.problems import Problem
 from reach_app.domain.rendering import MAX_MESSAGE_LENGTH, brace_problems, worst_case_length
 
@@ -33,12 +34,9 @@ def branch_problems(flow: Flow) -> list[Problem]:
     """CONDITION needs a yes and a no edge; AB_SPLIT needs an edge per variant key."""
     problems: list[Problem] = []
     for node in flow.nodes:
-        if node.type is NodeType.CONDITION:
-            wanted = ["yes", "no"]
-        elif isinstance(node.data, AbSplitData):
-            wanted = [variant.key for variant in node.data.variants]
-        else:
+        if not spec_of(node.type).branches:
             continue
+        wanted = branch_keys(node)
         present = {edge.condition for edge in flow.outgoing(node.id)}
         problems.extend(
             Problem(
@@ -50,6 +48,12 @@ def branch_problems(flow: Flow) -> list[Problem]:
             if branch not in present
         )
     return problems
+
+
+def branch_keys(node: Node) -> list[str]:
+    """The link conditions a branching node needs: yes/no, or its variants' keys."""
+    variants = getattr(node.data, "variants", None)
+    return ["yes", "no"] if variants is None else [variant.key for variant in variants]
 
 
 def _successor_map(flow: Flow) -> dict[str, tuple[str, ...]]:
@@ -90,14 +94,15 @@ def _components(nodes: list[str], successors: Mapping[str, tuple[str, ...]]) -> 
 
 
 def cycle_problems(flow: Flow) -> list[Problem]:
-    """Every loop must pass through a WAIT, or an execution would spin without pause."""
+    """Every loop must pass through a step that stops the execution for a while (a WAIT,
+    any type whose spec ``breaks_loop``), or an execution would spin without pause."""
     successors = _successor_map(flow)
     ids = [node.id for node in flow.nodes]
     problems: list[Problem] = []
     for component in _components(ids, successors):
         looped = len(component) > 1 or component[0] in successors[component[0]]
         members = [node for node in flow.nodes if node.id in component]
-        if looped and not any(node.type is NodeType.WAIT for node in members):
+        if looped and not any(spec_of(node.type).breaks_loop for node in members):
             path = " → ".join(node.id for node in members)
             problems.append(
                 Problem(
@@ -162,7 +167,7 @@ def link_problems(flow: Flow, *, drawn: bool = False) -> list[Problem]:
         if node.type is not NodeType.START and node.id not in targets:
             sentence = "no link leads to this step; link the step that should come before it."
             problems.append(Problem("step_not_linked", f"{_label(node)}: {sentence}", node.id))
-        branching = node.type is NodeType.CONDITION or isinstance(node.data, AbSplitData)
+        branching = spec_of(node.type).branches
         last = index + 1 >= len(flow.nodes)
         if node.type is NodeType.END or branching or last or flow.outgoing(node.id):
             continue

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reach_app.domain.contact import ContactSnapshot
-from reach_app.domain.graph import Flow
 from reach_app.domain.hashing import stable_int
 from reach_app.domain.nodes import SendMessageData
+
+if TYPE_CHECKING:  # the SEND step renders text, and parsing a Flow reads the steps
+    from reach_app.domain.graph import Flow
 
 MAX_MESSAGE_LENGTH = 4096  # characters, Telegram's text limit
 TAG_FIELDS: Mapping[str, str] = {

@@ -10,18 +10,8 @@ from __future__ import annotations
 
 from reach_app.domain.execution import ExecutionState
 from reach_app.domain.graph import Flow
-from reach_app.domain.nodes import NodeType, SendMessageData, StartData, WebhookData
-
-# Nodes that run instantly and always continue along their single outgoing link.
-PASS_THROUGH = frozenset(
-    {
-        NodeType.TAG,
-        NodeType.SET_FIELD,
-        NodeType.UPDATE_SCORE,
-        NodeType.NOTIFY_INBOX,
-        NodeType.WEBHOOK,
-    }
-)
+from reach_app.domain.node_types import spec_of
+from reach_app.domain.nodes import SendMessageData
 
 
 def sends_next(flow: Flow, state: ExecutionState) -> bool:
@@ -43,13 +33,10 @@ def sends_next(flow: Flow, state: ExecutionState) -> bool:
             return False
         if isinstance(node.data, SendMessageData):
             return True
-        immediate_start = isinstance(node.data, StartData) and node.data.start_type == "immediate"
-        if not immediate_start and node.type not in PASS_THROUGH:
-            return False
-        if isinstance(node.data, WebhookData) and node.data.wait_for_response:
-            return False  # the lead waits there for the answer
+        if not spec_of(node.type).pass_through(node.data):
+            return False  # a timer, a branch, an answer to wait for, or the end
         node_id = flow.next_node_id(node.id)
     return False
 
 
-__all__ = ["sends_next", "PASS_THROUGH"]
+__all__ = ["sends_next"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from reach_app.domain.graph import Flow
 from reach_app.domain.nodes import Node, SendMessageData
 from reach_app.domain.problems import Problem
 from reach_app.domain.rendering import MAX_MESSAGE_LENGTH, brace_problems, worst_case_length
+
+if TYPE_CHECKING:  # the SEND step asks for templates, and parsing a Flow reads the steps
+    from reach_app.domain.graph import Flow
 
 DEFAULT_CHANNEL = "telegram"  # a SEND without its own channel goes out on the campaign's account
 TEXT_TYPE = "text"
@@ -152,7 +155,7 @@ def resolve_templates(flow: Flow, published: Mapping[int, TemplateFacts]) -> Flo
                 data = replace(data, template_version=None)
             node = replace(node, data=data)
         nodes.append(node)
-    return Flow(tuple(nodes), flow.edges)
+    return replace(flow, nodes=tuple(nodes))
 
 
 def draft_version(current_version: int, published_version: int | None) -> int | None:

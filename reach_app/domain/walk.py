@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.execution import (
@@ -15,9 +16,11 @@ from reach_app.domain.execution import (
     Step,
     WriteLog,
 )
-from reach_app.domain.graph import Flow
 from reach_app.domain.jsonvalues import as_object, parse_moment
-from reach_app.domain.nodes import Node
+
+if TYPE_CHECKING:  # the node types' steps take a Walk, and parsing a Flow reads them
+    from reach_app.domain.graph import Flow
+    from reach_app.domain.nodes import Node
 
 
 @dataclass

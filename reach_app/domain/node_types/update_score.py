@@ -1,0 +1,33 @@
+"""UPDATE_SCORE: move the contact's score by ``delta`` points."""
+
+from __future__ import annotations
+
+from reach_app.domain.execution import ChangeScore, ExecutionState
+from reach_app.domain.jsonvalues import as_int
+from reach_app.domain.node_types.base import NodeSpec, always
+from reach_app.domain.node_types.reader import FieldReader
+from reach_app.domain.nodes import Node, NodeData, NodeType, UpdateScoreData
+from reach_app.domain.walk import Continue, Visit, Walk
+
+
+def parse(reader: FieldReader) -> NodeData:
+    delta = as_int(reader.raw.get("delta"))
+    if delta is None:
+        reader.problem("score_delta_invalid", "'delta' must be a whole number of points.")
+    return UpdateScoreData(delta or 0)
+
+
+def step(walk: Walk, state: ExecutionState, node: Node, data: UpdateScoreData) -> Visit:
+    walk.contact = walk.contact.with_score_delta(data.delta)
+    walk.emit(ChangeScore(data.delta))
+    walk.log(
+        node,
+        "update_score",
+        "completed",
+        inputs={"delta": data.delta},
+        outputs={"score": walk.contact.score},
+    )
+    return Continue(state, walk.flow.next_node_id(node.id))
+
+
+SPEC = NodeSpec(NodeType.UPDATE_SCORE, parse, step, pass_through=always)
