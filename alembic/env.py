@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import reach_app.db.tables  # noqa: F401  (registers every table on the metadata)
-from reach_app.db.engine import engine_for
+from alembic import context
+from reach_app.db.session import engine_for
 from reach_app.settings import get_settings
 
 config = context.config

@@ -235,6 +235,6 @@ def _throughput(
 
 
 def _session():  # type: ignore[no-untyped-def]
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
 
     return session_scope()

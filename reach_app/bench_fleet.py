@@ -60,8 +60,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _prepare_database(embedded: bool) -> str:
     """A fresh database for the run: a temp SQLite file, or database reach_bench."""
-    from reach_app.db.engine import dispose_engines
     from reach_app.db.migrations import upgrade
+    from reach_app.db.session import dispose_engines
 
     if embedded:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='reach-bench-')}/bench.db"
@@ -89,7 +89,7 @@ def _seed(
     flow: dict[str, Any] | None = None,
     rate: dict[str, Any] | None = None,
 ) -> tuple[int, float]:
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.types import utcnow
     from reach_app.services import runs, seeding
     from reach_app.services.actor import Actor
@@ -121,7 +121,7 @@ def _seed(
 
 
 def _status(campaign_id: int) -> str:
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import CampaignFlow
 
     with session_scope() as s:
@@ -211,7 +211,7 @@ def _run_embedded(campaign_id: int, threads: int, timeout: float) -> tuple[float
 
 
 def _measure(campaign_id: int) -> dict[str, Any]:
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import FlowExecutionLog
     from reach_app.db.types import utcnow
     from reach_app.services.statistics import campaign_statistics

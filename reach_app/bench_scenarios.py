@@ -60,7 +60,7 @@ def reset_table_statistics() -> None:
     closed (a backend flushes its pending counts when it ends, up to seconds later)."""
     import time
 
-    from reach_app.db.engine import dispose_engines, session_scope
+    from reach_app.db.session import dispose_engines, session_scope
 
     dispose_engines()
     time.sleep(1.5)
@@ -69,7 +69,7 @@ def reset_table_statistics() -> None:
 
 
 def first_send_at() -> datetime | None:
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import Message
 
     with session_scope() as s:
@@ -81,7 +81,7 @@ def first_send_at() -> datetime | None:
 
 def row_writes() -> dict[str, int]:
     """Inserted + updated + deleted rows per table since the last reset."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
 
     with session_scope() as s:
         rows = s.connection().execute(
@@ -114,7 +114,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def pacing_violations(min_gap_seconds: float) -> tuple[int, float | None]:
     """Consecutive sends of one account closer than the smallest allowed gap (the base
     cooldown plus the smallest jitter); also returns the smallest gap seen (s)."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import Message
 
     with session_scope() as s:
@@ -139,7 +139,7 @@ def pacing_violations(min_gap_seconds: float) -> tuple[int, float | None]:
 
 def steps_by_fifth(seconds: float, started_at: datetime) -> tuple[float, float]:
     """Node steps/s in the first and the last fifth of the run (from the audit log)."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
 
     fifth = seconds / 5
     with session_scope() as s:
@@ -164,7 +164,7 @@ def steps_by_fifth(seconds: float, started_at: datetime) -> tuple[float, float]:
 
 def stagger_arrivals(campaign_id: int, rate: float, start: datetime) -> float:
     """Make lead i due at start + i/rate (steady arrivals); returns the arrival span (s)."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import FlowExecution
 
     with session_scope() as s:

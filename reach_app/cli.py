@@ -138,7 +138,7 @@ def user() -> None:
 @click.option("--name", default="")
 def user_create(email: str, password: str, name: str) -> None:
     """Create a user who can sign in to the web UI."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.services.identity import create_user
 
     with session_scope() as session:
@@ -161,7 +161,7 @@ def api_key_create(email: str, name: str, organization_id: int | None) -> None:
     """Create an API key and print it (it is shown only this once)."""
     from sqlmodel import select
 
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import User
     from reach_app.services.errors import NotFound
     from reach_app.services.identity import create_api_key, normalise_email

@@ -61,7 +61,7 @@ class SchedulerLoop:
             enqueue_at_slot=self.enqueue_batch_at,
         )
         if time.monotonic() - self._last_ab >= settings.ab_optimise_seconds:
-            from reach_app.db.engine import session_scope
+            from reach_app.db.session import session_scope
             from reach_app.services.ab_testing import optimise_running_campaigns
 
             self._last_ab = time.monotonic()

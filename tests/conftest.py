@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from reach_app.bootstrap import wire
-from reach_app.db.engine import dispose_engines
+from reach_app.db.session import dispose_engines
 from reach_app.settings import reset_settings_cache
 from tests.support.databases import (
     PostgresSchema,

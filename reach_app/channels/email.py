@@ -45,7 +45,7 @@ from reach_app.channels.email_message import (
     unsubscribe_token,
 )
 from reach_app.crypto import SecretDecryptionError, decrypt_secret
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings

@@ -37,7 +37,7 @@ from reach_app.channels.telegram.gateway import (
 )
 from reach_app.channels.telegram.host import TelegramHost
 from reach_app.channels.telegram.sessions import session_version
-from reach_app.db.engine import get_engine
+from reach_app.db.session import get_engine
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings
 

@@ -15,7 +15,7 @@ a claim follows what is claimed, never the size of the backlog:
 Every claim carries its own token (`lease_owner`); every later write-back
 checks it, so a stale copy of a batch message never acts on a newer lease.
 PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the transaction is
-`BEGIN IMMEDIATE` (see db.engine), which already serialises writers.
+`BEGIN IMMEDIATE` (see db.session), which already serialises writers.
 """
 
 from __future__ import annotations

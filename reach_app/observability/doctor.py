@@ -74,8 +74,8 @@ def _database(settings: Settings, **_: Any) -> Iterator[Check]:
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
-    from reach_app.db.engine import engine_for
     from reach_app.db.migrations import alembic_config
+    from reach_app.db.session import engine_for
 
     try:
         with engine_for(settings.db_url).connect() as conn:
@@ -120,7 +120,7 @@ def _undecryptable_accounts(settings: Settings, no_key: bool) -> list[int]:
     from sqlmodel import Session, col, select
 
     from reach_app.crypto import SecretDecryptionError, decrypt_secret
-    from reach_app.db.engine import engine_for
+    from reach_app.db.session import engine_for
     from reach_app.db.tables import ChannelAccount
 
     key = "" if no_key else settings.resolved_secret_key()
@@ -215,7 +215,7 @@ def _telegram(settings: Settings, **_: Any) -> Iterator[Check]:
 def _count_accounts(settings: Settings, provider: str) -> int:
     from sqlmodel import Session, col, func, select
 
-    from reach_app.db.engine import engine_for
+    from reach_app.db.session import engine_for
     from reach_app.db.tables import ChannelAccount
 
     with Session(engine_for(settings.db_url)) as s:
@@ -226,7 +226,7 @@ def _count_accounts(settings: Settings, provider: str) -> int:
 def _accounts(settings: Settings, **_: Any) -> Iterator[Check]:
     from sqlmodel import Session, col, select
 
-    from reach_app.db.engine import engine_for
+    from reach_app.db.session import engine_for
     from reach_app.db.tables import ChannelAccount
 
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from reach_app.db.engine import get_engine
+from reach_app.db.session import get_engine
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 
 from reach_app.channels.base import Channel, HealthReport
 from reach_app.channels.registry import default_channel_factory
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Message
 from reach_app.domain.pacing import limits_for
 from reach_app.services.actor import Actor

@@ -191,7 +191,7 @@ def due_replies(now: datetime, *, include_stale: bool = True, limit: int = 100) 
     """Replies to hand to the delivery actor: pending ones whose time has come (each
     marked handed out for a minute, so it is handed out once) and, with
     `include_stale`, `sending` ones whose worker died (reconciled by the actor)."""
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
 
     pending = (
         select(Message.id)

@@ -38,7 +38,7 @@ from reach_app.channels.base import (
 )
 from reach_app.channels.registry import call_providers, resend_is_safe
 from reach_app.clock import use_clock
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, InboxThread, Message
 from reach_app.db.types import utcnow
 from reach_app.domain.hashing import stable_int

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select, update
 
 from reach_app.channels.system_mail import send_system_mail, system_mail_configured
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Invitation, Membership, Organization, User
 from reach_app.db.types import utcnow
 from reach_app.domain.invitations import (

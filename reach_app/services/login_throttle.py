@@ -32,7 +32,7 @@ from sqlalchemy import case, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import LoginThrottle
 from reach_app.db.types import UTCDateTime, utcnow
 from reach_app.services.errors import TooManyRequests, Unauthorized

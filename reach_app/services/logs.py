@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, exists, func, or_, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Contact, FlowExecutionLog, Message
 from reach_app.services.actor import Actor
 from reach_app.services.campaign_scope import visible_campaign

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from reach_app.channels.telegram.resolve import InMemoryPeerCache
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import PeerCacheEntry
 from reach_app.db.types import utcnow
 

@@ -25,7 +25,7 @@ from reach_app.channels.base import Failed, InboundMessage, PollResult, ReadRece
 from reach_app.channels.registry import default_channel_factory
 from reach_app.channels.telegram.channel import PollFailed
 from reach_app.clock import use_clock
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact
 from reach_app.db.types import utcnow
 from reach_app.services.contact_scope import contacts_of_workspace

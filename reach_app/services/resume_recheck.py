@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount
 from reach_app.domain.permissions import Action
 from reach_app.domain.statuses import CampaignStatus

@@ -27,7 +27,7 @@ from reach_app.db.claims import (
     runnable_campaign_ids,
     sweep_expired_leases,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, CampaignStats, FlowExecution
 from reach_app.domain.lifecycle import completion_status
 from reach_app.domain.pacing import limits_for

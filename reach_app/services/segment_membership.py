@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Segment, SegmentMember
 from reach_app.domain.segment_filter import parse_segment_filter, uses_time_window
 from reach_app.services.contact_scope import contacts_of_workspace

@@ -47,7 +47,7 @@ from reach_app.channels.telegram.sessions import (
 from reach_app.channels.telegram.sessions import set_telegram_settings as _set_telegram
 from reach_app.channels.telegram.sessions import telegram_settings as _telegram
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.domain.permissions import Action, can
 from reach_app.services.actor import Actor

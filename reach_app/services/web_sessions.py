@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session, col, delete, or_, select, update
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import User, WebSession
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings

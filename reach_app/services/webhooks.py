@@ -16,7 +16,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from reach_app.channels.webhook import UnsafeUrl, call
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution, FlowExecutionLog, WebhookDelivery
 from reach_app.domain.context_keys import PENDING_WEBHOOK
 from reach_app.domain.jsonvalues import to_utc

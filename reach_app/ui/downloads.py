@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import User
 from reach_app.services.actor import actor_for
 from reach_app.services.errors import ServiceError

@@ -19,7 +19,7 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import organizations_of

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.demo import outreach_flow
 from reach_app.services import runs, seeding

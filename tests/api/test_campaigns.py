@@ -84,7 +84,7 @@ def test_metadata_changes_in_any_status_but_the_flow_only_when_allowed(api: Api)
 
 
 def test_removing_the_current_node_of_a_paused_execution_moves_it_on_and_logs_it(api: Api) -> None:
-    from reach_app.db.engine import session_scope
+    from reach_app.db.session import session_scope
     from reach_app.db.tables import FlowExecution
 
     ana = api.person("ana")

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from reach_app.channels.email_message import message_id_for
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, FlowExecution, Message
 from tests.api.support import Api, Person, campaign, contact, ok
 from tests.support.engine import run_until_idle

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import event, text
 
-from reach_app.db.engine import get_engine, session_scope
+from reach_app.db.session import get_engine, session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts
 from reach_app.services.actor import Actor
@@ -51,7 +51,7 @@ def test_sqlite_runs_in_wal_mode_with_the_configured_busy_timeout(
         pytest.skip("SQLite only")
     monkeypatch.setenv("REACH_SQLITE_BUSY_TIMEOUT_MS", "1234")
     reset_settings_cache()
-    from reach_app.db.engine import dispose_engines
+    from reach_app.db.session import dispose_engines
 
     dispose_engines()
     with get_engine().connect() as conn:
@@ -67,7 +67,7 @@ def test_a_write_that_cannot_get_the_lock_answers_503_with_retry_after(
     ana = api.person("ana")
     monkeypatch.setenv("REACH_SQLITE_BUSY_TIMEOUT_MS", "200")
     reset_settings_cache()
-    from reach_app.db.engine import dispose_engines
+    from reach_app.db.session import dispose_engines
 
     dispose_engines()
     holder = sqlite3.connect(_sqlite_path(db), isolation_level=None)

@@ -16,7 +16,7 @@ import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution, Message
 from reach_app.db.types import utcnow
 from reach_app.observability import metrics

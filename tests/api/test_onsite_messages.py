@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecutionLog, Message, SiteKey
 from tests.api.support import Api, Person, campaign, contact, ok
 from tests.support.engine import run_until_idle

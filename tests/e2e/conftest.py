@@ -44,7 +44,7 @@ os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(APP_ROOT / "uploaded_files")
 # the next module's harness without them.
 import reach_app.reach_app  # noqa: E402, F401
 import reach_app.ui.pages  # noqa: E402
-from reach_app.db.engine import dispose_engines  # noqa: E402
+from reach_app.db.session import dispose_engines  # noqa: E402
 from reach_app.settings import reset_settings_cache  # noqa: E402
 from tests.conftest import IN_CI  # noqa: E402
 from tests.support.databases import PROJECT_ROOT, migrate  # noqa: E402

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.services.actor import actor_for
@@ -91,7 +91,9 @@ def test_select_all_matching_a_tag_and_add_them_to_a_campaign(page):
     page.get_by_test_id("select-page").click()
     bar = page.get_by_test_id("bulk-bar")
     bar.filter(has_text="25 selected").wait_for()
-    page.get_by_test_id("select-all-matching").filter(has_text=f"Select all {TAGGED} matching").click()
+    page.get_by_test_id("select-all-matching").filter(
+        has_text=f"Select all {TAGGED} matching"
+    ).click()
     bar.filter(has_text=f"{TAGGED} selected").wait_for()
     assert page.get_by_test_id("select-all-matching").count() == 0
     bar.get_by_role("combobox", name="Campaign").click()
@@ -110,7 +112,9 @@ def test_the_contact_picker_adds_every_contact_matching_a_tag(page):
     page.get_by_role("button", name="Add contacts").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_placeholder("Tags").fill("vip")
-    add_all = dialog.get_by_test_id("add-all-matching").filter(has_text=f"Add all {TAGGED} matching")
+    add_all = dialog.get_by_test_id("add-all-matching").filter(
+        has_text=f"Add all {TAGGED} matching"
+    )
     add_all.wait_for()
     page.wait_for_timeout(300)  # the dialog's fade-in
     screenshot(page, "contact-picker")
@@ -153,7 +157,9 @@ def test_a_deleted_campaign_is_restored_from_the_deleted_view(page):
     with session_scope() as s:
         assert s.get(CampaignFlow, ids()["gone"]).deleted_at is None
         live = s.exec(
-            select(func.count()).select_from(CampaignFlow).where(col(CampaignFlow.deleted_at).is_(None))
+            select(func.count())
+            .select_from(CampaignFlow)
+            .where(col(CampaignFlow.deleted_at).is_(None))
         ).one()
         assert live == 4
     page.get_by_test_id("status-filter").click()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services.enrollment import enroll_contacts
 from reach_app.services.seeding import (

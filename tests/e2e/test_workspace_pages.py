@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.organizations import create_organization
 from reach_app.services.seeding import bulk_contacts, get_or_create_user
 from tests.e2e.conftest import screenshot, sign_in

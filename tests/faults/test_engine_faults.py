@@ -30,7 +30,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from reach_app.db.engine import dispose_engines, session_scope
+from reach_app.db.session import dispose_engines, session_scope
 from reach_app.db.tables import CampaignFlow, CampaignStats, FlowExecution, Message, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, Message, SandboxCall, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import seeding

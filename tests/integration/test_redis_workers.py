@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, Message, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from reach_app.db.engine import dispose_engines, session_scope
+from reach_app.db.session import dispose_engines, session_scope
 from reach_app.db.tables import CampaignFlow, Contact
 from reach_app.demo import outreach_flow
 from reach_app.services import seeding

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reach_app.db.claims import sweep_expired_leases
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services import billing, runs
 from reach_app.services.projection import campaign_projection
 from reach_app.settings import get_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, FlowExecutionLog
 from reach_app.db.types import utcnow
 from reach_app.services import campaigns, identity, seeding

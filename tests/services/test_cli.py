@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from reach_app.cli import main
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import (
     ApiKey,
     CampaignFlow,

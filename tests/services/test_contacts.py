@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, identity
 from reach_app.services.actor import Actor

@@ -12,7 +12,7 @@ import redis as redis_lib
 
 from reach_app.cli import main
 from reach_app.crypto import encrypt_secret
-from reach_app.db.engine import dispose_engines, session_scope
+from reach_app.db.session import dispose_engines, session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
 from reach_app.observability import heartbeats

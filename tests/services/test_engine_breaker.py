@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from reach_app.channels.base import Failed
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import SandboxCall, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import runs

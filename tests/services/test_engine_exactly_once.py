@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from reach_app.channels.base import random_id_for
 from reach_app.channels.registry import call_providers
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import SandboxCall, SandboxMessage
 from reach_app.settings import get_settings
 from tests.support.engine_world import (

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from reach_app.channels.registry import call_providers
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services import runs
 from reach_app.services.errors import Conflict
 from tests.support.engine_world import (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecutionLog, InboxThread, WebhookDelivery
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.services.inbound import receive_inbound

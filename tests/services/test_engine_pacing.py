@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from reach_app.channels.base import Sent
 from reach_app.services.scheduler import tick
 from reach_app.settings import get_settings
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.domain.pacing import PROFILES
 from reach_app.services import runs, seeding

@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 from reach_app.channels import registry
 from reach_app.channels.base import AccountProblem, RetryLater
 from reach_app.db.claims import sweep_expired_leases
-from reach_app.db.engine import get_engine, session_scope
+from reach_app.db.session import get_engine, session_scope
 from reach_app.db.tables import CampaignStats, ChannelAccount, FlowExecution, SandboxMessage
 from reach_app.services import polling
 from reach_app.services.engine.breaker import mark_account_problem

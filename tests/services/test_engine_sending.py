@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import BalanceTransaction, ChannelPrice, Organization, SandboxMessage
 from reach_app.services import runs, seeding
 from tests.support.engine import flow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, FlowExecutionLog, Message, SandboxCall
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding

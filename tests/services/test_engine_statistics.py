@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecutionLog
 from reach_app.db.types import utcnow
 from reach_app.services.ab_testing import ab_statistics

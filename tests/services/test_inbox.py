@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Membership, Message
 from reach_app.db.types import utcnow
 from reach_app.services import inbox

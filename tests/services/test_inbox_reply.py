@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from reach_app.channels.base import OutboundMessage, Recipient
 from reach_app.channels.registry import default_channel_factory
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import (
     ChannelAccount,
     FlowExecution,

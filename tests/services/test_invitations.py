@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from reach_app.channels.system_mail import smtp_config
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Invitation, Membership
 from reach_app.db.types import utcnow
 from reach_app.domain.invitations import InvitationStatus, can_invite, invitation_status

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 import reach_app.db.tables  # noqa: F401
 from alembic import command
-from reach_app.db.engine import dispose_engines, engine_for
+from reach_app.db.session import dispose_engines, engine_for
 from tests.conftest import require_service
 from tests.support.databases import PostgresSchema, alembic_config, postgres_available
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, ChannelAccount, Message
 from reach_app.domain.channel_match import serves_channel, unserved_channels
 from reach_app.services import runs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services import identity, organizations
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 

@@ -12,7 +12,7 @@ from telethon.tl.functions.contacts import ImportContactsRequest, ResolveUsernam
 from reach_app.channels.base import OutboundMessage, Recipient, Sent
 from reach_app.channels.telegram.channel import TelegramChannel
 from reach_app.channels.telegram.loop import LoopRunner
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import PeerCacheEntry, User
 from reach_app.services import seeding
 from reach_app.services.peer_cache import SqlPeerCache

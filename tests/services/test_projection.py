@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignVariation, ChannelPrice, FlowExecution
 from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import NotFound

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.services.actor import Actor

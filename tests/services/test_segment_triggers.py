@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution, SegmentMember
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, seeding, segments

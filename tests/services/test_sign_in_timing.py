@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import User
 from reach_app.services import identity
 from reach_app.services.errors import Unauthorized

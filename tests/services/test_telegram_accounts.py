@@ -15,7 +15,7 @@ from telethon.sessions import StringSession
 from reach_app.channels.telegram.login import TelegramLogin
 from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.crypto import decrypt_secret
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, User
 from reach_app.db.types import utcnow
 from reach_app.services import telegram_accounts

@@ -27,7 +27,7 @@ from reach_app.channels.telegram.channel import TelegramChannel
 from reach_app.channels.telegram.gateway import GatewayLink, TelegramProxyChannel
 from reach_app.channels.telegram.host import TelegramHost
 from reach_app.channels.telegram.loop import LoopRunner
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, FlowExecution, Message, User
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding

@@ -21,7 +21,7 @@ from reach_app.channels.base import (
     RetryLater,
 )
 from reach_app.channels.telegram.host import TelegramHost
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, Message, User
 from reach_app.db.types import utcnow
 from reach_app.services.peer_cache import SqlPeerCache

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import select
 
-from reach_app.db.engine import get_engine, session_scope
+from reach_app.db.session import get_engine, session_scope
 from reach_app.db.tables import CampaignFlow, Contact, SandboxMessage, Template
 from reach_app.domain.rendering import render
 from reach_app.services import runs

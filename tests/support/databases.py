@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from reach_app.db.engine import dispose_engines, engine_for
+from reach_app.db.session import dispose_engines, engine_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_DSN = os.environ.get("REACH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from reach_app.channels.registry import call_providers
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import (
     CampaignAccount,
     CampaignFlow,

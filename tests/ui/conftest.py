@@ -14,7 +14,7 @@ import pytest
 import reflex as rx
 
 import reach_app.reach_app  # noqa: F401  (registers every page state)
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.identity import create_user
 from reach_app.services.web_sessions import issue_session_token
 

@@ -5,7 +5,7 @@ personal workspaces see nothing of it."""
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services import billing, runs
 from reach_app.services.identity import create_user
 from reach_app.services.organizations import add_member, create_organization

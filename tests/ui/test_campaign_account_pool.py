@@ -3,7 +3,7 @@ several sender accounts, the Overview lists each with its health and sends."""
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, ChannelAccount, Message
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
 from reach_app.ui.pages.campaign_settings import CampaignSettingsState

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from fastapi.testclient import TestClient
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Membership, Organization
 from reach_app.services.actor import actor_for
 from reach_app.services.identity import create_user

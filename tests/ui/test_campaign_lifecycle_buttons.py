@@ -4,7 +4,7 @@ deleted campaign is listed under "deleted" and restored from there."""
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.services.seeding import campaign_with_flow, sandbox_account
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState

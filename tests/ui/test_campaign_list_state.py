@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Membership, Organization
 from reach_app.services.identity import create_user
 from reach_app.services.organizations import create_organization

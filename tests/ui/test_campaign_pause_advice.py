@@ -3,7 +3,7 @@ and its Resume re-checks the accounts of a paused_error campaign."""
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, ChannelPrice, FlowExecution
 from reach_app.services.organizations import create_organization
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account

@@ -10,7 +10,7 @@ import io
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
 from reach_app.services.actor import Actor

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.ui.pages.email_account_form import EmailAccountState
 from tests.ui.conftest import make_state, signed_in

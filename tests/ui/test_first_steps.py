@@ -3,7 +3,7 @@ the campaigns are."""
 
 from __future__ import annotations
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.services.organizations import create_organization
 from reach_app.ui.first_steps import first_steps

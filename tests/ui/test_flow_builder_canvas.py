@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.domain.flow import parse_flow
 from reach_app.services.seeding import bulk_contacts

@@ -10,7 +10,7 @@ from typing import Any
 
 from reflex.istate.data import RouterData
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.web_sessions import (
     COOKIE_NAME,
     WEB_COOKIE_ROUTE,

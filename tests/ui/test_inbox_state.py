@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Contact, Message
 from reach_app.db.types import utcnow
 from reach_app.services.identity import create_user

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Invitation, Membership
 from reach_app.db.types import utcnow
 from reach_app.services.identity import create_user

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecutionLog
 from reach_app.domain.nodes import NodeType
 from reach_app.domain.statuses import AccountHealth, CampaignStatus, ExecutionStatus, MessageStatus

@@ -7,7 +7,7 @@ import io
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Organization
 from reach_app.services.identity import create_user
 from reach_app.ui.pages.accounts import AccountsState

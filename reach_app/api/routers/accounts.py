@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from reach_app.api.deps import ActorDep, WindowDep
 from reach_app.api.schemas.accounts import AccountIn, AccountOut, AccountPatch
 from reach_app.api.schemas.common import MAX_ID, Page
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.db.types import utcnow
 from reach_app.services import accounts

@@ -24,7 +24,7 @@ from reach_app.api.schemas.identity import (
     TokenOut,
     UserOut,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ApiKey, User
 from reach_app.services import identity
 from reach_app.services.actor import actor_for

@@ -21,7 +21,7 @@ from reach_app.api.schemas.billing import (
     TopUpIn,
 )
 from reach_app.api.schemas.common import MAX_ID, Page
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.domain.money import format_micros
 from reach_app.services import billing
 from reach_app.services.billing import LedgerEntry, PriceView

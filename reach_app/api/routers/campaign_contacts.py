@@ -21,7 +21,7 @@ from reach_app.api.schemas.runs import (
     RemovedOut,
     TimelineItem,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import executions, runs
 from reach_app.services.enrollment import EnrollResult

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from reach_app.api.deps import ActorDep, WindowDep
 from reach_app.api.schemas.common import MAX_ID, Page
 from reach_app.api.schemas.results import AbStatisticsOut, LogOut, StatisticsOut
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import ab_testing, statistics
 from reach_app.services.campaign_scope import visible_campaign

@@ -12,7 +12,7 @@ from reach_app.api.deps import ActorDep
 from reach_app.api.schemas.campaigns import CampaignOut, campaign_out
 from reach_app.api.schemas.common import MAX_ID
 from reach_app.api.schemas.runs import LaunchIn
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import runs
 from reach_app.services.actor import Actor

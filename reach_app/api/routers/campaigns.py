@@ -23,7 +23,7 @@ from reach_app.api.schemas.campaigns import (
     campaign_out,
 )
 from reach_app.api.schemas.common import MAX_ID
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import campaigns
 from reach_app.services.campaign_preview import preview_campaign, validate_flow

@@ -22,7 +22,7 @@ from reach_app.api.schemas.contacts import (
     ImportOut,
 )
 from reach_app.api.schemas.events import event_out
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, events
 from reach_app.services.contact_bulk import BulkAction, apply_bulk

@@ -13,7 +13,7 @@ from reach_app.api.deps import ActorDep
 from reach_app.api.routers.accounts import account_out
 from reach_app.api.schemas.accounts import AccountOut, RateProfile
 from reach_app.api.schemas.common import MAX_ID, Name
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import accounts, email_accounts
 from reach_app.services.errors import Invalid

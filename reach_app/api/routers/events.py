@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from reach_app.api.deps import ActorDep
 from reach_app.api.schemas.contacts import EventIn, EventOut, InboundIn, InboundOut
 from reach_app.api.schemas.events import event_out
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import events
 

@@ -23,7 +23,7 @@ from reach_app.api.schemas.inbox import (
     reply_out,
     thread_out,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import inbox, inbox_reply
 from reach_app.services.actor import Actor

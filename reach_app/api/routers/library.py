@@ -21,7 +21,7 @@ from reach_app.api.schemas.library import (
     TemplateUseOut,
     TemplateVersionOut,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Segment, Template
 from reach_app.db.types import utcnow
 from reach_app.domain.templating import draft_version, version_state

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reach_app.api.deps import ActorDep
 from reach_app.api.schemas.common import MAX_ID, Name
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Message, SiteKey
 from reach_app.db.types import utcnow
 from reach_app.services import onsite

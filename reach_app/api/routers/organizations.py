@@ -23,7 +23,7 @@ from reach_app.api.schemas.organizations import (
     OrganizationOut,
     OrganizationPatch,
 )
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import Organization
 from reach_app.services import invitations
 from reach_app.services import organizations as orgs

@@ -21,7 +21,7 @@ from reach_app.api.routers.accounts import account_out
 from reach_app.api.schemas.accounts import AccountOut
 from reach_app.api.schemas.common import MAX_ID, Id, Name
 from reach_app.channels.telegram.login import ProxyConfig
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import account_health, telegram_accounts
 from reach_app.services.accounts import get_account

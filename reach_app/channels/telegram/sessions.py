@@ -38,7 +38,7 @@ from reach_app.channels.telegram.host import TelegramHost
 from reach_app.channels.telegram.loop import LoopRunner
 from reach_app.channels.telegram.resolve import PeerCache
 from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secret
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.settings import get_settings
 

@@ -16,7 +16,7 @@ from types import TracebackType
 from sqlalchemy import update
 
 from reach_app.db.claims import release_filter
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.settings import get_settings

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from reach_app.channels.base import SendResult
 from reach_app.clock import use_clock
 from reach_app.db.claims import held_account
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.domain.context_keys import PENDING_REPLY, PENDING_WEBHOOK

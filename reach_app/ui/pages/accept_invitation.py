@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.errors import ServiceError
 from reach_app.services.identity import authenticate, create_user
 from reach_app.services.invitations import accept_invitation, preview_invitation

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.domain.permissions import Action, Role, can
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.domain.money import MESSAGE_TYPES, PRICED_CHANNELS, format_micros
 from reach_app.domain.permissions import Role, can_manage_billing
 from reach_app.services import billing

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.services.errors import ServiceError
 from reach_app.services.identity import create_user
 from reach_app.services.web_sessions import issue_session_token

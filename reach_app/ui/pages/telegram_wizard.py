@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.db.engine import session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import telegram_accounts as tg
 from reach_app.services.actor import Actor, actor_for

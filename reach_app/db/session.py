@@ -1,4 +1,8 @@
-"""Database engines and sessions (one engine per URL per process)."""
+"""Database engines and sessions (one engine per URL per process).
+
+Named `session` so "engine" means one thing in Reach: the flow engine (domain/engine.py
+and services/engine/); SQLAlchemy engines live here with the sessions on them.
+"""
 
 from __future__ import annotations
 
