@@ -6,8 +6,10 @@ Fields arrive as plain values (`nodes`/`edges` lists of objects, `variations`
 a list of `{key, name, weight, enabled, nodes, edges}`, `settings`
 `{frequency_cap, quiet_hours: {start, end}}`), already type-checked by the
 caller; business rules (time zone, accounts of the workspace, unique
-variation keys, time windows) are checked here and answer Invalid with every
-problem listed.
+variation keys, time windows) and the limits of `domain.campaign_settings`
+(reply timeout, frequency cap, quiet hours, A/B threshold, variation weights)
+are checked here, for the API and the UI alike, and answer Invalid with every
+problem listed, each naming its field.
 """
 
 from __future__ import annotations
@@ -27,16 +29,16 @@ from reach_app.db.tables import (
     ChannelAccount,
     FlowExecutionLog,
 )
+from reach_app.domain.campaign_settings import settings_problems
 from reach_app.domain.lifecycle import ensure_ab_editable, ensure_flow_editable
 from reach_app.domain.permissions import Action
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.domain.zones import is_valid_zone
 from reach_app.services.accounts import accounts_in_workspace
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import require_permission, visible_campaign
 from reach_app.services.errors import Conflict, Invalid
 from reach_app.services.flow_edits import FlowSnapshot, relocate_executions
+from reach_app.services.tenancy import Actor, require_permission, visible_campaign
 
 FLOW_FIELDS = frozenset({"nodes", "edges", "variations", "type"})
 AB_FIELDS = frozenset({"ab_test_optimization_enabled", "ab_test_optimization_threshold"})
@@ -200,7 +202,7 @@ def _transition(campaign: CampaignFlow, action: CampaignAction) -> CampaignStatu
 
 
 def _check(session: Session, campaign: CampaignFlow, fields: Mapping[str, Any]) -> None:
-    problems: list[dict[str, str]] = []
+    problems: list[dict[str, Any]] = []
     if "name" in fields and not str(fields["name"] or "").strip():
         problems.append({"field": "name", "msg": "Name is required"})
     if "timezone" in fields and not is_valid_zone(fields["timezone"]):
@@ -212,9 +214,10 @@ def _check(session: Session, campaign: CampaignFlow, fields: Mapping[str, Any]) 
     end = fields.get("end_at", campaign.end_at)
     if start is not None and end is not None and end <= start:
         problems.append({"field": "end_at", "msg": "end_at must be after start_at"})
-    quiet = (fields.get("settings") or {}).get("quiet_hours") or {}
-    if quiet and quiet.get("start") == quiet.get("end"):
-        problems.append({"field": "settings", "msg": "Quiet hours must not start and end together"})
+    problems += [
+        {"field": ".".join(map(str, path)), "loc": ["body", *path], "msg": message}
+        for path, message in settings_problems(fields)
+    ]
     problems += _account_problems(session, campaign, fields.get("account_ids"))
     if problems:
         raise Invalid(problems[0]["msg"], details=problems)

@@ -1,21 +1,21 @@
 """The scheduling fields of the campaign settings form (SPEC R-1, R-6): times
 typed on the campaign's wall clock and stored in UTC, quiet hours (HH:MM),
 frequency cap. Turns form text into the values `services.campaigns` takes,
-or a sentence saying what is wrong; the business rules (end after start,
-quiet hours not empty) stay in the service.
+or a sentence saying what is wrong when the text is not a value at all; the
+rules (end after start, the limits of `domain.campaign_settings`: quiet
+hours as HH:MM, both or neither, the cap's range) stay in the service, so
+this form and the API refuse the same values with the same message.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from reach_app.domain.campaign_settings import FREQUENCY_CAP_MESSAGE
 from reach_app.domain.zones import zone_or_utc
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # the value of an <input type="datetime-local">
-CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-MAX_FREQUENCY_CAP = 1000
 TIME_FIELDS = {
     "scheduled_start_at": "Scheduled start",
     "start_at": "Run window start",
@@ -52,21 +52,19 @@ def parse_local(text: str, zone: tzinfo, label: str) -> datetime | None:
     return moment
 
 
-def parse_clock(text: str, label: str) -> str | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not CLOCK.match(text):
-        raise FieldProblem(f"{label}: use HH:MM (00:00 to 23:59)")
-    return text
+def parse_clock(text: str) -> str | None:
+    """The typed clock time (empty = None); the service checks it is HH:MM."""
+    return text.strip() or None
 
 
 def parse_cap(text: str) -> int | None:
+    """A whole number (empty = None); the service checks its range."""
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_FREQUENCY_CAP:
-        raise FieldProblem(f"Frequency cap: a whole number from 1 to {MAX_FREQUENCY_CAP}, or empty")
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise FieldProblem(FREQUENCY_CAP_MESSAGE)
     return int(text)
 
 
@@ -93,11 +91,9 @@ def schedule_changes(
         name: parse_local(str(form.get(name) or ""), zone, label)
         for name, label in TIME_FIELDS.items()
     }
-    start = parse_clock(str(form.get("quiet_start") or ""), "Quiet hours start")
-    end = parse_clock(str(form.get("quiet_end") or ""), "Quiet hours end")
-    if (start is None) != (end is None):
-        raise FieldProblem("Quiet hours need both a start and an end (or neither)")
-    quiet = {"start": start, "end": end} if start and end else None
+    start = parse_clock(str(form.get("quiet_start") or ""))
+    end = parse_clock(str(form.get("quiet_end") or ""))
+    quiet = {"start": start, "end": end} if start or end else None
     cap = parse_cap(str(form.get("frequency_cap") or ""))
     changes["settings"] = {**settings, "frequency_cap": cap, "quiet_hours": quiet}
     return changes

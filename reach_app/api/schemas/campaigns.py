@@ -8,6 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from reach_app.api.schemas.common import Id, LongText, Name, Page, ShortText, UtcDatetime
+from reach_app.domain.campaign_settings import (
+    CLOCK_PATTERN,
+    MAX_FREQUENCY_CAP,
+    MAX_RESPONSE_TIMEOUT_HOURS,
+    MAX_VARIATION_WEIGHT,
+    MIN_FREQUENCY_CAP,
+)
 from reach_app.domain.limits import node_data_problem
 from reach_app.services.campaigns import CampaignView
 
@@ -16,7 +23,10 @@ StatusName = Literal[
     "draft", "scheduled", "active", "paused", "paused_error", "paused_balance", "completed",
     "completed_partial", "cancelled",
 ]  # fmt: skip
-ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["22:00"])]
+# The limits below are `domain.campaign_settings`'s, checked by `services.campaigns` (so the
+# API and the UI refuse the same values with the same message, 422 naming the field); the
+# schema documents them and checks only the types.
+ClockTime = Annotated[str, Field(examples=["22:00"], json_schema_extra={"pattern": CLOCK_PATTERN})]
 NodeKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, min_length=1)]
 NodeTypeName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=24, min_length=1)]
 ConditionText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
@@ -63,7 +73,7 @@ Edges = Annotated[list[EdgeIn], Field(max_length=MAX_NODES * 4)]
 class VariationIn(BaseModel):
     key: VariationKey
     name: ShortText = ""
-    weight: float = Field(default=1.0, ge=0, le=1_000_000)
+    weight: float = Field(default=1.0, ge=0, le=MAX_VARIATION_WEIGHT)
     enabled: bool = True
     nodes: Nodes = Field(default_factory=list)
     edges: Edges = Field(default_factory=list)
@@ -78,7 +88,9 @@ class CampaignSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     frequency_cap: int | None = Field(
-        default=None, ge=1, le=1000, description="Messages per contact per 24 h"
+        default=None,
+        description="Messages per contact per 24 h",
+        json_schema_extra={"minimum": MIN_FREQUENCY_CAP, "maximum": MAX_FREQUENCY_CAP},
     )
     quiet_hours: QuietHours | None = None
 
@@ -102,9 +114,14 @@ class _CampaignFields(BaseModel):
     edges: Edges = Field(default_factory=list)
     variations: Annotated[list[VariationIn], Field(max_length=10)] = Field(default_factory=list)
     ab_test_optimization_enabled: bool = False
-    ab_test_optimization_threshold: float = Field(default=0.1, ge=0, le=1)
+    ab_test_optimization_threshold: float = Field(
+        default=0.1, json_schema_extra={"minimum": 0, "maximum": 1}
+    )
     pause_on_response: bool = True
-    response_timeout_hours: float | None = Field(default=None, gt=0, le=8760)
+    response_timeout_hours: float | None = Field(
+        default=None,
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": MAX_RESPONSE_TIMEOUT_HOURS},
+    )
     require_consent: bool = False
     allow_reentry: bool = False
     scheduled_start_at: UtcDatetime | None = None

@@ -11,6 +11,11 @@ from typing import Any
 import reflex as rx
 
 from reach_app.db.types import utcnow
+from reach_app.domain.campaign_settings import (
+    MAX_FREQUENCY_CAP,
+    MIN_FREQUENCY_CAP,
+    RESPONSE_TIMEOUT_MESSAGE,
+)
 from reach_app.domain.zones import is_valid_zone
 from reach_app.services.accounts import list_accounts
 from reach_app.services.campaigns import get_campaign, update_campaign
@@ -79,10 +84,10 @@ class CampaignSettingsState(CampaignDetailState):
     @rx.event
     def save_settings(self, form: dict[str, Any]):
         timeout_text = str(form.get("response_timeout_hours") or "").strip()
-        try:
+        try:  # not a number at all; its limits are the service's (as for the API)
             timeout = float(timeout_text) if timeout_text else None
         except ValueError:
-            self.settings_error = "The reply timeout must be a number of hours"
+            self.settings_error = RESPONSE_TIMEOUT_MESSAGE
             return None
         timezone = str(form.get("timezone") or "").strip()
         changes: dict[str, Any] = {
@@ -147,7 +152,7 @@ def _schedule_fields() -> rx.Component:
         ),
         _input(
             "Frequency cap (messages per contact per 24 h)", "frequency_cap",
-            type="number", min=1, max=1000,
+            type="number", min=MIN_FREQUENCY_CAP, max=MAX_FREQUENCY_CAP,
         ),
         spacing="2",
         width="100%",
