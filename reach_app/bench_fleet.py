@@ -92,7 +92,7 @@ def _seed(
     from reach_app.db.session import session_scope
     from reach_app.db.types import utcnow
     from reach_app.services import runs, seeding
-    from reach_app.services.actor import Actor
+    from reach_app.services.tenancy import Actor
 
     with session_scope() as s:
         user = seeding.get_or_create_user(s, "bench@reach.local", "bench-password", "Bench")

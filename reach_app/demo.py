@@ -10,8 +10,8 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Organization
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.organizations import create_organization
+from reach_app.services.tenancy import Actor, actor_for
 
 DEMO_EMAIL = "demo@reach.local"
 DEMO_PASSWORD = "demo-password"

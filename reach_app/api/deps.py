@@ -11,9 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reach_app.api.schemas.common import MAX_ID, MAX_PAGE
 from reach_app.db.session import session_scope
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import Forbidden, Unauthorized
 from reach_app.services.identity import API_KEY_PREFIX, user_for_api_key
+from reach_app.services.tenancy import Actor, actor_for
 from reach_app.services.web_sessions import session_for_token
 
 _BEARER = HTTPBearer(

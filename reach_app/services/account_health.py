@@ -27,11 +27,10 @@ from reach_app.channels.registry import default_channel_factory
 from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Message
 from reach_app.domain.pacing import limits_for
-from reach_app.services.actor import Actor
 from reach_app.services.engine.breaker import mark_account_problem
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.errors import Conflict, NotFound
-from reach_app.services.workspace import in_actor_workspace
+from reach_app.services.tenancy import Actor, in_actor_workspace
 
 UNUSABLE = ("disconnected", "banned", "connecting")
 COUNTED = ("sending", "sent", "delivered")

@@ -18,9 +18,8 @@ from sqlmodel import Session, col, func, or_, select
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount
 from reach_app.domain.permissions import Action, can
 from reach_app.domain.statuses import RUNNING_STATUSES, CampaignStatus
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from reach_app.services.workspace import in_actor_workspace, in_workspace
+from reach_app.services.tenancy import Actor, in_actor_workspace, in_workspace
 
 CREATABLE_PROVIDERS = ("sandbox", "onsite")
 NO_COOLDOWN_PROVIDERS = ("sandbox", "onsite")  # nothing to pace against a provider

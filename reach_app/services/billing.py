@@ -38,10 +38,9 @@ from reach_app.domain.money import (
 )
 from reach_app.domain.permissions import can_manage_billing
 from reach_app.domain.statuses import CampaignStatus
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import campaign_scope
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from reach_app.services.organizations import organization_of_member
+from reach_app.services.tenancy import Actor, campaign_scope
 
 LEDGER_REASONS = ("top_up", "send", "refund")
 NOTE_LIMIT = 500

@@ -14,13 +14,11 @@ from reach_app.db.tables import Contact, ContactTag
 from reach_app.domain.flow import find_problems
 from reach_app.domain.rendering import preview
 from reach_app.domain.templating import resolve_templates
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import visible_campaign
-from reach_app.services.contact_scope import contacts_of_campaign
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import NotFound
 from reach_app.services.flow_edits import FlowSnapshot
 from reach_app.services.templates import template_facts
+from reach_app.services.tenancy import Actor, contacts_of_campaign, visible_campaign
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from reach_app.db.tables import CampaignFlow, CampaignStats, User
 from reach_app.domain.stats import percentage
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import campaign_scope
+from reach_app.services.tenancy import Actor, campaign_scope
 
 MAX_PAGE_SIZE = 200
 

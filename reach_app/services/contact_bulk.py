@@ -19,9 +19,7 @@ from sqlmodel import Session, col, select
 from reach_app.db.tables import Contact, ContactTag
 from reach_app.domain.permissions import SharedAction, can_shared
 from reach_app.services import runs
-from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_tags
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contact_selection import (
     MAX_SELECTION,
     ContactFilter,
@@ -30,6 +28,7 @@ from reach_app.services.contact_selection import (
 )
 from reach_app.services.errors import Invalid
 from reach_app.services.segment_membership import refresh_contacts
+from reach_app.services.tenancy import Actor, contacts_of_actor
 
 CHUNK = 1000
 

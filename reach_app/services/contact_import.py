@@ -21,12 +21,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from reach_app.db.tables import Contact
-from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import TEXT_LIMITS, clean_contact
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contacts import _insert, display_name, set_tags
 from reach_app.services.errors import Invalid
 from reach_app.services.segment_membership import deferred_refresh, refresh_contacts
+from reach_app.services.tenancy import Actor, contacts_of_actor
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000

@@ -12,10 +12,8 @@ from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import Contact, ContactTag, FlowExecution, Segment, SegmentMember
-from reach_app.services.actor import Actor
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.errors import NotFound
-from reach_app.services.workspace import in_actor_workspace
+from reach_app.services.tenancy import Actor, contacts_of_actor, in_actor_workspace
 
 MAX_SELECTION = 100_000  # contacts one bulk action may touch
 

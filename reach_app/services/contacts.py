@@ -12,12 +12,11 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from reach_app.db.tables import Contact, ContactTag
-from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_contact
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contact_selection import ContactFilter, filter_clauses
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.shared_data import SharedAction, ensure_may_change
+from reach_app.services.tenancy import Actor, contacts_of_actor
 
 MAX_BULK = 1000
 

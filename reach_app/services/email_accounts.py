@@ -31,11 +31,10 @@ from reach_app.channels.email_message import (
 from reach_app.crypto import encrypt_secret
 from reach_app.db.tables import ChannelAccount, Contact, ContactEvent, Message
 from reach_app.services import accounts
-from reach_app.services.actor import Actor
-from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.inbound import InboundOutcome, receive_inbound
 from reach_app.services.segment_membership import refresh_contacts
+from reach_app.services.tenancy import Actor, contacts_of_workspace
 from reach_app.settings import get_settings
 
 SECURITY = ("starttls", "ssl", "none")

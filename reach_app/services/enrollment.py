@@ -24,8 +24,8 @@ from reach_app.domain.execution import ExecutionState
 from reach_app.domain.flow import parse_flow
 from reach_app.domain.lifecycle import TERMINAL_EXECUTION_STATUSES
 from reach_app.domain.sender_gate import sends_next
-from reach_app.services.contact_scope import contacts_of_campaign
 from reach_app.services.errors import Conflict
+from reach_app.services.tenancy import contacts_of_campaign
 
 CHUNK = 5000
 CLOSED_CAMPAIGN_STATUSES = ("cancelled",)

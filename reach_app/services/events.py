@@ -12,12 +12,11 @@ from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import ChannelAccount, Contact, ContactEvent
 from reach_app.services.accounts import get_account
-from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_contact
-from reach_app.services.contact_scope import contacts_of_actor, contacts_of_workspace
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.inbound import InboundOutcome, receive_inbound
 from reach_app.services.segment_membership import refresh_contacts
+from reach_app.services.tenancy import Actor, contacts_of_actor, contacts_of_workspace
 from reach_app.services.triggers import on_contact_event
 
 MAX_TRIGGERED = 10_000

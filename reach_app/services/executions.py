@@ -12,11 +12,10 @@ from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import Contact, FlowExecution, FlowExecutionLog, Message
 from reach_app.services import events, runs, segments
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.contact_selection import contact_search
 from reach_app.services.enrollment import EnrollResult
 from reach_app.services.errors import Invalid, NotFound
+from reach_app.services.tenancy import Actor, visible_campaign
 
 
 @dataclass(frozen=True)

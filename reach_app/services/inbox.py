@@ -17,13 +17,10 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, and_, col, func, select
 
 from reach_app.db.tables import CampaignFlow, ChannelAccount, Contact, InboxThread, Message
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import campaign_scope
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contact_selection import contact_search
 from reach_app.services.contacts import display_name
 from reach_app.services.errors import Invalid, NotFound
-from reach_app.services.workspace import owned_by_workspace
+from reach_app.services.tenancy import Actor, campaign_scope, contacts_of_actor, owned_by_workspace
 
 THREAD_STATUSES = ("open", "closed")
 MAX_PAGE = 200

@@ -28,10 +28,10 @@ from reach_app.db.tables import ChannelAccount, FlowExecution, FlowExecutionLog,
 from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.domain.permissions import SharedAction, can_shared
 from reach_app.domain.statuses import MessageStatus
-from reach_app.services.actor import Actor
 from reach_app.services.engine.pacing_gate import USABLE_HEALTH
 from reach_app.services.errors import Conflict, Forbidden, Invalid
 from reach_app.services.inbox import get_thread
+from reach_app.services.tenancy import Actor
 
 INBOX_REPLY_NODE = "inbox_reply"  # node_id of operator replies (no flow node has it)
 INBOX_REPLY_NODE_TYPE = "INBOX_REPLY"

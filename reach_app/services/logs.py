@@ -20,8 +20,7 @@ from sqlmodel import Session, col, exists, func, or_, select
 
 from reach_app.db.session import session_scope
 from reach_app.db.tables import Contact, FlowExecutionLog, Message
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.tenancy import Actor, visible_campaign
 
 CSV_CHUNK = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -21,11 +21,9 @@ from reach_app.channels.onsite import PROVIDER
 from reach_app.db.tables import Contact, FlowExecutionLog, Message, SiteKey
 from reach_app.domain.permissions import MANAGERS
 from reach_app.domain.statuses import MessageStatus
-from reach_app.services.actor import Actor
-from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.errors import Forbidden, Invalid, NotFound, Unauthorized
 from reach_app.services.inbound import mark_statistics_stale
-from reach_app.services.workspace import owned_by_workspace
+from reach_app.services.tenancy import Actor, contacts_of_workspace, owned_by_workspace
 
 SITE_KEY_PREFIX = "sk_"
 MAX_FETCH = 100

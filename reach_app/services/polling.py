@@ -28,10 +28,10 @@ from reach_app.clock import use_clock
 from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact
 from reach_app.db.types import utcnow
-from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.engine.breaker import mark_account_problem
 from reach_app.services.engine.writes import WriteSet
 from reach_app.services.inbound import apply_read_receipt, receive_inbound
+from reach_app.services.tenancy import contacts_of_workspace
 
 log = logging.getLogger(__name__)
 POLLING_PROVIDERS = ("sandbox", "telegram")

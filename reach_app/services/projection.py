@@ -27,9 +27,9 @@ from reach_app.domain.flow import parse_flow
 from reach_app.domain.graph import Flow
 from reach_app.domain.money import pick_price
 from reach_app.domain.statuses import ACTIVE_EXECUTION_STATUSES, ExecutionStatus
-from reach_app.services.actor import Actor
 from reach_app.services.billing import channel_prices
 from reach_app.services.campaigns import CampaignView, get_campaign
+from reach_app.services.tenancy import Actor
 
 UNFINISHED = sorted(s.value for s in ACTIVE_EXECUTION_STATUSES | {ExecutionStatus.PAUSED})
 FlowJson = tuple[Any, Any]

@@ -19,9 +19,8 @@ from reach_app.domain.permissions import Action
 from reach_app.domain.statuses import CampaignStatus
 from reach_app.services import runs
 from reach_app.services.account_health import ChannelFactory, check_account
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import campaign_for_action
 from reach_app.services.errors import Conflict, ServiceError
+from reach_app.services.tenancy import Actor, campaign_for_action
 
 
 def pool_ids(campaign: CampaignFlow, pooled: list[int]) -> list[int]:

@@ -31,12 +31,11 @@ from reach_app.domain.permissions import Action
 from reach_app.domain.problems import Problem
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError, ExecutionStatus
 from reach_app.domain.transitions import next_campaign_status
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import campaign_for_action
 from reach_app.services.enrollment import EnrollResult, enroll_contacts
 from reach_app.services.enrollment import remove_contacts as _remove
 from reach_app.services.errors import Conflict, Invalid
 from reach_app.services.templates import template_facts
+from reach_app.services.tenancy import Actor, campaign_for_action
 
 READY_HEALTH = ("connected",)
 

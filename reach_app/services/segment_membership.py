@@ -27,12 +27,11 @@ from sqlmodel import Session, col, select
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Segment, SegmentMember
 from reach_app.domain.segment_filter import parse_segment_filter, uses_time_window
-from reach_app.services.contact_scope import contacts_of_workspace
 from reach_app.services.enrollment import enroll_contacts
 from reach_app.services.errors import Conflict, Invalid
 from reach_app.services.segments import contacts_matching
+from reach_app.services.tenancy import contacts_of_workspace, in_workspace
 from reach_app.services.triggers import TRIGGERABLE
-from reach_app.services.workspace import in_workspace
 
 CHUNK = 2000
 DEFERRED = "reach.segment_refresh_deferred"  # session.info key: ids waiting for one refresh

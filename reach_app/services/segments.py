@@ -17,13 +17,11 @@ from reach_app.db.tables import Contact, ContactEvent, Segment
 from reach_app.domain.conditions import ConditionInputs
 from reach_app.domain.contact import ContactEventView
 from reach_app.domain.segment_filter import FilterGroup, evaluate_filter, parse_segment_filter
-from reach_app.services.actor import Actor
-from reach_app.services.contact_scope import contacts_of_actor
 from reach_app.services.contacts import tags_of
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.shared_data import SharedAction, ensure_may_change
-from reach_app.services.workspace import in_actor_workspace
+from reach_app.services.tenancy import Actor, contacts_of_actor, in_actor_workspace
 
 CHUNK = 2000
 

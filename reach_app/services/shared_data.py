@@ -7,8 +7,8 @@ actor can already see (other tenants' rows are NotFound before this point).
 from __future__ import annotations
 
 from reach_app.domain.permissions import SharedAction, can_shared
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Forbidden
+from reach_app.services.tenancy import Actor
 
 
 def ensure_may_change(actor: Actor, created_by: int, action: SharedAction, what: str) -> None:

@@ -50,9 +50,8 @@ from reach_app.crypto import SecretDecryptionError, decrypt_secret, encrypt_secr
 from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount
 from reach_app.domain.permissions import Action, can
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from reach_app.services.workspace import in_actor_workspace
+from reach_app.services.tenancy import Actor, in_actor_workspace
 from reach_app.settings import get_settings
 
 PENDING_TTL = timedelta(minutes=15)

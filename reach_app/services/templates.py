@@ -21,10 +21,9 @@ from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import CampaignFlow, CampaignVariation, Template, TemplateVersion
 from reach_app.domain.templating import TemplateFacts, publish_problems, referenced_template_ids
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Invalid, NotFound
 from reach_app.services.shared_data import SharedAction, ensure_may_change
-from reach_app.services.workspace import in_actor_workspace, in_workspace
+from reach_app.services.tenancy import Actor, in_actor_workspace, in_workspace
 
 STATUSES = ("DRAFT", "PUBLISHED", "REJECTED")
 PLAIN_FIELDS = ("name", "channel", "message_type")

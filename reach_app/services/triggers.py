@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from reach_app.db.tables import CampaignFlow, Contact
 from reach_app.services.enrollment import enroll_contacts
+from reach_app.services.tenancy import campaigns_of_workspace
 
 TRIGGERABLE = ("active", "completed", "completed_partial")
 
@@ -20,18 +21,11 @@ def campaigns_triggered_by(
     session: Session, contact: Contact, event_type: str
 ) -> list[CampaignFlow]:
     """Running campaigns of the contact's workspace with a matching event trigger."""
-    scope = (
-        CampaignFlow.organization_id == contact.organization_id
-        if contact.organization_id is not None
-        else (col(CampaignFlow.organization_id).is_(None))
-        & (CampaignFlow.created_by == contact.user_id)
-    )
     candidates = session.exec(
         select(CampaignFlow).where(
-            scope,
+            campaigns_of_workspace(contact.user_id, contact.organization_id),
             col(CampaignFlow.status).in_(TRIGGERABLE),
             CampaignFlow.enabled == True,  # noqa: E712
-            col(CampaignFlow.deleted_at).is_(None),
         )
     ).all()
     return [c for c in candidates if _matches(c.triggers or [], event_type)]

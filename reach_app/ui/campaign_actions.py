@@ -20,8 +20,8 @@ from reach_app.domain.permissions import Action, can
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError
 from reach_app.domain.transitions import offered_actions
 from reach_app.services import campaigns, runs
-from reach_app.services.actor import Actor
 from reach_app.services.resume_recheck import resume_rechecking
+from reach_app.services.tenancy import Actor
 
 # action name -> (campaign action for the status check, permission, label)
 BUTTONS: dict[str, tuple[CampaignAction, Action, str]] = {

@@ -15,9 +15,9 @@ from fastapi.responses import StreamingResponse
 
 from reach_app.db.session import session_scope
 from reach_app.db.tables import User
-from reach_app.services.actor import actor_for
 from reach_app.services.errors import ServiceError
 from reach_app.services.logs import LogFilters, export_logs_csv
+from reach_app.services.tenancy import actor_for
 from reach_app.services.web_sessions import read_download_token
 
 LOGS_CSV_PATH = "/ui-downloads/campaign-logs.csv"

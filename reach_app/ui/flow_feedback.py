@@ -18,12 +18,12 @@ from sqlmodel import Session
 from reach_app.domain.flow import parse_flow
 from reach_app.domain.flow_checks import link_problems
 from reach_app.domain.rendering import brace_problems, render
-from reach_app.services.actor import Actor
 from reach_app.services.contacts import get_contact, list_contacts
 from reach_app.services.engine.loader import snapshot_of
 from reach_app.services.errors import ServiceError
 from reach_app.services.projection import FlowJson, Projection, campaign_projection
 from reach_app.services.templates import published_text
+from reach_app.services.tenancy import Actor
 from reach_app.ui.components.flow_canvas import node_title
 from reach_app.ui.queries.executions import contact_name
 

@@ -20,9 +20,9 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from reach_app.db.session import session_scope
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import ServiceError
 from reach_app.services.organizations import organizations_of
+from reach_app.services.tenancy import Actor, actor_for
 from reach_app.services.web_sessions import (
     COOKIE_NAME,
     WEB_COOKIE_ROUTE,

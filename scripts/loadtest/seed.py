@@ -11,9 +11,9 @@ from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.demo import outreach_flow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import actor_for
 from reach_app.services.identity import create_api_key
 from reach_app.services.organizations import create_organization
+from reach_app.services.tenancy import actor_for
 
 
 def seed(leads: int) -> dict[str, object]:

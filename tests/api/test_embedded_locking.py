@@ -14,8 +14,8 @@ from sqlalchemy import event, text
 from reach_app.db.session import get_engine, session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts
-from reach_app.services.actor import Actor
 from reach_app.services.contact_import import import_in_chunks
+from reach_app.services.tenancy import Actor
 from reach_app.settings import reset_settings_cache
 from tests.api.support import Api
 

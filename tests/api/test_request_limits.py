@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from reach_app.db.session import session_scope
 from reach_app.db.tables import Contact
 from reach_app.services import contacts
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from reach_app.settings import reset_settings_cache
 from tests.api.support import V1, Api, flow_json, ok
 

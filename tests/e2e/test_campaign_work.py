@@ -13,7 +13,6 @@ import pytest
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Membership
 from reach_app.db.types import utcnow
-from reach_app.services.actor import actor_for
 from reach_app.services.organizations import create_organization
 from reach_app.services.runs import enroll
 from reach_app.services.seeding import (
@@ -22,6 +21,7 @@ from reach_app.services.seeding import (
     get_or_create_user,
     sandbox_account,
 )
+from reach_app.services.tenancy import actor_for
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

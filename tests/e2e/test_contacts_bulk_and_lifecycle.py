@@ -14,7 +14,6 @@ from sqlmodel import col, func, select
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution
 from reach_app.db.types import utcnow
-from reach_app.services.actor import actor_for
 from reach_app.services.campaigns import delete_campaign
 from reach_app.services.contact_bulk import BulkAction, apply_bulk
 from reach_app.services.seeding import (
@@ -23,6 +22,7 @@ from reach_app.services.seeding import (
     get_or_create_user,
     sandbox_account,
 )
+from reach_app.services.tenancy import actor_for
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

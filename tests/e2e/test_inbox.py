@@ -9,7 +9,6 @@ import pytest
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import runs
-from reach_app.services.actor import actor_for
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.seeding import (
     bulk_contacts,
@@ -17,6 +16,7 @@ from reach_app.services.seeding import (
     get_or_create_user,
     sandbox_account,
 )
+from reach_app.services.tenancy import actor_for
 from tests.e2e.conftest import screenshot, sign_in
 from tests.support.engine import run_until_idle
 

@@ -8,7 +8,6 @@ import pytest
 
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
-from reach_app.services.actor import actor_for
 from reach_app.services.runs import enroll
 from reach_app.services.seeding import (
     bulk_contacts,
@@ -17,6 +16,7 @@ from reach_app.services.seeding import (
     sandbox_account,
 )
 from reach_app.services.statistics import refresh_campaign_stats
+from reach_app.services.tenancy import actor_for
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

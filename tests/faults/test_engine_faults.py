@@ -34,7 +34,7 @@ from reach_app.db.session import dispose_engines, session_scope
 from reach_app.db.tables import CampaignFlow, CampaignStats, FlowExecution, Message, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from reach_app.settings import reset_settings_cache
 from tests.conftest import require_service
 from tests.support.databases import PG_ADMIN_DSN, migrate, postgres_available

@@ -8,7 +8,7 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 

@@ -18,10 +18,10 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, Message, SandboxCall, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
-from reach_app.services.actor import Actor
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.inbox import list_threads
 from reach_app.services.inbox_reply import queue_reply
+from reach_app.services.tenancy import Actor
 from tests.integration.test_redis_workers import _env, _flush_redis, _spawn, _worker
 
 BUSY_FOR = timedelta(seconds=2)  # the account's cooldown still runs this long

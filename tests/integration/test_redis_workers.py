@@ -20,7 +20,7 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, Message, SandboxMessage
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 ROOT = Path(__file__).resolve().parents[2]

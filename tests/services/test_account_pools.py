@@ -23,7 +23,7 @@ from reach_app.db.tables import (
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
 from reach_app.services.account_health import accounts_health
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from tests.support.engine import FakeClock, flow, run_until_idle
 
 LEADS = 30

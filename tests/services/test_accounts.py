@@ -11,8 +11,8 @@ from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount
 from reach_app.db.types import utcnow
 from reach_app.domain.permissions import Role
 from reach_app.services import accounts, identity, organizations
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Forbidden, Invalid
+from reach_app.services.tenancy import Actor
 
 
 def _user(email: str) -> int:

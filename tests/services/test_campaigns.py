@@ -9,8 +9,8 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, FlowExecutionLog
 from reach_app.db.types import utcnow
 from reach_app.services import campaigns, identity, seeding
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Invalid, NotFound
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 

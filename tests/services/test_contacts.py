@@ -7,10 +7,10 @@ import pytest
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, identity
-from reach_app.services.actor import Actor
 from reach_app.services.contact_fields import clean_contact
 from reach_app.services.contact_import import import_contacts_csv
 from reach_app.services.errors import Invalid
+from reach_app.services.tenancy import Actor
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, FlowExecution, FlowExecutionLog, Message, SandboxCall
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
 from reach_app.services.statistics import campaign_statistics
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow, run_until_idle
 
 

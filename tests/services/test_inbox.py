@@ -12,12 +12,12 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Contact, Membership, Message
 from reach_app.db.types import utcnow
 from reach_app.services import inbox
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.identity import create_user
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.organizations import create_organization
 from reach_app.services.seeding import sandbox_account
+from reach_app.services.tenancy import Actor, actor_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=utcnow().tzinfo)
 

@@ -27,7 +27,6 @@ from reach_app.db.tables import (
     User,
 )
 from reach_app.services import inbox
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import Conflict, Invalid, NotFound
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.inbox_reply import (
@@ -39,6 +38,7 @@ from reach_app.services.inbox_reply import (
 )
 from reach_app.services.inbox_reply_delivery import deliver_reply
 from reach_app.services.logs import LogFilters, list_logs
+from reach_app.services.tenancy import Actor, actor_for
 from tests.support.engine_world import (
     World,
     account_row,

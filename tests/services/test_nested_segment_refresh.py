@@ -12,9 +12,9 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution, Segment
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, seeding, segments
-from reach_app.services.actor import Actor
 from reach_app.services.events import record_event
 from reach_app.services.segment_membership import is_time_based, refresh_time_based_segments
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 PAID_DAY = {"kind": "event", "event_type": "paid", "within_days": 1}

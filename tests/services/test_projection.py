@@ -7,12 +7,12 @@ import pytest
 
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignVariation, ChannelPrice, FlowExecution
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import NotFound
 from reach_app.services.identity import create_user
 from reach_app.services.organizations import create_organization
 from reach_app.services.projection import campaign_projection
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
+from reach_app.services.tenancy import Actor, actor_for
 
 SEND = "SEND_MESSAGE"
 

@@ -9,11 +9,11 @@ import pytest
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
 from reach_app.db.types import utcnow
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict
 from reach_app.services.identity import create_user
 from reach_app.services.resume_recheck import resume_rechecking
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
+from reach_app.services.tenancy import Actor
 
 FLOW = {
     "nodes": [

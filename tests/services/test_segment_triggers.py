@@ -13,10 +13,10 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution, SegmentMember
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, seeding, segments
-from reach_app.services.actor import Actor
 from reach_app.services.contact_import import import_contacts_csv
 from reach_app.services.events import record_event
 from reach_app.services.segment_membership import refresh_time_based_segments
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 

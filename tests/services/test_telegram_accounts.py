@@ -19,7 +19,6 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, User
 from reach_app.db.types import utcnow
 from reach_app.services import telegram_accounts
-from reach_app.services.actor import Actor
 from reach_app.services.errors import Conflict, Invalid, NotFound
 from reach_app.services.telegram_accounts import (
     import_session,
@@ -27,6 +26,7 @@ from reach_app.services.telegram_accounts import (
     submit_code,
     submit_password,
 )
+from reach_app.services.tenancy import Actor
 from reach_app.settings import get_settings, reset_settings_cache
 from tests.unit.channels.login_fakes import API_HASH, API_ID, FakeLoginServer, telegram_user
 

@@ -31,9 +31,9 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, FlowExecution, Message, User
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
 from reach_app.services.peer_cache import SqlPeerCache
 from reach_app.services.polling import LiveInboundSink, poll_account, polling_account_ids
+from reach_app.services.tenancy import Actor
 from tasks.telegram_gateway import Gateway
 from tests.support.engine import flow, run_until_idle
 from tests.unit.channels.telegram_fakes import FakeTelegram, OfflineTelegramClient, make_user

@@ -8,8 +8,8 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
-from reach_app.services.actor import Actor
 from reach_app.services.events import record_event
+from reach_app.services.tenancy import Actor
 from tests.support.engine import flow
 
 

@@ -33,10 +33,10 @@ from reach_app.db.tables import (
 )
 from reach_app.domain.permissions import Role
 from reach_app.services import runs, seeding
-from reach_app.services.actor import Actor
 from reach_app.services.engine.runner import BatchReport, process_batch
 from reach_app.services.polling import poll_account, polling_account_ids
 from reach_app.services.scheduler import tick
+from reach_app.services.tenancy import Actor
 from reach_app.settings import get_settings
 from tests.support.engine import FakeClock, flow
 

@@ -10,7 +10,7 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Message
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from reach_app.ui.pages.account_edit import AccountEditState, form_number
 from reach_app.ui.queries.campaign_overview import campaign_overview
 from tests.support.engine_world import reset_engine_caches  # noqa: F401  (autouse fixture)

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, Membership, Organization
-from reach_app.services.actor import actor_for
 from reach_app.services.identity import create_user
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
+from reach_app.services.tenancy import actor_for
 from reach_app.ui.campaign_actions import perform
 from reach_app.ui.downloads import create_downloads_app
 from reach_app.ui.pages.campaign_contacts_tab import CampaignContactsState

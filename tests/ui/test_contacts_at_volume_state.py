@@ -13,9 +13,9 @@ import reflex as rx
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import seeding
-from reach_app.services.actor import Actor
 from reach_app.services.contacts import create_contact, list_contacts
 from reach_app.services.segments import create_segment
+from reach_app.services.tenancy import Actor
 from reach_app.ui.pages.contacts import ContactsState, contacts_page
 from tests.ui.conftest import make_state, signed_in
 
@@ -70,8 +70,9 @@ def test_select_all_matching_then_bulk_tag_and_add_to_a_campaign(user):
     state.set_bulk_campaign(str(target_id))
     state.bulk("enroll")
     with session_scope() as session:
-        from reach_app.db.tables import FlowExecution
         from sqlmodel import select
+
+        from reach_app.db.tables import FlowExecution
 
         enrolled = session.exec(
             select(FlowExecution.contact_id).where(FlowExecution.campaign_id == target_id)

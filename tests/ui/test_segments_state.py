@@ -8,7 +8,7 @@ from typing import Any
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import contacts, segments
-from reach_app.services.actor import Actor
+from reach_app.services.tenancy import Actor
 from reach_app.ui.pages.segments_state import SegmentsState, from_filter, to_filter
 from tests.ui.conftest import make_state, signed_in
 

@@ -27,9 +27,9 @@ from reach_app.api.schemas.identity import (
 from reach_app.db.session import session_scope
 from reach_app.db.tables import ApiKey, User
 from reach_app.services import identity
-from reach_app.services.actor import actor_for
 from reach_app.services.errors import Conflict, NotFound, Unauthorized
 from reach_app.services.login_throttle import sign_in_attempt
+from reach_app.services.tenancy import actor_for
 from reach_app.services.web_sessions import (
     COOKIE_MAX_AGE_SECONDS,
     COOKIE_NAME,

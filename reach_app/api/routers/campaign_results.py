@@ -14,8 +14,8 @@ from reach_app.api.schemas.results import AbStatisticsOut, LogOut, StatisticsOut
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import ab_testing, statistics
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.logs import LogFilters, LogRow, export_logs_csv, list_logs
+from reach_app.services.tenancy import visible_campaign
 
 router = APIRouter(prefix="/campaign-flows/{campaign_id}", tags=["campaign results"])
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]

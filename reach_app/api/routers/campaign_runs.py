@@ -15,10 +15,9 @@ from reach_app.api.schemas.runs import LaunchIn
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import runs
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.campaigns import campaign_view
 from reach_app.services.resume_recheck import resume_rechecking
+from reach_app.services.tenancy import Actor, visible_campaign
 
 router = APIRouter(prefix="/campaign-flows", tags=["campaign actions"])
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -28,7 +28,7 @@ from reach_app.db.types import utcnow
 from reach_app.services import campaigns
 from reach_app.services.campaign_preview import preview_campaign, validate_flow
 from reach_app.services.campaign_queries import list_campaigns
-from reach_app.services.campaign_scope import effective_view_mode
+from reach_app.services.tenancy import effective_view_mode
 
 router = APIRouter(prefix="/campaign-flows", tags=["campaigns"])
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -26,8 +26,8 @@ from reach_app.api.schemas.inbox import (
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import inbox, inbox_reply
-from reach_app.services.actor import Actor
 from reach_app.services.inbox import ThreadView
+from reach_app.services.tenancy import Actor
 
 router = APIRouter(prefix="/inbox/threads", tags=["inbox"])
 ThreadId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -15,8 +15,8 @@ from reach_app.db.types import utcnow
 from reach_app.domain.pacing import limits_for
 from reach_app.services.account_health import AccountHealth, accounts_health
 from reach_app.services.accounts import RATE_PROFILES, create_account, list_accounts, may_manage
-from reach_app.services.actor import Actor
 from reach_app.services.errors import ServiceError
+from reach_app.services.tenancy import Actor
 from reach_app.ui import labels, routes
 from reach_app.ui.components.common import empty_state, page_header
 from reach_app.ui.components.layout import shell

@@ -10,9 +10,9 @@ import reflex as rx
 
 from reach_app.db.types import utcnow
 from reach_app.services import runs
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.contact_bulk import BulkAction, apply_bulk
 from reach_app.services.contact_selection import ContactFilter, recent_import_batches
+from reach_app.services.tenancy import visible_campaign
 from reach_app.ui.components.paged_list import PagedList
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import (

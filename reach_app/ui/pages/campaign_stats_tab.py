@@ -16,12 +16,12 @@ from sqlmodel import col, select
 from reach_app.db.tables import Contact
 from reach_app.db.types import utcnow
 from reach_app.domain.stats import funnel, percentage
-from reach_app.services.campaign_scope import visible_campaign
 from reach_app.services.statistics import (
     campaign_statistics,
     reached_by_node,
     refresh_campaign_stats,
 )
+from reach_app.services.tenancy import visible_campaign
 from reach_app.ui import flow_editing, labels
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState

@@ -7,9 +7,9 @@ import logging
 
 import reflex as rx
 
-from reach_app.services.actor import Actor
 from reach_app.services.campaign_queries import CampaignRow, list_campaigns
 from reach_app.services.errors import ServiceError
+from reach_app.services.tenancy import Actor
 from reach_app.ui import labels, routes
 from reach_app.ui.campaign_actions import BUTTONS, available_actions, perform
 from reach_app.ui.components.common import (

@@ -12,8 +12,8 @@ import reflex as rx
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.services import telegram_accounts as tg
-from reach_app.services.actor import Actor, actor_for
 from reach_app.services.errors import ServiceError
+from reach_app.services.tenancy import Actor, actor_for
 from reach_app.ui.pages.accounts import AccountsState
 from reach_app.ui.state import NotSignedIn
 

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Message, User
-from reach_app.services.actor import Actor
-from reach_app.services.campaign_scope import visible_campaign
+from reach_app.services.tenancy import Actor, visible_campaign
 
 
 @dataclasses.dataclass

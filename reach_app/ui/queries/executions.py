@@ -13,11 +13,11 @@ import dataclasses
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, FlowExecutionLog
-from reach_app.services.actor import Actor
 from reach_app.services.contact_selection import ContactFilter
 from reach_app.services.contacts import display_name, list_contacts
 from reach_app.services.executions import list_executions
 from reach_app.services.segments import list_segments
+from reach_app.services.tenancy import Actor
 from reach_app.ui import labels as plain
 
 
