@@ -85,13 +85,18 @@ def tick(
             end_expired_campaigns(session, now)
         with session_scope() as session:
             report.swept = sweep_expired_leases(session, now=now)
+    claim: _Claimer | None = None
+    # Every claim of the tick in one transaction (one commit, not one per claim), handed
+    # out after the commit so workers always find their leases.
     with session_scope() as session:  # back-pressure: never lease more than workers can take
         budget = min(max_claims, settings.max_in_flight - executions_in_flight(session, now))
         campaigns = runnable_campaign_ids(session)
-    if budget > 0 and campaigns:
-        claim = _Claimer(now, owner, settings, enqueue, budget, enqueue_at_slot)
-        claim.free_work(campaigns)
-        claim.sends(campaigns, stranded=_TICKS[0] % STRANDED_EVERY_TICKS == 1)
+        if budget > 0 and campaigns:
+            claim = _Claimer(session, now, owner, settings, budget)
+            claim.free_work(campaigns)
+            claim.sends(campaigns, stranded=_TICKS[0] % STRANDED_EVERY_TICKS == 1)
+    if claim is not None:
+        claim.hand_out(enqueue, enqueue_at_slot)
         report.claimed = claim.claimed
     if housekeeping:
         with session_scope() as session:
@@ -103,26 +108,34 @@ def tick(
 
 @dataclass
 class _Claimer:
-    """Claims one tick's work: every claim gets its own lease token (DESIGN: a lease
-    belongs to one claim, not to a process)."""
+    """Claims one tick's work in one transaction: every claim gets its own lease token
+    (DESIGN: a lease belongs to one claim, not to a process); `hand_out` enqueues them
+    once that transaction has committed."""
 
+    session: Session
     now: datetime
     owner: str
     settings: Settings
-    enqueue: Enqueue
     budget: int
-    enqueue_at_slot: DelayedEnqueue | None = None
     claimed: int = 0
+    pending: list[tuple[list[int], str, datetime | None]] = field(default_factory=list)
 
     def _hand_out(self, ids: list[int], token: str, slot: datetime | None = None) -> None:
-        chunk = self.settings.work_chunk
-        delay_ms = int((slot - self.now).total_seconds() * 1000) if slot else 0
-        for start in range(0, len(ids), chunk):
-            if delay_ms > 0 and self.enqueue_at_slot is not None:
-                self.enqueue_at_slot(ids[start : start + chunk], token, delay_ms)
-            else:
-                self.enqueue(ids[start : start + chunk], token)
+        if ids:
+            self.pending.append((ids, token, slot))
         self.claimed += len(ids)
+
+    def hand_out(self, enqueue: Enqueue, enqueue_at_slot: DelayedEnqueue | None) -> None:
+        """Enqueue every claim of the tick (after its commit), in work_chunk pieces."""
+        chunk = self.settings.work_chunk
+        for ids, token, slot in self.pending:
+            delay_ms = int((slot - self.now).total_seconds() * 1000) if slot else 0
+            for start in range(0, len(ids), chunk):
+                if delay_ms > 0 and enqueue_at_slot is not None:
+                    enqueue_at_slot(ids[start : start + chunk], token, delay_ms)
+                else:
+                    enqueue(ids[start : start + chunk], token)
+        self.pending = []
 
     @property
     def left(self) -> int:
@@ -136,31 +149,28 @@ class _Claimer:
             while self.left > 0:
                 limit = min(self.settings.claim_batch_size, self.left)
                 token = new_claim_token(self.owner)
-                with session_scope() as session:
-                    ids = claim_free_executions(
-                        session, campaign_id=campaign_id, now=self.now, token=token,
-                        limit=limit, lease_seconds=self.settings.lease_seconds,
-                    )
+                ids = claim_free_executions(
+                    self.session, campaign_id=campaign_id, now=self.now, token=token,
+                    limit=limit, lease_seconds=self.settings.lease_seconds,
+                )
                 self._hand_out(ids, token)
                 if len(ids) < limit:
                     break
 
     def sends(self, campaigns: list[int], *, stranded: bool) -> None:
         """Leads about to send: per free account, as many as it may send now."""
-        with session_scope() as session:
-            lookahead = timedelta(seconds=self.settings.scheduler_interval_seconds)
-            senders = free_accounts(session, campaigns, self.now, lookahead)
+        lookahead = timedelta(seconds=self.settings.scheduler_interval_seconds)
+        senders = free_accounts(self.session, campaigns, self.now, lookahead)
         for account in senders.free:
             if self.left <= 0:
                 return
             capacity, hold = self._capacity(account)
             token = new_claim_token(self.owner, account.account.id)
-            with session_scope() as session:
-                ids = claim_sends_for_account(
-                    session, account, now=self.now, token=token,
-                    limit=min(capacity, self.left), lease_seconds=self.settings.lease_seconds,
-                    hold=hold,
-                )
+            ids = claim_sends_for_account(
+                self.session, account, now=self.now, token=token,
+                limit=min(capacity, self.left), lease_seconds=self.settings.lease_seconds,
+                hold=hold,
+            )
             self._hand_out(ids, token, account.account.next_send_at)
         # campaigns without any usable sender (every tick), and (every few seconds) leads
         # on an account that no longer serves their campaign: the worker decides
@@ -169,11 +179,10 @@ class _Claimer:
             if self.left <= 0 or (usable and not stranded):
                 continue
             token = new_claim_token(self.owner)
-            with session_scope() as session:
-                ids = claim_stranded_sends(
-                    session, campaign_id=campaign_id, usable=usable, now=self.now,
-                    token=token, lease_seconds=self.settings.lease_seconds,
-                )
+            ids = claim_stranded_sends(
+                self.session, campaign_id=campaign_id, usable=usable, now=self.now,
+                token=token, lease_seconds=self.settings.lease_seconds,
+            )
             self._hand_out(ids, token)
 
     def _capacity(self, free: FreeAccount) -> tuple[int, bool]:
