@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator
 
 from reach_app.settings import get_settings
@@ -19,7 +18,7 @@ log = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def start_embedded_runtime() -> AsyncIterator[None]:
     settings = get_settings()
-    if not settings.embedded or os.environ.get("REACH_EMBEDDED_WORKERS", "1") == "0":
+    if not settings.embedded or not settings.embedded_workers:
         yield
         return
     from reach_app.runtime import start_embedded_runtime as start

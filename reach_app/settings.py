@@ -129,6 +129,16 @@ class Settings(BaseSettings):
         default="text", pattern="^(text|json)$",
         description="Log lines: text (human-readable) or json (one JSON object per line).",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="WEBHOOK nodes may call private and loopback addresses (the address is "
+        "still pinned); off = SSRF protection.",
+    )
+    embedded_workers: bool = Field(
+        default=True,
+        description="Embedded mode: the web backend runs the worker and scheduler in-process; "
+        "off = the UI only reads and writes the database.",
+    )
     cors_origins: str | None = Field(
         default=None,
         description="Comma-separated front-end origins (scheme://host[:port]) allowed to call "

@@ -51,6 +51,15 @@ def postgres_schema() -> Iterator[PostgresSchema | None]:
     schema.drop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """`get_settings()` is cached per process: each test starts from (and leaves) an empty
+    cache, so a variable a test sets or removes is read by that test only."""
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
+
+
 def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     dispose_engines()
     monkeypatch.setenv("REFLEX_DB_URL", url)

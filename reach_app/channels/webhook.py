@@ -14,22 +14,23 @@ IPv6 forms that carry an IPv4 address are refused outright (NAT64
 unwrapped and judged (and connected to) as the IPv4 address it is.
 
 Private targets are allowed only when the operator sets
-REACH_WEBHOOK_ALLOW_PRIVATE=1 (the address is still pinned). Redirects are
-not followed; proxies from the environment are ignored (they would connect
-on our behalf to an unchecked address); 10 s timeout; at most 64 KiB of the
-answer is kept.
+REACH_WEBHOOK_ALLOW_PRIVATE=1 (`Settings.webhook_allow_private`; the address
+is still pinned). Redirects are not followed; proxies from the environment
+are ignored (they would connect on our behalf to an unchecked address); 10 s
+timeout; at most 64 KiB of the answer is kept.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+
+from reach_app.settings import get_settings
 
 TIMEOUT_SECONDS = 10.0
 MAX_BODY = 64 * 1024
@@ -126,7 +127,7 @@ def checked_addresses(url: str) -> list[IPAddress]:
     except ValueError as exc:
         raise UnsafeUrl("The URL has an invalid port") from exc
     addresses = resolve(parts.hostname, port)
-    if os.environ.get("REACH_WEBHOOK_ALLOW_PRIVATE") == "1":
+    if get_settings().webhook_allow_private:
         return [a.ipv4_mapped or a if isinstance(a, ipaddress.IPv6Address) else a for a in addresses]
     pinned: list[IPAddress] = []
     for address in addresses:

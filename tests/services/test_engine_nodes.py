@@ -18,6 +18,7 @@ from reach_app.db.tables import FlowExecutionLog, InboxThread, WebhookDelivery
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.services.inbound import receive_inbound
 from reach_app.services.webhooks import deliver_webhook
+from reach_app.settings import reset_settings_cache
 from tests.support.engine import flow
 from tests.support.engine_world import (
     build_world,
@@ -250,6 +251,7 @@ class _Hook(BaseHTTPRequestHandler):
 @pytest.fixture
 def hook_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REACH_WEBHOOK_ALLOW_PRIVATE", "1")
+    reset_settings_cache()  # read as a setting (Settings.webhook_allow_private)
     _Hook.received = []
     _Hook.answers = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
