@@ -4,20 +4,16 @@ Sends to one account go out one after another (never concurrently), in the
 order pacing reserved them. A provider that raises is treated as a transient
 error (RetryLater), never as a crash of the batch.
 
-Telegram: a session lives in one process. In the process that owns the
-sessions (a `reach gateway`, or any process in embedded mode) the factory
-returns the account's own long-lived channel from the `TelegramHost`;
-elsewhere (engine workers with Redis) a `TelegramProxyChannel` that asks the
-account's gateway over Redis and waits for the answer. In embedded mode the host
-is built on first use by the factory the wiring installed
-(`install_telegram_host_factory`: the services' `telegram_owner.make_telegram_host`,
-so the sessions report to services this module never imports).
+Telegram: a session lives in one process, so where an account's channel comes from
+depends on the process (its own long-lived channel where the sessions live, else a
+proxy to the account's gateway over Redis). That choice is the wiring's
+(reach_app/bootstrap.py): it installs the process's `TelegramRoute` here
+(`install_telegram_route`); an unwired process gets channels that wait.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -30,16 +26,10 @@ from reach_app.channels.base import Channel, Failed, OutboundMessage, RetryLater
 from reach_app.channels.email import make_email_channel
 from reach_app.channels.onsite import OnsiteChannel
 from reach_app.channels.sandbox import SandboxChannel, SandboxSettings
-from reach_app.channels.telegram.gateway import (
-    GatewayLink,
-    TelegramProxyChannel,
-    UnavailableChannel,
-)
-from reach_app.channels.telegram.host import TelegramHost
+from reach_app.channels.telegram.gateway import UnavailableChannel
 from reach_app.channels.telegram.sessions import session_version
 from reach_app.db.session import get_engine
 from reach_app.db.types import utcnow
-from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, RedisError)
@@ -74,55 +64,31 @@ def default_channel_factory(account_id: int, provider: str, settings: dict[str, 
     return None  # webhook calls are not sends (channels/webhook.py)
 
 
-_telegram_host: TelegramHost | None = None
-_telegram_lock = threading.Lock()
-_gateway_link: GatewayLink | None = None
-HostFactory = Callable[[], TelegramHost]
-_host_factory: HostFactory | None = None
-NO_HOST_WIRED = ("This process owns the Telegram sessions (embedded mode) but has no host "
-                 "wired: its entry point must call reach_app.bootstrap.wire()")
+class TelegramRoute(Protocol):
+    """Where this process gets an account's Telegram channel (built by the wiring)."""
+
+    def channel(self, account_id: int, version: int | None) -> Channel: ...
+
+
+_telegram_route: TelegramRoute | None = None
+NO_ROUTE_WIRED = ("This process has no Telegram route wired (its own sessions or the "
+                  "gateway): its entry point must call reach_app.bootstrap.wire()")
 
 
 def telegram_channel(account_id: int, settings: dict[str, Any]) -> Channel:
-    """The account's own channel where its session lives, else a proxy to its gateway."""
-    global _telegram_host, _gateway_link
-    version = session_version(settings)
-    config = get_settings()
-    with _telegram_lock:
-        if _telegram_host is None and config.embedded:
-            if _host_factory is None:
-                return UnavailableChannel(account_id, NO_HOST_WIRED)  # waits, never taken out
-            _telegram_host = _host_factory()
-            _telegram_host.start()
-        host = _telegram_host
-        if host is None and _gateway_link is None:
-            import redis
-
-            _gateway_link = GatewayLink(redis.Redis.from_url(str(config.redis_url)),
-                                        config.telegram_gateway_shards)
-        link = _gateway_link
-    if host is not None:
-        return host.channel(account_id, version)
-    assert link is not None
-    return TelegramProxyChannel(account_id, link, version=version)
+    """The account's channel by the installed route; unwired, one that waits (the
+    account is never taken out for it)."""
+    route = _telegram_route
+    if route is None:
+        return UnavailableChannel(account_id, NO_ROUTE_WIRED)
+    return route.channel(account_id, session_version(settings))
 
 
-def install_telegram_host(host: TelegramHost | None) -> TelegramHost | None:
-    """Make this process the owner of the sessions `host` serves (the gateway, tests);
-    None forgets it (and the gateway link). Returns the previous host, not stopped."""
-    global _telegram_host, _gateway_link
-    with _telegram_lock:
-        previous, _telegram_host, _gateway_link = _telegram_host, host, None
-    return previous
-
-
-def install_telegram_host_factory(factory: HostFactory | None) -> HostFactory | None:
-    """How this process builds its Telegram host in embedded mode, on the first Telegram
-    channel asked for (the wiring installs the services' `make_telegram_host`); returns
-    the previous factory."""
-    global _host_factory
-    with _telegram_lock:
-        previous, _host_factory = _host_factory, factory
+def install_telegram_route(route: TelegramRoute | None) -> TelegramRoute | None:
+    """Install how this process reaches Telegram sessions (the wiring; None: unwired);
+    returns the previous route."""
+    global _telegram_route
+    previous, _telegram_route = _telegram_route, route
     return previous
 
 

@@ -16,6 +16,7 @@ from sqlmodel import func, select
 from telethon.tl import types
 from telethon.tl.functions.messages import GetHistoryRequest
 
+from reach_app.bootstrap import wire
 from reach_app.channels import registry
 from reach_app.channels.base import (
     OutboundMessage,
@@ -27,6 +28,7 @@ from reach_app.channels.telegram.channel import TelegramChannel
 from reach_app.channels.telegram.gateway import GatewayLink, TelegramProxyChannel
 from reach_app.channels.telegram.host import TelegramHost
 from reach_app.channels.telegram.loop import LoopRunner
+from reach_app.channels.telegram.server import Gateway
 from reach_app.db.session import session_scope
 from reach_app.db.tables import ChannelAccount, Contact, FlowExecution, Message, User
 from reach_app.db.types import utcnow
@@ -34,7 +36,6 @@ from reach_app.services import runs, seeding
 from reach_app.services.peer_cache import SqlPeerCache
 from reach_app.services.polling import LiveInboundSink, poll_account, polling_account_ids
 from reach_app.services.tenancy import Actor
-from tasks.telegram_gateway import Gateway
 from tests.support.engine import flow, run_until_idle
 from tests.unit.channels.telegram_fakes import FakeTelegram, OfflineTelegramClient, make_user
 
@@ -72,9 +73,9 @@ def runner() -> Iterator[LoopRunner]:
 @pytest.fixture
 def owner(db: str, runner: LoopRunner) -> Iterator[Owner]:
     this = Owner(runner)
-    previous = registry.install_telegram_host(this.host)
+    previous = wire().telegram.own(this.host)
     yield this
-    registry.install_telegram_host(previous)
+    wire().telegram.own(previous)
     this.sink.stop()
 
 
@@ -278,9 +279,9 @@ def test_a_request_nobody_takes_is_withdrawn_so_it_never_runs_late(
 
 @pytest.fixture
 def embedded(db: str) -> Iterator[None]:
-    previous = registry.install_telegram_host(None)
+    previous = wire().telegram.own(None)
     yield
-    host = registry.install_telegram_host(previous)
+    host = wire().telegram.own(previous)
     if host is not None:
         host.stop()
 

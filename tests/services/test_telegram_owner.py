@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from reach_app.bootstrap import wire
+from reach_app.bootstrap import TelegramRoute, wire
 from reach_app.channels import registry
 from reach_app.channels.base import (
     AccountProblem,
@@ -90,13 +90,9 @@ def test_the_host_is_built_on_the_owner_ports(db: str) -> None:
 
 @pytest.fixture
 def unwired(db: str) -> Iterator[None]:
-    host = registry.install_telegram_host(None)
-    factory = registry.install_telegram_host_factory(None)
+    route = registry.install_telegram_route(None)
     yield
-    registry.install_telegram_host_factory(factory)
-    leftover = registry.install_telegram_host(host)
-    if leftover is not None:
-        leftover.stop()
+    registry.install_telegram_route(route)
 
 
 def test_without_wiring_embedded_sends_wait_and_the_account_stays(unwired: None) -> None:
@@ -105,4 +101,5 @@ def test_without_wiring_embedded_sends_wait_and_the_account_stays(unwired: None)
     result = registry.default_channel_factory(account_id, "telegram", {}).send(message)
     assert isinstance(result, RetryLater) and "reach_app.bootstrap.wire()" in result.reason
     wire()
-    assert registry.install_telegram_host_factory(None) is make_telegram_host
+    route = registry.install_telegram_route(None)
+    assert isinstance(route, TelegramRoute) and route.host_factory is make_telegram_host

@@ -9,6 +9,7 @@ inbound   live replies and polled history into inbound messages
 login     the phone / code / password login flow
 loop      the event-loop thread the clients run on
 resolve   recipients to Telegram peers
+server    the gateway process's core: claims shards, serves workers' requests
 send      the wire format of one send: length limits, the raw request, the message id
 sessions  where the owning process gets sessions (account row -> channel), its ports
 wire      JSON forms of the channel contract, between engine workers and the gateway

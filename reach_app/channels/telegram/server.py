@@ -1,4 +1,6 @@
-"""`reach gateway`: the process that owns Telegram sessions (production, with Redis).
+"""The Telegram gateway: what `reach gateway` runs, the owner of Telegram sessions
+(production, with Redis). reach_app/gateway_cli.py starts it with the parts the wiring
+builds (reach_app/bootstrap.build_gateway).
 
 Telegram accounts are split over `REACH_TELEGRAM_GATEWAY_SHARDS` shards
 (account id % shards). A gateway serves the shards it is given (default:
@@ -13,17 +15,16 @@ the same shard waits as a hot standby instead of opening the same sessions
   Redis list, each on a thread of a small pool, so one slow account never
   holds up the others (channels/telegram/gateway.py).
 
-This is a plain process, not a Dramatiq worker: the requester must block for
-the answer and Dramatiq has no result store configured here; Redis lists give
-request/reply with a timeout, and a withdrawn request is known never to have
-started.
+It is a plain process, not a Dramatiq worker (so it lives here, not in tasks/): the
+requester must block for the answer and Dramatiq has no result store configured here;
+Redis lists give request/reply with a timeout, and a withdrawn request is known never
+to have started.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import uuid
@@ -31,11 +32,8 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reach_app.channels import registry
 from reach_app.channels.telegram.gateway import GatewayLink, answer_request
 from reach_app.channels.telegram.host import TelegramHost
-from reach_app.services.telegram_owner import make_telegram_host
-from reach_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 CLAIM_EVERY_SECONDS = 5.0
@@ -127,25 +125,3 @@ class Gateway:
         self.owned.clear()
         self.host.stop()
 
-
-def run_gateway(shards: Collection[int] | None = None, *, threads: int = 16) -> None:
-    """Run a gateway in this process until SIGINT/SIGTERM (`reach gateway`)."""
-    import redis
-
-    logging.basicConfig(level=logging.INFO)
-    settings = get_settings()
-    link = GatewayLink(redis.Redis.from_url(str(settings.redis_url)), settings.telegram_gateway_shards)
-    wanted = list(shards) if shards else list(range(settings.telegram_gateway_shards))
-    gateway: Gateway | None = None
-    host = make_telegram_host(lambda: gateway.owned_shards() if gateway else set())
-    gateway = Gateway(link, host, wanted, threads=threads)
-    registry.install_telegram_host(host)
-    done = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: done.set())
-    gateway.start()
-    log.info("gateway %s serving Telegram shards %s of %s", gateway.token, wanted,
-             settings.telegram_gateway_shards)
-    done.wait()
-    log.info("gateway %s stopping", gateway.token)
-    gateway.stop()
