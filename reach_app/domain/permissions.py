@@ -37,38 +37,39 @@ CREATOR_ONLY = frozenset({Action.LAUNCH, Action.PAUSE, Action.STOP})
 
 
 def can(
-    user_role: Role | None,
-    actor_is_creator: bool,
-    admin_view_enabled: bool,
-    org_mode: bool,
-    action: Action,
+    action: Action, *, role: Role | None, is_creator: bool, admin_view: bool, org_mode: bool
 ) -> bool:
     """Whether the user may do ``action`` on a campaign (or, for MANAGE_MEMBERS, in the org).
 
+    ``role`` is the user's role in the organization (None: not a member), ``is_creator``
+    whether they created the campaign, ``admin_view`` whether the organization's admin view
+    is on, ``org_mode`` whether they act in an organization (not their personal workspace);
+    all by name, so no call can swap two of them.
+
     Personal mode: only the creator, on everything but members (there are none). In an
-    organization (``user_role`` None: not a member, nothing allowed): creators act on their
+    organization (``role`` None: not a member, nothing allowed): creators act on their
     own campaigns; owners and admins view others' campaigns only with admin view enabled,
     and then may edit, delete, duplicate and manage contacts too; only they manage members.
     """
     action = Action(action)
     if not org_mode:
-        return actor_is_creator and action is not Action.MANAGE_MEMBERS
-    if user_role is None:
+        return is_creator and action is not Action.MANAGE_MEMBERS
+    if role is None:
         return False
-    manager = Role(user_role) in MANAGERS
+    manager = Role(role) in MANAGERS
     if action is Action.MANAGE_MEMBERS:
         return manager
-    if actor_is_creator:
+    if is_creator:
         return True
-    return manager and admin_view_enabled and action not in CREATOR_ONLY
+    return manager and admin_view and action not in CREATOR_ONLY
 
 
 def resolve_view_mode(
-    requested: str, role: Role | None, admin_view_enabled: bool, org_mode: bool
+    requested: str, *, role: Role | None, admin_view: bool, org_mode: bool
 ) -> str:
     """ "all" only for an owner/admin in an organization with admin view enabled; else "own"."""
     wants_all = requested == "all"
-    allowed = org_mode and role is not None and Role(role) in MANAGERS and admin_view_enabled
+    allowed = org_mode and role is not None and Role(role) in MANAGERS and admin_view
     return "all" if wants_all and allowed else "own"
 
 
@@ -82,22 +83,23 @@ class SharedAction(StrEnum):
 
 
 def can_shared(
-    user_role: Role | None, actor_is_creator: bool, org_mode: bool, action: SharedAction
+    action: SharedAction, *, role: Role | None, is_creator: bool, org_mode: bool
 ) -> bool:
-    """Whether the user may do ``action`` on a contact, template or segment.
+    """Whether the user may do ``action`` on a contact, template or segment (named
+    arguments as for ``can``).
 
-    Personal mode: the row is the user's own. In an organization (``user_role`` None: not a
+    Personal mode: the row is the user's own. In an organization (``role`` None: not a
     member, nothing allowed): every member views, uses and creates shared data and changes
     (edits, deletes) what they created; owners and admins change everything.
     """
     action = SharedAction(action)
     if not org_mode:
-        return actor_is_creator or action is SharedAction.CREATE
-    if user_role is None:
+        return is_creator or action is SharedAction.CREATE
+    if role is None:
         return False
     if action in (SharedAction.VIEW, SharedAction.CREATE):
         return True
-    return actor_is_creator or Role(user_role) in MANAGERS
+    return is_creator or Role(role) in MANAGERS
 
 
 def can_switch_admin_view(user_role: Role | None) -> bool:

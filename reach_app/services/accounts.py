@@ -140,7 +140,14 @@ def delete_account(session: Session, actor: Actor, account_id: int, *, now: date
 def may_manage(actor: Actor, account: ChannelAccount) -> bool:
     """The account's creator or an organization owner/admin may change or delete it."""
     is_creator = account.user_id == actor.user_id
-    return can(actor.role, is_creator, True, actor.org_mode, Action.EDIT_METADATA)
+    # admin_view=True: sender accounts are shared, owners/admins manage them without it
+    return can(
+        Action.EDIT_METADATA,
+        role=actor.role,
+        is_creator=is_creator,
+        admin_view=True,
+        org_mode=actor.org_mode,
+    )
 
 
 def _managed(session: Session, actor: Actor, account_id: int) -> ChannelAccount:

@@ -156,7 +156,9 @@ def _changeable(
             int(row_id)
             for row_id, owner in rows
             if row_id is not None
-            and can_shared(actor.role, owner == actor.user_id, actor.org_mode, action)
+            and can_shared(
+                action, role=actor.role, is_creator=owner == actor.user_id, org_mode=actor.org_mode
+            )
         ]
     return sorted(allowed)
 

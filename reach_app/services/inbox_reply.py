@@ -56,7 +56,9 @@ def queue_reply(
     The same `client_key` on the same thread returns the first reply instead of a
     second one (a double click, a retried request)."""
     view = get_thread(session, actor, thread_id)  # another tenant's thread: NotFound
-    if not can_shared(actor.role, True, actor.org_mode, SharedAction.VIEW):
+    if not can_shared(
+        SharedAction.VIEW, role=actor.role, is_creator=True, org_mode=actor.org_mode
+    ):
         raise Forbidden("You may not reply in this workspace")
     thread = view.thread
     body = _checked_text(text)

@@ -68,7 +68,13 @@ def organization_of_member(
 
 def _managed(session: Session, user_id: int, organization_id: int) -> Organization:
     organization, role = organization_of_member(session, user_id, organization_id)
-    if not can(role, False, organization.admin_view_enabled, True, Action.MANAGE_MEMBERS):
+    if not can(
+        Action.MANAGE_MEMBERS,
+        role=role,
+        is_creator=False,
+        admin_view=organization.admin_view_enabled,
+        org_mode=True,
+    ):
         raise Forbidden("Only the owner or an admin may do this")
     return organization
 

@@ -13,7 +13,8 @@ from reach_app.services.tenancy import Actor
 
 def ensure_may_change(actor: Actor, created_by: int, action: SharedAction, what: str) -> None:
     """Forbidden unless the actor may edit/delete a row created by `created_by`."""
-    if not can_shared(actor.role, created_by == actor.user_id, actor.org_mode, action):
+    mine = created_by == actor.user_id
+    if not can_shared(action, role=actor.role, is_creator=mine, org_mode=actor.org_mode):
         verb = "delete" if action is SharedAction.DELETE else "change"
         raise Forbidden(f"Only its creator or an owner/admin may {verb} this {what}")
 

@@ -310,7 +310,13 @@ def _login_account(session: Session, actor: Actor, login_id: int) -> ChannelAcco
 def _managed(session: Session, actor: Actor, account_id: int) -> ChannelAccount:
     account = _telegram_account(session, actor, account_id)
     is_creator = account.user_id == actor.user_id
-    if not can(actor.role, is_creator, True, actor.org_mode, Action.EDIT_METADATA):
+    if not can(  # as services.accounts.may_manage: no admin view needed for accounts
+        Action.EDIT_METADATA,
+        role=actor.role,
+        is_creator=is_creator,
+        admin_view=True,
+        org_mode=actor.org_mode,
+    ):
         raise Forbidden("Only the account's creator or an organization owner/admin may log it in")
     return account
 

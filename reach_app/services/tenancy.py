@@ -121,7 +121,9 @@ def campaigns_of_workspace(user_id: int, organization_id: int | None) -> Any:
 
 
 def effective_view_mode(actor: Actor, requested: str) -> str:
-    return resolve_view_mode(requested, actor.role, actor.admin_view_enabled, actor.org_mode)
+    return resolve_view_mode(
+        requested, role=actor.role, admin_view=actor.admin_view_enabled, org_mode=actor.org_mode
+    )
 
 
 def campaign_scope(actor: Actor, view_mode: str = "own", *, include_deleted: bool = False) -> Any:
@@ -152,11 +154,11 @@ def visible_campaign(
 def require_permission(actor: Actor, campaign: CampaignFlow, action: Action) -> None:
     """Raise Forbidden when the actor may see the campaign but not do `action`."""
     allowed = can(
-        actor.role,
-        campaign.created_by == actor.user_id,
-        actor.admin_view_enabled,
-        actor.org_mode,
         action,
+        role=actor.role,
+        is_creator=campaign.created_by == actor.user_id,
+        admin_view=actor.admin_view_enabled,
+        org_mode=actor.org_mode,
     )
     if not allowed:
         raise Forbidden(f"You may not {action.value.replace('_', ' ')} this campaign")

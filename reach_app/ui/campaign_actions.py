@@ -63,11 +63,11 @@ DONE_MESSAGES = {
 
 def _permitted(actor: Actor, created_by: int, permission: Action) -> bool:
     return can(
-        actor.role,
-        created_by == actor.user_id,
-        actor.admin_view_enabled,
-        actor.org_mode,
         permission,
+        role=actor.role,
+        is_creator=created_by == actor.user_id,
+        admin_view=actor.admin_view_enabled,
+        org_mode=actor.org_mode,
     )
 
 

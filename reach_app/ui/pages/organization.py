@@ -65,7 +65,13 @@ class OrganizationState(AppState):
             MemberItem(v.user_id, v.name, v.email, v.role, f"{v.joined_at:%Y-%m-%d}") for v in views
         ]
         role = Role(self.role) if self.role else None
-        self.manager = can(role, False, self.admin_view_enabled, True, Action.MANAGE_MEMBERS)
+        self.manager = can(
+            Action.MANAGE_MEMBERS,
+            role=role,
+            is_creator=False,
+            admin_view=self.admin_view_enabled,
+            org_mode=True,
+        )
         return None
 
     def _change(self, action: str, **kwargs: Any):

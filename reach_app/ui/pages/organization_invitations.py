@@ -52,7 +52,11 @@ class InvitationsState(AppState):
         org_id = self.organization_id()
         role = Role(self.role) if self.role else None
         self.may_invite = org_id is not None and can(
-            role, False, self.admin_view_enabled, True, Action.MANAGE_MEMBERS
+            Action.MANAGE_MEMBERS,
+            role=role,
+            is_creator=False,
+            admin_view=self.admin_view_enabled,
+            org_mode=True,
         )
         if org_id is None or not self.may_invite:
             self.invitations, self.link = [], ""

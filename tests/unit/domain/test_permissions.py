@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reach_app.domain.permissions import (
@@ -73,13 +75,24 @@ def test_each_cell_of_the_permission_matrix_holds(
     key: tuple[bool, Role | None, bool, bool], action: Action, allowed: bool
 ) -> None:
     org_mode, role, creator, admin_view = key
-    assert can(role, creator, admin_view, org_mode, action) is allowed
+    got = can(action, role=role, is_creator=creator, admin_view=admin_view, org_mode=org_mode)
+    assert got is allowed
+
+
+def test_the_flags_are_given_by_name_so_no_call_can_swap_them() -> None:
+    untyped: dict[str, Any] = {"can": can, "shared": can_shared, "view": resolve_view_mode}
+    with pytest.raises(TypeError):
+        untyped["can"](Role.MEMBER, True, False, True, Action.VIEW)  # the old order
+    with pytest.raises(TypeError):
+        untyped["shared"](Role.MEMBER, True, True, SharedAction.EDIT)
+    with pytest.raises(TypeError):
+        untyped["view"]("all", Role.OWNER, True, True)
 
 
 def test_nobody_runs_another_members_campaign() -> None:
     for role in Role:
         for action in (Action.LAUNCH, Action.PAUSE, Action.STOP):
-            assert not can(role, False, True, True, action)
+            assert not can(action, role=role, is_creator=False, admin_view=True, org_mode=True)
 
 
 VIEW_MODES = [
@@ -98,7 +111,8 @@ VIEW_MODES = [
 def test_a_view_mode_request_resolves_to_what_the_user_may_see(
     requested: str, role: Role | None, admin_view: bool, org_mode: bool, expected: str
 ) -> None:
-    assert resolve_view_mode(requested, role, admin_view, org_mode) == expected
+    got = resolve_view_mode(requested, role=role, admin_view=admin_view, org_mode=org_mode)
+    assert got == expected
 
 
 SHARED_ALL = frozenset(SharedAction)
@@ -121,7 +135,10 @@ SHARED_READ = frozenset({SharedAction.VIEW, SharedAction.CREATE})
     ],
 )
 def test_shared_data_rules_cover_every_role_and_creator(org_mode, role, creator, allowed):
-    got = frozenset(a for a in SharedAction if can_shared(role, creator, org_mode, a))
+    got = frozenset(
+        a for a in SharedAction
+        if can_shared(a, role=role, is_creator=creator, org_mode=org_mode)
+    )  # fmt: skip
     assert got == allowed
 
 
