@@ -20,19 +20,11 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 
-const KIND_COLORS = {
-  START: "#16a34a",
-  SEND_MESSAGE: "#4f46e5",
-  WAIT: "#0891b2",
-  CONDITION: "#d97706",
-  AB_SPLIT: "#9333ea",
-  END: "#64748b",
-};
-
 const ReachNode = memo(function ReachNode({ data, selected }) {
   const handles = data.handles || [];
   const problems = data.problems || [];
-  const accent = KIND_COLORS[data.kind] || "#475569";
+  // The accent comes with the node (ui/node_table.py), so a new type needs no entry here.
+  const accent = data.accent || "#475569";
   const style = {
     width: 240,
     boxSizing: "border-box",

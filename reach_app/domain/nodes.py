@@ -17,6 +17,7 @@ class NodeType(StrEnum):
     START = "START"
     SEND_MESSAGE = "SEND_MESSAGE"
     WAIT = "WAIT"
+    RANDOM_DELAY = "RANDOM_DELAY"
     CONDITION = "CONDITION"
     AB_SPLIT = "AB_SPLIT"
     TAG = "TAG"
@@ -92,6 +93,27 @@ class WaitData:
     def duration(self) -> timedelta:
         """The duration, clamped to [0, ten years] so date arithmetic never overflows."""
         return timedelta(seconds=min(max(self.total_seconds, 0.0), MAX_WAIT_SECONDS))
+
+
+DelayUnit = Literal["seconds", "minutes", "hours"]
+DELAY_UNIT_SECONDS: Mapping[str, float] = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+
+
+@dataclass(frozen=True)
+class RandomDelayData:
+    """RANDOM_DELAY: wait between ``min_delay`` and ``max_delay`` ``unit``s, the length drawn
+    once per lead and step from a stable hash (a replay waits the same)."""
+
+    min_delay: float = 0.0
+    max_delay: float = 0.0
+    unit: DelayUnit = "minutes"
+
+    @property
+    def bounds_seconds(self) -> tuple[float, float]:
+        """(min, max) in seconds, clamped to [0, ten years] with max >= min."""
+        scale = DELAY_UNIT_SECONDS[self.unit]
+        low = min(max(self.min_delay * scale, 0.0), MAX_WAIT_SECONDS)
+        return low, min(max(self.max_delay * scale, low), MAX_WAIT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -182,6 +204,7 @@ NodeData = (
     StartData
     | SendMessageData
     | WaitData
+    | RandomDelayData
     | ConditionData
     | AbSplitData
     | TagData

@@ -14,23 +14,13 @@ from collections import deque
 from typing import Any
 
 from reach_app.ui import flow_layout as fl
+from reach_app.ui.node_table import NODE_TABLE
+from reach_app.ui.node_table import PALETTE as TABLE_PALETTE
 
 Flow = dict[str, list[dict[str, Any]]]
 
-DEFAULT_DATA: dict[str, dict[str, Any]] = {
-    "START": {"start_type": "immediate"},
-    "SEND_MESSAGE": {"text": ""},
-    "WAIT": {"mode": "duration", "days": 0, "hours": 1, "minutes": 0, "seconds": 0},
-    "CONDITION": {"kind": "replied"},
-    "AB_SPLIT": {"variants": [{"key": "A", "weight": 50}, {"key": "B", "weight": 50}]},
-    "TAG": {"action": "add", "tag": ""},
-    "SET_FIELD": {"field": "", "value": ""},
-    "UPDATE_SCORE": {"delta": 1},
-    "WEBHOOK": {"url": "", "method": "POST"},
-    "NOTIFY_INBOX": {"note": ""},
-    "END": {},
-}
-PALETTE = [t for t in DEFAULT_DATA if t != "START"]
+DEFAULT_DATA: dict[str, dict[str, Any]] = {entry.type: dict(entry.defaults) for entry in NODE_TABLE}
+PALETTE = list(TABLE_PALETTE)
 
 
 def empty_flow() -> Flow:

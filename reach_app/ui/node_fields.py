@@ -9,25 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-FIELDS: dict[str, list[str]] = {
-    "START": ["start_type", "scheduled_start_at", "timezone"],
-    "SEND_MESSAGE": ["text", "media_url", "template_id", "channel"],
-    "WAIT": ["mode", "days", "hours", "minutes", "seconds", "timeout_hours"],
-    "CONDITION": ["kind", "field", "operator", "value", "event_type", "within_days"],
-    "AB_SPLIT": [],
-    "TAG": ["action", "tag"],
-    "SET_FIELD": ["field", "value"],
-    "UPDATE_SCORE": ["delta"],
-    "WEBHOOK": ["url", "method", "wait_for_response", "response_timeout_seconds"],
-    "NOTIFY_INBOX": ["note"],
-    "END": [],
-}
-NUMBERS = {
-    "days", "hours", "minutes", "seconds", "timeout_hours", "within_days", "delta",
-    "response_timeout_seconds",
-}
-INTEGERS = {"template_id"}
-YES_NO = {"wait_for_response"}  # booleans, shown as a yes/no choice
+from reach_app.ui.node_table import NODE_TABLE, fields_of_kind
+
+FIELDS: dict[str, list[str]] = {entry.type: entry.field_names for entry in NODE_TABLE}
+NUMBERS = fields_of_kind("number")
+INTEGERS = fields_of_kind("integer")
+YES_NO = fields_of_kind("yes_no")  # booleans, shown as a yes/no choice
+LONG_TEXTS = fields_of_kind("long_text")  # kept as typed (spaces and new lines matter)
 MAX_VARIANTS, MIN_VARIANTS = 4, 2
 
 
@@ -80,7 +68,7 @@ def parse_change(node_type: str, name: str, value: Any, data: dict[str, Any]) ->
         return {name: _number(text)}
     if name in INTEGERS:
         return {name: _number(text, integer=True)}
-    if name in ("text", "note"):
+    if name in LONG_TEXTS:
         return {name: text}
     return {name: text.strip() or None}
 

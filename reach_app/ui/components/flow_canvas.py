@@ -13,6 +13,9 @@ from typing import Any
 import reflex as rx
 from reflex.event import no_args_event_spec, passthrough_event_spec
 
+from reach_app.ui.node_table import TYPE_TITLES as TYPE_TITLES  # re-exported for the labels
+from reach_app.ui.node_table import accent_of, node_summary, type_title
+
 XYFLOW_PACKAGE = "@xyflow/react@12.12.1"
 
 
@@ -60,20 +63,6 @@ def flow_canvas(**props: Any) -> rx.Component:
 
 # ---- flow JSON -> canvas -------------------------------------------------------
 
-TYPE_TITLES = {
-    "START": "Start",
-    "SEND_MESSAGE": "Send message",
-    "WAIT": "Wait",
-    "CONDITION": "Condition",
-    "AB_SPLIT": "A/B split",
-    "TAG": "Tag",
-    "SET_FIELD": "Set field",
-    "UPDATE_SCORE": "Update score",
-    "WEBHOOK": "Webhook",
-    "NOTIFY_INBOX": "Notify inbox",
-    "END": "End",
-}
-
 
 def source_handles(node_type: str, data: dict[str, Any]) -> list[dict[str, str]]:
     """The outgoing connection points of a node ({id, label}; id "" = the default)."""
@@ -88,58 +77,11 @@ def source_handles(node_type: str, data: dict[str, Any]) -> list[dict[str, str]]
     return [{"id": "", "label": ""}]
 
 
-def _duration(data: dict[str, Any]) -> str:
-    parts = [
-        f"{data.get(unit)}{unit[0]}"
-        for unit in ("days", "hours", "minutes", "seconds")
-        if data.get(unit) not in (None, "", 0, 0.0, "0")
-    ]
-    return " ".join(parts) or "no duration"
-
-
-def node_summary(node_type: str, data: dict[str, Any]) -> str:
-    """One short line describing what a node does (shown on the canvas)."""
-    match node_type:
-        case "SEND_MESSAGE":
-            text = str(data.get("text") or "")
-            return (text[:80] + "…") if len(text) > 80 else (text or "(no text)")
-        case "WAIT":
-            if data.get("mode") == "reply":
-                return f"until a reply, at most {data.get('timeout_hours') or '?'} h"
-            return _duration(data)
-        case "CONDITION":
-            kind = data.get("kind") or "?"
-            detail = " ".join(
-                str(data.get(k)) for k in ("field", "operator", "value") if data.get(k)
-            )
-            return f"{kind} {detail}".strip()
-        case "AB_SPLIT":
-            variants = data.get("variants") or []
-            return " / ".join(
-                f"{v.get('key')}:{v.get('weight')}" for v in variants if isinstance(v, dict)
-            )
-        case "TAG":
-            return f"{data.get('action') or 'add'} {data.get('tag') or ''}".strip()
-        case "SET_FIELD":
-            return f"{data.get('field') or '?'} = {data.get('value') or ''}"
-        case "UPDATE_SCORE":
-            return f"score {data.get('delta') or 0:+}" if _is_number(data.get("delta")) else ""
-        case "WEBHOOK":
-            return str(data.get("url") or "(no url)")[:60]
-        case "NOTIFY_INBOX":
-            return str(data.get("note") or "")[:60]
-    return ""
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def node_title(node: dict[str, Any]) -> str:
     """What a step is called in plain words: its label, else its type ("Send message")."""
     data = node.get("data") if isinstance(node.get("data"), dict) else {}
     node_type = str(node.get("type"))
-    return str(data.get("label") or TYPE_TITLES.get(node_type, node_type.replace("_", " ").title()))
+    return str(data.get("label") or type_title(node_type))
 
 
 def to_canvas_nodes(
@@ -153,7 +95,7 @@ def to_canvas_nodes(
         node_id, node_type = str(node.get("id")), str(node.get("type"))
         data = node.get("data") if isinstance(node.get("data"), dict) else {}
         position = node.get("position") if isinstance(node.get("position"), dict) else {}
-        kind_title = TYPE_TITLES.get(node_type, node_type.replace("_", " ").title())
+        kind_title = type_title(node_type)
         canvas.append(
             {
                 "id": node_id,
@@ -167,6 +109,7 @@ def to_canvas_nodes(
                     "nodeId": node_id,
                     "kind": node_type,
                     "kindTitle": kind_title,
+                    "accent": accent_of(node_type),
                     "number": (numbers or {}).get(node_id, index + 1),
                     "title": str(data.get("label") or ""),
                     "summary": node_summary(node_type, data),

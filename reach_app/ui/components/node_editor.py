@@ -9,6 +9,7 @@ import reflex as rx
 from reach_app.domain.templating import DEFAULT_CHANNEL, TemplateFacts, draft_version, fits
 from reach_app.services.errors import ServiceError
 from reach_app.services.templates import list_templates
+from reach_app.ui.node_table import NODE_TABLE, EditorField
 from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
 from reach_app.ui.state import NotSignedIn, error_toast
 
@@ -303,51 +304,62 @@ def _split_editor() -> rx.Component:
     )
 
 
-def _simple_editor() -> rx.Component:
-    return rx.match(
-        S.selected_type,
-        ("START", rx.vstack(
-            choice_field("Start", "start_type", ["immediate", "scheduled"]),
-            text_field("Scheduled start (ISO, local)", "scheduled_start_at"),
-            text_field("Timezone", "timezone", placeholder="Europe/Berlin"),
-            width="100%",
-        )),
-        ("TAG", rx.vstack(
-            choice_field("Action", "action", ["add", "remove"]), text_field("Tag", "tag"),
-            width="100%",
-        )),
-        ("SET_FIELD", rx.vstack(text_field("Field", "field"), text_field("Value", "value"), width="100%")),
-        ("UPDATE_SCORE", text_field("Score change", "delta", type="number")),
-        ("WEBHOOK", rx.vstack(
-            text_field("URL", "url", placeholder="https://…"),
-            choice_field("Method", "method", ["POST", "GET", "PUT"]),
-            choice_field("Wait for the answer", "wait_for_response", ["no", "yes"]),
-            rx.cond(
-                S.fields["wait_for_response"] == "yes",
-                rx.vstack(
-                    text_field("Give up after (seconds)", "response_timeout_seconds",
-                               type="number", placeholder="300"),
-                    rx.text("A following condition reads the answer as the variables "
-                            "webhook.status, webhook.ok, webhook.body and webhook.json.<key>.",
-                            size="1", color_scheme="gray"),
-                    width="100%",
-                ),
+def _webhook_editor() -> rx.Component:
+    return rx.vstack(
+        text_field("URL", "url", placeholder="https://…"),
+        choice_field("Method", "method", ["POST", "GET", "PUT"]),
+        choice_field("Wait for the answer", "wait_for_response", ["no", "yes"]),
+        rx.cond(
+            S.fields["wait_for_response"] == "yes",
+            rx.vstack(
+                text_field("Give up after (seconds)", "response_timeout_seconds",
+                           type="number", placeholder="300"),
+                rx.text("A following condition reads the answer as the variables "
+                        "webhook.status, webhook.ok, webhook.body and webhook.json.<key>.",
+                        size="1", color_scheme="gray"),
+                width="100%",
             ),
-            width="100%",
-        )),
-        ("NOTIFY_INBOX", text_field("Note", "note")),
-        rx.text("This step has no settings.", size="2", color_scheme="gray"),
+        ),
+        width="100%",
     )  # fmt: skip
+
+
+def _table_field(field: EditorField) -> rx.Component:
+    """One input drawn from the node table."""
+    if field.kind == "choice":
+        return choice_field(field.label, field.name, list(field.options))
+    if field.kind == "yes_no":
+        return choice_field(field.label, field.name, ["no", "yes"])
+    if field.kind in ("number", "integer"):
+        return text_field(field.label, field.name, field.placeholder, type="number")
+    return text_field(field.label, field.name, field.placeholder)
+
+
+# Types with an editor of their own; every other type's fields come from the node table.
+CUSTOM_EDITORS = {
+    "SEND_MESSAGE": _message_editor,
+    "WAIT": _wait_editor,
+    "CONDITION": _condition_editor,
+    "AB_SPLIT": _split_editor,
+    "WEBHOOK": _webhook_editor,
+}
+
+
+def _editor_cases() -> list[tuple[str, rx.Component]]:
+    cases = [(name, build()) for name, build in CUSTOM_EDITORS.items()]
+    cases += [
+        (entry.type, rx.vstack(*[_table_field(f) for f in entry.fields], width="100%"))
+        for entry in NODE_TABLE
+        if entry.type not in CUSTOM_EDITORS and entry.fields
+    ]
+    return cases
 
 
 def node_editor() -> rx.Component:
     body = rx.match(
         S.selected_type,
-        ("SEND_MESSAGE", _message_editor()),
-        ("WAIT", _wait_editor()),
-        ("CONDITION", _condition_editor()),
-        ("AB_SPLIT", _split_editor()),
-        _simple_editor(),
+        *_editor_cases(),
+        rx.text("This step has no settings.", size="2", color_scheme="gray"),
     )
     return rx.vstack(
         rx.hstack(

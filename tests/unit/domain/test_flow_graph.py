@@ -28,7 +28,10 @@ from reach_app.domain.flow import (
     WebhookData,
     parse_flow,
 )
+from reach_app.domain.node_parsing import parse_node_data
+from reach_app.domain.node_types import SPECS
 from tests.unit.domain.conftest import flow_json, load_flow
+from tests.unit.domain.node_cases import CASE_BY_TYPE, NODE_CASES, NodeCase
 
 
 def test_every_node_type_parses_into_its_typed_data() -> None:
@@ -64,6 +67,17 @@ def test_every_node_type_parses_into_its_typed_data() -> None:
         NodeType.NOTIFY_INBOX,
         NodeType.END,
     ]
+
+
+def test_every_node_type_has_a_test_case_and_a_spec() -> None:
+    assert sorted(CASE_BY_TYPE) == sorted(member.value for member in NodeType)
+    assert sorted(SPECS) == sorted(NodeType)
+
+
+@pytest.mark.parametrize("case", NODE_CASES, ids=lambda case: case.type)
+def test_each_node_case_parses_into_its_typed_data(case: NodeCase) -> None:
+    data, problems = parse_node_data(NodeType(case.type), case.example, "n")
+    assert (data, problems) == (case.parsed, [])
 
 
 def test_node_type_values_equal_their_names() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from reach_app.domain.flow import find_problems
 from tests.unit.domain.conftest import flow_json
+from tests.unit.domain.node_cases import NODE_CASES
 
 PUBLISHED = frozenset({7})
 KNOWN = frozenset({7, 12})
@@ -200,6 +201,7 @@ FIELD_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("WEBHOOK", {"url": "https://example.test", "method": "BREW"}, "webhook_method_invalid"),
     ("WEBHOOK", {"url": "https://example.test", "headers": {"a": 1}}, "webhook_headers_invalid"),
     ("NOTIFY_INBOX", {"note": ["x"]}, "notify_note_invalid"),
+    *[(case.type, data, code) for case in NODE_CASES for data, code in case.bad],
 ]
 
 
@@ -234,6 +236,7 @@ GOOD_FIELDS: list[tuple[str, dict[str, Any]]] = [
         "WEBHOOK",
         {"url": "HTTPS://EXAMPLE.TEST", "method": "put", "headers": {"A": "b"}, "body": [1, 2]},
     ),
+    *[(case.type, data) for case in NODE_CASES for data in case.good],
 ]
 
 

@@ -28,6 +28,7 @@ from reach_app.domain.execution import (
 from reach_app.domain.flow import NodeType, Problem, find_problems, parse_flow
 from reach_app.domain.pacing import HOUR, QuietHours, RateLimits, earliest_send_time
 from reach_app.domain.rendering import render, worst_case_length
+from tests.unit.domain.node_cases import NODE_CASES, template_texts
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,23 +39,6 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-TOKENS = [
-    "{",
-    "}",
-    "|",
-    " ",
-    "a",
-    "Hi",
-    "firstName",
-    "lastName",
-    "username",
-    "cf-company",
-    "cf-",
-    "phoneNumber",
-    "{firstName|",
-    "x" * 5,
-]
-template_texts = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join) | st.text(max_size=60)
 contacts = st.builds(
     ContactSnapshot,
     id=st.integers(min_value=-(2**63), max_value=2**63),
@@ -159,31 +143,7 @@ def test_find_problems_never_raises_on_arbitrary_json(nodes: object, edges: obje
 
 
 IDS = ["n0", "n1", "n2", "n3", "n4", "n5"]
-valid_data: dict[str, Any] = {
-    "START": st.just({}),
-    "SEND_MESSAGE": st.fixed_dictionaries({"text": template_texts}),
-    "WAIT": st.one_of(
-        st.fixed_dictionaries({"mode": st.just("duration"), "minutes": st.integers(-5, 90)}),
-        st.fixed_dictionaries(
-            {"mode": st.just("reply"), "timeout_hours": st.none() | st.integers(1, 48)}
-        ),
-    ),
-    "CONDITION": st.fixed_dictionaries(
-        {
-            "kind": st.sampled_from(["replied", "tag", "variation"]),
-            "value": st.sampled_from(["A", "vip", True]),
-        }
-    ),
-    "AB_SPLIT": st.just({"variants": [{"key": "A", "weight": 1}, {"key": "B", "weight": 2}]}),
-    "TAG": st.fixed_dictionaries(
-        {"action": st.sampled_from(["add", "remove"]), "tag": st.sampled_from(["vip", "x"])}
-    ),
-    "SET_FIELD": st.just({"field": "cf-stage", "value": 1}),
-    "UPDATE_SCORE": st.integers(-3, 3).map(lambda delta: {"delta": delta}),
-    "WEBHOOK": st.just({"url": "https://example.test"}),
-    "NOTIFY_INBOX": st.just({"note": "{firstName|Someone} needs you"}),
-    "END": st.just({}),
-}
+valid_data: dict[str, Any] = {case.type: case.strategy for case in NODE_CASES}
 
 
 @st.composite
