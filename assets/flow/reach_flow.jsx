@@ -348,18 +348,30 @@ function Canvas(props) {
       <Focus focusKey={props.focusKey} focusId={props.focusId} box={props.box} />
       <Background gap={16} />
       <Controls showInteractive={false} />
-      <MiniMap pannable zoomable />
+      {/* On a narrow canvas (a phone) the minimap shrinks so it leaves the flow in view. */}
+      <MiniMap pannable zoomable style={props.narrow ? { width: 96, height: 64 } : undefined} />
     </ReactFlow>
     </EdgeMenu.Provider>
   );
 }
 
+// Below this canvas width the minimap takes its small size.
+const NARROW_CANVAS = 640;
+
 export function ReachFlow(props) {
   const box = useRef(null);
+  const [narrow, setNarrow] = useState(false);
+  useEffect(() => {
+    const frame = box.current;
+    if (!frame || typeof ResizeObserver === "undefined") return undefined;
+    const observer = new ResizeObserver(() => setNarrow(frame.clientWidth < NARROW_CANVAS));
+    observer.observe(frame);
+    return () => observer.disconnect();
+  }, []);
   return (
     <div ref={box} style={{ width: "100%", height: "100%" }} data-testid="flow-canvas">
       <ReactFlowProvider>
-        <Canvas {...props} box={box} />
+        <Canvas {...props} box={box} narrow={narrow} />
       </ReactFlowProvider>
     </div>
   );

@@ -86,6 +86,7 @@ def _flow_button() -> rx.Component:
                 color_scheme="amber",
                 size="2",
                 white_space="normal",
+                max_width="100%",  # wraps on a phone instead of widening the page
                 data_testid="flow-lock",
             ),
         ),
@@ -108,7 +109,12 @@ def _header() -> rx.Component:
                 wrap="wrap",
             ),
             rx.spacer(),
-            rx.hstack(_flow_button(), rx.foreach(S.action_labels, _action_button), wrap="wrap"),
+            rx.hstack(
+                _flow_button(),
+                rx.foreach(S.action_labels, _action_button),
+                wrap="wrap",
+                max_width="100%",
+            ),
             width="100%",
             align="center",
             wrap="wrap",

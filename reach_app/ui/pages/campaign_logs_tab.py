@@ -158,12 +158,14 @@ S = CampaignLogsState
 
 def _row(row: LogItem) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.contact),
+        rx.table.cell(row.when, white_space="nowrap", data_testid="log-when"),
+        rx.table.cell(row.contact, data_testid="log-contact"),
         rx.table.cell(
-            rx.text(row.node_type, size="1"), rx.text(row.node, size="1", color_scheme="gray")
+            rx.text(row.node_type, size="1"),
+            rx.text(row.node, size="1", color_scheme="gray"),
+            display=HIDDEN_ON_PHONE,
         ),
-        rx.table.cell(row.log_type),
+        rx.table.cell(row.log_type, data_testid="log-what"),
         rx.table.cell(
             rx.badge(
                 labels.shown(labels.EXECUTION_STATUS, row.status),
@@ -173,7 +175,7 @@ def _row(row: LogItem) -> rx.Component:
             )
         ),
         rx.table.cell(row.execution_id, display=HIDDEN_ON_PHONE),
-        rx.table.cell(rx.text(row.summary, size="1"), max_width="360px"),
+        rx.table.cell(rx.text(row.summary, size="1"), max_width="360px", display=HIDDEN_ON_PHONE),
         data_testid="log-row",
     )
 
@@ -196,7 +198,15 @@ def logs_tab() -> rx.Component:
         ),
     )
     when = rx.table.column_header_cell("When (" + S.overview.timezone.to(str) + ")")
-    columns = [when, "Contact", "Step", "Type", "Status", ("Execution", True), "Details"]
+    columns = [
+        when,
+        "Contact",
+        ("Step", True),
+        "Type",
+        "Status",
+        ("Execution", True),
+        ("Details", True),
+    ]
     return rx.vstack(
         toolbar,
         data_table(columns, S.rows, _row, size="1"),

@@ -23,6 +23,7 @@ from reach_app.services.statistics import (
 )
 from reach_app.services.tenancy import visible_campaign
 from reach_app.ui import flow_editing, labels
+from reach_app.ui.components.paged_list import HIDDEN_ON_PHONE
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import contact_name
@@ -367,10 +368,13 @@ def _variations() -> rx.Component:
 
 def _activities_list() -> rx.Component:
     item = lambda a: rx.table.row(  # noqa: E731
-        rx.table.cell(a["when"], white_space="nowrap"),
-        rx.table.cell(rx.badge(a["type"], variant="soft")),
-        rx.table.cell(a["contact"]),
-        rx.table.cell(rx.text(a["details"], size="1", color_scheme="gray")),
+        rx.table.cell(a["when"], white_space="nowrap", data_testid="activity-when"),
+        rx.table.cell(rx.badge(a["type"], variant="soft"), data_testid="activity-what"),
+        rx.table.cell(a["contact"], data_testid="activity-contact"),
+        rx.table.cell(
+            rx.text(a["details"], size="1", color_scheme="gray"), display=HIDDEN_ON_PHONE
+        ),
+        data_testid="activity-row",
     )
     return rx.card(
         rx.text("Recent activities (", S.overview.timezone, ")", weight="bold", size="2"),
@@ -405,6 +409,7 @@ def stats_tab() -> rx.Component:
             rx.moment(interval=AUTO_REFRESH_MS, on_change=S.auto_refresh, display="none"),
             width="100%",
             align="center",
+            wrap="wrap",  # a phone puts the range and Refresh on their own line
         ),
         rx.flex(*[_card(k, label) for k, label in FIGURES], wrap="wrap", gap="10px", width="100%"),
         rx.flex(

@@ -188,6 +188,16 @@ def _filters() -> rx.Component:
     )  # fmt: skip
 
 
+# The actions column stays at the table's right edge while a narrow screen scrolls the
+# table sideways, so every row's actions are in reach next to its name.
+STICKY_RIGHT = {
+    "position": "sticky",
+    "right": "0",
+    "z_index": "1",
+    "background_color": "var(--color-panel-solid)",
+}
+
+
 def _cell_hidden_on_phone(*children, **props) -> rx.Component:
     return rx.table.cell(*children, display=HIDDEN_ON_PHONE, **props)
 
@@ -239,7 +249,7 @@ def _row(item: CampaignItem) -> rx.Component:
         rx.table.cell(item.responded, data_testid="count-responded"),
         rx.table.cell(item.response_rate, data_testid="response-rate"),
         _cell_hidden_on_phone(item.created),
-        rx.table.cell(_row_menu(item)),
+        rx.table.cell(_row_menu(item), **STICKY_RIGHT),
         data_testid="campaign-row",
         align="center",
     )
@@ -249,9 +259,13 @@ def _table() -> rx.Component:
     creator = rx.table.column_header_cell("Creator", display=HIDDEN_ON_PHONE)
     columns = [
         "Name", "Status", rx.cond(CampaignListState.org_mode, creator), "Contacts", "Sent",
-        "Responded", "Response rate", ("Created (UTC)", True), "",
+        "Responded", "Response rate", ("Created (UTC)", True),
+        rx.table.column_header_cell("", **STICKY_RIGHT),
     ]  # fmt: skip
-    return data_table(columns, CampaignListState.rows, _row, size="2")
+    # Radix clips the table (overflow: hidden), which would pin the sticky actions
+    # column to the table instead of the scrolling frame around it.
+    unclipped = {"& .rt-TableRootTable": {"overflow": "visible"}}
+    return data_table(columns, CampaignListState.rows, _row, size="2", style=unclipped)
 
 
 def _body() -> rx.Component:
