@@ -143,7 +143,7 @@ def test_a_mapped_import_fills_the_chosen_fields_and_names_updated_contacts(user
                        now=utcnow())  # fmt: skip
     state = _signed(user["id"])
     state.load()
-    data = "Vorname,E-Mail,Firma\nAna,ana@example.org,Acme\nNeu,old@example.org,Beta\n".encode()
+    data = b"Vorname,E-Mail,Firma\nAna,ana@example.org,Acme\nNeu,old@example.org,Beta\n"
     asyncio.run(_drain(state.read_columns([rx.UploadFile(file=io.BytesIO(data))])))
     assert [(r["header"], r["target"]) for r in state.mapping_rows] == [
         ("Vorname", "(skip)"), ("E-Mail", "(skip)"), ("Firma", "(skip)")

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
@@ -119,10 +120,10 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
     ):
         variations[v.campaign_id][v.key] = v
     contact_ids = [e.contact_id for e in executions]
-    rows = {
-        c.id: c
-        for c in session.exec(select(Contact).where(one_of(session, col(Contact.id), contact_ids)))
-    }
+    # read-only here: plain rows (attribute access like the model), no ORM instances
+    contact_columns = Contact.__table__.columns  # type: ignore[attr-defined]
+    contact_query = select(*contact_columns).where(one_of(session, col(Contact.id), contact_ids))
+    rows: dict[int, Any] = {row.id: row for row in session.execute(contact_query)}
     tags = _tags(session, contact_ids)
     events = _events(session, contact_ids, now) if _needs_events(campaigns.values()) else {}
     snapshots = {
@@ -130,7 +131,7 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
         for cid, row in rows.items()
         if cid is not None
     }
-    batch = Batch(executions, campaigns, snapshots, rows, dict(variations))  # type: ignore[arg-type]
+    batch = Batch(executions, campaigns, snapshots, rows, dict(variations))
     batch.templates = published_templates(session, campaigns.values(), variations)
     return batch
 
