@@ -143,7 +143,8 @@ def app(
     """The running app on its own database, built in the session's app root (ports are
     picked free by the harness); yields the AppHarness."""
     _require_chromium()
-    from reflex.testing import AppHarness
+    from reflex.environment import environment
+    from reflex.testing import AppHarness, AppHarnessProd
 
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{folder / 'reach.db'}"
@@ -156,13 +157,21 @@ def app(
     migrate(url)
     seed = getattr(request.module, "seed", None)
     request.module.SEEDED = seed() if seed else None
-    harness = AppHarness.create(root=app_root, app_name="reach_app")
+    # A module with PROD_FRONTEND = True gets the compiled frontend (`reflex export`,
+    # served as static files: what `reach up --prod` serves), built in the session's root.
+    prod = bool(getattr(request.module, "PROD_FRONTEND", False))
+    env_mode = os.environ.get("REFLEX_ENV_MODE")
+    harness = (AppHarnessProd if prod else AppHarness).create(root=app_root, app_name="reach_app")
     try:
         harness.start()
         _allow_frontend_origin(harness)
         yield harness
     finally:
         harness.stop()
+        if prod:  # the export switched the process to prod mode; later modules run dev
+            environment.REFLEX_ENV_MODE.set(None)
+            if env_mode is not None:
+                os.environ["REFLEX_ENV_MODE"] = env_mode
         dispose_engines()
         for key, value in saved.items():
             if value is None:
