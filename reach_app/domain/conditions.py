@@ -5,11 +5,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import assert_never
+from enum import StrEnum
+from typing import TYPE_CHECKING, assert_never
 
 from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.jsonvalues import as_number, parse_moment, shift, to_utc
-from reach_app.domain.nodes import ConditionData, ConditionKind, Operator
+
+if TYPE_CHECKING:  # the CONDITION step evaluates through this module
+    from reach_app.domain.node_types.condition import ConditionData
+
+
+class ConditionKind(StrEnum):
+    """What a CONDITION node looks at."""
+
+    FIELD = "field"
+    TAG = "tag"
+    EVENT = "event"
+    VARIABLE = "variable"
+    REPLIED = "replied"
+    VARIATION = "variation"
+
+
+class Operator(StrEnum):
+    """Comparison operators for field and variable conditions."""
+
+    EQUALS = "equals"
+    NOT_EQUALS = "not_equals"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    EXISTS = "exists"
+    NOT_EXISTS = "not_exists"
+    GREATER_THAN = "greater_than"
+    LESS_THAN = "less_than"
+
 
 MAX_WITHIN_DAYS = (
     36500.0  # a century; larger windows are clamped so date arithmetic never overflows

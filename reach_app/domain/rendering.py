@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reach_app.domain.contact import ContactSnapshot
 from reach_app.domain.hashing import stable_int
-from reach_app.domain.nodes import SendMessageData
 
 if TYPE_CHECKING:  # the SEND step renders text, and parsing a Flow reads the steps
     from reach_app.domain.graph import Flow
+    from reach_app.domain.nodes import SendMessageData
 
 MAX_MESSAGE_LENGTH = 4096  # characters, Telegram's text limit
 TAG_FIELDS: Mapping[str, str] = {
@@ -152,10 +152,9 @@ def preview(flow: Flow, contact: ContactSnapshot) -> list[RenderedMessage]:
     """Every SEND node of the flow rendered for one contact, in array order."""
     rendered: list[RenderedMessage] = []
     for node in flow.send_nodes:
-        if not isinstance(node.data, SendMessageData):  # pragma: no cover - parse guarantees it
-            continue
-        text = render(node.data.text, contact, node_id=node.id)
-        problems = message_problems(node.data)
+        data = cast("SendMessageData", node.data)  # send_nodes holds SEND_MESSAGE nodes only
+        text = render(data.text, contact, node_id=node.id)
+        problems = message_problems(data)
         if len(text) > MAX_MESSAGE_LENGTH:
             problems.append(
                 f"For this contact the message is {len(text)} characters; the limit is {MAX_MESSAGE_LENGTH}."

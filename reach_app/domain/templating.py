@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from reach_app.domain.nodes import Node, SendMessageData
 from reach_app.domain.problems import Problem
 from reach_app.domain.rendering import MAX_MESSAGE_LENGTH, brace_problems, worst_case_length
 
 if TYPE_CHECKING:  # the SEND step asks for templates, and parsing a Flow reads the steps
     from reach_app.domain.graph import Flow
+    from reach_app.domain.nodes import Node, NodeData, SendMessageData
 
 DEFAULT_CHANNEL = "telegram"  # a SEND without its own channel goes out on the campaign's account
 TEXT_TYPE = "text"
@@ -69,8 +69,8 @@ def fit_problems(
     published text must render (balanced braces, at most 4096 characters after expansion)."""
     problems: list[Problem] = []
     for node in flow.send_nodes:
-        data = node.data
-        if not isinstance(data, SendMessageData) or data.template_id is None:
+        data = cast("SendMessageData", node.data)  # send_nodes holds SEND_MESSAGE nodes only
+        if data.template_id is None:
             continue
         template = templates.get(data.template_id)
         if template is None or not template.usable:
@@ -137,16 +137,14 @@ def resolve_templates(flow: Flow, published: Mapping[int, TemplateFacts]) -> Flo
     """The flow with every SEND that names a usable template carrying that template's
     published body as its text and ``template_version`` set. A SEND whose template is not
     usable keeps ``template_version`` None: the engine fails it instead of sending."""
-    if not any(
-        isinstance(node.data, SendMessageData) and node.data.template_id is not None
-        for node in flow.nodes
-    ):
+    if not any(_template_id(node.data) is not None for node in flow.send_nodes):
         return flow
     nodes = []
     for node in flow.nodes:
-        data = node.data
-        if isinstance(data, SendMessageData) and data.template_id is not None:
-            template = published.get(data.template_id)
+        template_id = _template_id(node.data) if node.type == "SEND_MESSAGE" else None
+        if template_id is not None:
+            data = cast("SendMessageData", node.data)
+            template = published.get(template_id)
             if template is not None and template.usable:
                 data = replace(
                     data, text=template.published_body, template_version=template.published_version
@@ -168,6 +166,12 @@ def version_state(version: int, published_version: int | None) -> str:
     if version == published_version:
         return "published"
     return "draft" if published_version is None or version > published_version else "earlier"
+
+
+def _template_id(data: NodeData) -> int | None:
+    """A SEND's template id (other node data has none)."""
+    value = getattr(data, "template_id", None)
+    return value if isinstance(value, int) else None
 
 
 def unresolved_template_reason(data: SendMessageData) -> str | None:

@@ -1,7 +1,8 @@
 """Every node type, one module each (data parsing, step, facts): ``SPECS`` is the registry.
 
-To add a node type: its ``NodeType`` member and data class in ``domain.nodes`` (the
-union), a module here with ``parse``, ``step`` and ``SPEC``, and its line below.
+To add a node type: its ``NodeType`` member (``base``), a module here with its data
+class, ``parse``, ``step`` and ``SPEC``, its line below, and its data class in the
+``NodeData`` union (``domain.nodes``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from reach_app.domain.node_types import (
     wait,
     webhook,
 )
-from reach_app.domain.node_types.base import NodeSpec
-from reach_app.domain.nodes import NodeType
+from reach_app.domain.node_types.base import NodeSpec, NodeType
 
 _MODULES = (
     start,

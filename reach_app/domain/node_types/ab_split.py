@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from reach_app.domain.abtest import Variation, assign_variation
 from reach_app.domain.execution import AB_CHOICES, ExecutionState
 from reach_app.domain.jsonvalues import as_number, as_object, as_text
-from reach_app.domain.node_types.base import NodeSpec
+from reach_app.domain.node_types.base import NodeSpec, NodeType
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import AbSplitData, AbVariant, Node, NodeData, NodeType
 from reach_app.domain.walk import Continue, Visit, Walk, context_object, with_context
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class AbVariant:
+    """One AB_SPLIT branch: its key (the edge condition) and relative weight."""
+
+    key: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class AbSplitData:
+    """AB_SPLIT: 2-4 weighted variants."""
+
+    variants: tuple[AbVariant, ...] = ()
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -10,16 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from reach_app.domain.execution import WAIT_UNTIL, ExecutionState, ScheduleAt
 from reach_app.domain.jsonvalues import iso
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType
 from reach_app.domain.walk import Stop, Visit, Walk, with_context
 
-Parse = Callable[[FieldReader], NodeData]
-StepFunction = Callable[[Walk, ExecutionState, Node, Any], Visit]
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+Parse = Callable[[FieldReader], "NodeData"]
+StepFunction = Callable[[Walk, ExecutionState, "Node", Any], Visit]
+
+
+class NodeType(StrEnum):
+    """Every node type a flow may contain; values are the JSON ``type`` strings."""
+
+    START = "START"
+    SEND_MESSAGE = "SEND_MESSAGE"
+    WAIT = "WAIT"
+    RANDOM_DELAY = "RANDOM_DELAY"
+    CONDITION = "CONDITION"
+    AB_SPLIT = "AB_SPLIT"
+    TAG = "TAG"
+    SET_FIELD = "SET_FIELD"
+    UPDATE_SCORE = "UPDATE_SCORE"
+    WEBHOOK = "WEBHOOK"
+    NOTIFY_INBOX = "NOTIFY_INBOX"
+    END = "END"
 
 
 def never(data: object) -> bool:

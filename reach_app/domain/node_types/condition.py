@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from reach_app.domain.conditions import ConditionInputs, evaluate_condition
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reach_app.domain.conditions import ConditionInputs, ConditionKind, Operator, evaluate_condition
 from reach_app.domain.execution import AB_CHOICES, VARIABLES, ExecutionState
-from reach_app.domain.node_types.base import NodeSpec
+from reach_app.domain.node_types.base import NodeSpec, NodeType
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import ConditionData, ConditionKind, Node, NodeData, NodeType, Operator
 from reach_app.domain.walk import Continue, Visit, Walk, context_object
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class ConditionData:
+    """CONDITION: ``kind`` plus the fields that kind uses (R-4 names)."""
+
+    kind: ConditionKind = ConditionKind.FIELD
+    field: str | None = None
+    operator: Operator = Operator.EQUALS
+    value: object = None
+    event_type: str | None = None
+    within_days: float | None = None
+
 
 _VALUELESS_OPERATORS = frozenset({Operator.EXISTS, Operator.NOT_EXISTS})
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from reach_app.domain.execution import ExecutionState, NotifyInbox
-from reach_app.domain.node_types.base import NodeSpec, always
+from reach_app.domain.node_types.base import NodeSpec, NodeType, always
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, NotifyInboxData
 from reach_app.domain.rendering import render
 from reach_app.domain.walk import Continue, Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class NotifyInboxData:
+    """NOTIFY_INBOX: open an inbox thread for a person, with an optional note."""
+
+    note: str | None = None
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -9,23 +9,42 @@ execution waits exactly as long again. It parks like a duration WAIT (awaiting
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
 
 from reach_app.domain.execution import ExecutionState
 from reach_app.domain.hashing import stable_unit
 from reach_app.domain.jsonvalues import iso, shift
-from reach_app.domain.node_types.base import NodeSpec, park_until
+from reach_app.domain.node_types.base import NodeSpec, NodeType, park_until
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import (
-    DELAY_UNIT_SECONDS,
-    MAX_WAIT_SECONDS,
-    DelayUnit,
-    Node,
-    NodeData,
-    NodeType,
-    RandomDelayData,
-)
+from reach_app.domain.node_types.wait import MAX_WAIT_SECONDS
 from reach_app.domain.walk import Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+DelayUnit = Literal["seconds", "minutes", "hours"]
+DELAY_UNIT_SECONDS: Mapping[str, float] = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+
+
+@dataclass(frozen=True)
+class RandomDelayData:
+    """RANDOM_DELAY: wait between ``min_delay`` and ``max_delay`` ``unit``s, the length drawn
+    once per lead and step from a stable hash (a replay waits the same)."""
+
+    min_delay: float = 0.0
+    max_delay: float = 0.0
+    unit: DelayUnit = "minutes"
+
+    @property
+    def bounds_seconds(self) -> tuple[float, float]:
+        """(min, max) in seconds, clamped to [0, ten years] with max >= min."""
+        scale = DELAY_UNIT_SECONDS[self.unit]
+        low = min(max(self.min_delay * scale, 0.0), MAX_WAIT_SECONDS)
+        return low, min(max(self.max_delay * scale, low), MAX_WAIT_SECONDS)
+
 
 _UNITS: tuple[DelayUnit, ...] = ("seconds", "minutes", "hours")
 _CODE = "random_delay_invalid"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from reach_app.domain.jsonvalues import as_number
-from reach_app.domain.nodes import NodeType
 from reach_app.domain.problems import Problem
+
+if TYPE_CHECKING:
+    from reach_app.domain.node_types.base import NodeType
 
 
 class FieldReader:

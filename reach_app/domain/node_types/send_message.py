@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from reach_app.domain.execution import ExecutionState, Fail, SendMessage, Skip
 from reach_app.domain.jsonvalues import as_int
-from reach_app.domain.node_types.base import NodeSpec
+from reach_app.domain.node_types.base import NodeSpec, NodeType
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, SendMessageData
 from reach_app.domain.rendering import render
 from reach_app.domain.templating import unresolved_template_reason
 from reach_app.domain.walk import Stop, Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class SendMessageData:
+    """SEND_MESSAGE: text with tags and spintax, optional media, template and channel."""
+
+    text: str = ""
+    media_url: str | None = None
+    template_id: int | None = None
+    channel: str | None = None
+    # set by domain.templating.resolve_templates (never parsed): the published version sent
+    template_version: int | None = None
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from reach_app.domain.execution import ExecutionState, SetField
-from reach_app.domain.node_types.base import NodeSpec, always
+from reach_app.domain.node_types.base import NodeSpec, NodeType, always
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, SetFieldData
 from reach_app.domain.walk import Continue, Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class SetFieldData:
+    """SET_FIELD: set a contact field (standard or custom) to a value."""
+
+    field: str = ""
+    value: object = None
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from reach_app.domain.execution import ExecutionState
 from reach_app.domain.jsonvalues import iso, parse_moment
-from reach_app.domain.node_types.base import NodeSpec, park_until
+from reach_app.domain.node_types.base import NodeSpec, NodeType, park_until
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, StartData
 from reach_app.domain.walk import Continue, Visit, Walk
 from reach_app.domain.zones import is_valid_zone, zone_or_utc
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class StartData:
+    """START: immediate, or scheduled at ``scheduled_start_at`` (ISO text, local to timezone)."""
+
+    start_type: Literal["immediate", "scheduled"] = "immediate"
+    scheduled_start_at: str | None = None
+    timezone: str | None = None
 
 
 def parse(reader: FieldReader) -> NodeData:

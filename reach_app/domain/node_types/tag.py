@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
 from reach_app.domain.execution import AddTag, ExecutionState, RemoveTag
-from reach_app.domain.node_types.base import NodeSpec, always
+from reach_app.domain.node_types.base import NodeSpec, NodeType, always
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, TagData
 from reach_app.domain.walk import Continue, Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class TagData:
+    """TAG: add or remove one tag."""
+
+    action: Literal["add", "remove"] = "add"
+    tag: str = ""
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from reach_app.domain.execution import ChangeScore, ExecutionState
 from reach_app.domain.jsonvalues import as_int
-from reach_app.domain.node_types.base import NodeSpec, always
+from reach_app.domain.node_types.base import NodeSpec, NodeType, always
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import Node, NodeData, NodeType, UpdateScoreData
 from reach_app.domain.walk import Continue, Visit, Walk
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+@dataclass(frozen=True)
+class UpdateScoreData:
+    """UPDATE_SCORE: move the contact's score by ``delta`` points."""
+
+    delta: int = 0
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
 
 from reach_app.domain.execution import REPLY_DEADLINE, ExecutionState, ScheduleAt
 from reach_app.domain.jsonvalues import iso, shift
-from reach_app.domain.node_types.base import NodeSpec, park_until
+from reach_app.domain.node_types.base import NodeSpec, NodeType, park_until
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import MAX_WAIT_SECONDS, Node, NodeData, NodeType, WaitData
 from reach_app.domain.walk import Stop, Visit, Walk, with_context
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+
+MAX_WAIT_SECONDS = 3650 * 86400.0  # ten years: longer waits are refused, and clamped at run time
+
+
+@dataclass(frozen=True)
+class WaitData:
+    """WAIT: a duration (days/hours/minutes/seconds) or a reply with an optional timeout (hours)."""
+
+    mode: Literal["duration", "reply"] = "duration"
+    days: float = 0.0
+    hours: float = 0.0
+    minutes: float = 0.0
+    seconds: float = 0.0
+    timeout_hours: float | None = None
+
+    @property
+    def total_seconds(self) -> float:
+        """The duration in seconds (may be <= 0 in an invalid flow)."""
+        return self.days * 86400 + self.hours * 3600 + self.minutes * 60 + self.seconds
+
+    @property
+    def duration(self) -> timedelta:
+        """The duration, clamped to [0, ten years] so date arithmetic never overflows."""
+        return timedelta(seconds=min(max(self.total_seconds, 0.0), MAX_WAIT_SECONDS))
 
 
 def parse(reader: FieldReader) -> NodeData:

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from reach_app.domain.execution import WEBHOOK_DEADLINE, CallWebhook, ExecutionState, ScheduleAt
 from reach_app.domain.jsonvalues import as_object, iso, shift
-from reach_app.domain.node_types.base import NodeSpec
+from reach_app.domain.node_types.base import NodeSpec, NodeType
 from reach_app.domain.node_types.reader import FieldReader
-from reach_app.domain.nodes import (
-    DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
-    MAX_WEBHOOK_TIMEOUT_SECONDS,
-    Node,
-    NodeData,
-    NodeType,
-    WebhookData,
-)
 from reach_app.domain.walk import Continue, Stop, Visit, Walk, with_context
+
+if TYPE_CHECKING:
+    from reach_app.domain.nodes import Node, NodeData
+
+DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 300.0
+MAX_WEBHOOK_TIMEOUT_SECONDS = 86400.0  # a day: retries with backoff fit well inside
+
+
+@dataclass(frozen=True)
+class WebhookData:
+    """WEBHOOK: call a URL with an optional method, headers and JSON body.
+
+    With ``wait_for_response`` the lead waits on this node (at most
+    ``response_timeout_seconds``) until the call has an answer, which a following
+    CONDITION reads as the variables ``webhook.status``, ``webhook.ok``,
+    ``webhook.body`` and ``webhook.json.<key>`` (top-level keys of a JSON object answer).
+    Without it the call is made after the step commits and the flow goes on at once."""
+
+    url: str = ""
+    method: str = "POST"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: object = None
+    wait_for_response: bool = False
+    response_timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
+
 
 WEBHOOK_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
