@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from reach_app.db.tables import CampaignFlow, CampaignStats, CampaignVariation, FlowExecutionLog
+from reach_app.db.tables import CampaignFlow, CampaignStats, CampaignVariation
 from reach_app.domain.abtest import VariationCounts, optimise_weights
 from reach_app.domain.stats import percentage
+from reach_app.services.activity import record_activity
 
 MIN_SAMPLE = 30
 
@@ -82,16 +83,10 @@ def optimise_campaign(
         if variation.key in new:
             variation.weight = new[variation.key]
             session.add(variation)
-    session.add(
-        FlowExecutionLog(
-            campaign_id=campaign.id,
-            log_type="campaign_activity",
-            status="completed",
-            executed_at=now,
-            input_data={"action": "ab_optimisation", "before": weights},
-            output_data={"weights": new},
-        )
-    )
+    record_activity(
+        session, campaign, "ab_optimisation", now=now, inputs={"before": weights},
+        details={"weights": new},
+    )  # fmt: skip
     return new
 
 

@@ -27,7 +27,6 @@ from reach_app.db.tables import (
     CampaignFlow,
     CampaignVariation,
     ChannelAccount,
-    FlowExecutionLog,
 )
 from reach_app.domain.campaign_settings import settings_problems
 from reach_app.domain.lifecycle import ensure_ab_editable, ensure_flow_editable
@@ -36,6 +35,7 @@ from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainErro
 from reach_app.domain.transitions import next_campaign_status
 from reach_app.domain.zones import is_valid_zone
 from reach_app.services.accounts import accounts_in_workspace
+from reach_app.services.activity import record_activity
 from reach_app.services.errors import Conflict, Invalid
 from reach_app.services.flow_edits import FlowSnapshot, relocate_executions
 from reach_app.services.tenancy import Actor, require_permission, visible_campaign
@@ -97,7 +97,7 @@ def create_campaign(
     )
     _check(session, campaign, fields)
     _apply(session, campaign, fields)
-    _activity(session, campaign, now, "create")
+    record_activity(session, campaign, "create", now=now)
     return campaign_view(session, campaign)
 
 
@@ -141,7 +141,7 @@ def delete_campaign(
     _transition(campaign, CampaignAction.DELETE)
     campaign.deleted_at = campaign.updated_at = now
     session.add(campaign)
-    _activity(session, campaign, now, "delete")
+    record_activity(session, campaign, "delete", now=now)
     return campaign_view(session, campaign)
 
 
@@ -154,7 +154,7 @@ def restore_campaign(
     campaign.deleted_at = None
     campaign.updated_at = now
     session.add(campaign)
-    _activity(session, campaign, now, "restore")
+    record_activity(session, campaign, "restore", now=now)
     return campaign_view(session, campaign)
 
 
@@ -180,7 +180,8 @@ def duplicate_campaign(
         updated_at=now,
     )
     _apply(session, copy, fields)
-    _activity(session, copy, now, "duplicate", {"source_campaign_id": campaign_id})
+    origin = {"source_campaign_id": campaign_id}
+    record_activity(session, copy, "duplicate", now=now, details=origin)
     return campaign_view(session, copy)
 
 
@@ -266,21 +267,3 @@ def _apply(session: Session, campaign: CampaignFlow, fields: Mapping[str, Any]) 
         for item in fields["variations"]:
             session.add(CampaignVariation(campaign_id=campaign.id, **item))
     session.flush()
-
-
-def _activity(
-    session: Session,
-    campaign: CampaignFlow,
-    now: datetime,
-    action: str,
-    output: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        FlowExecutionLog(
-            campaign_id=campaign.id or 0,
-            log_type="campaign_activity",
-            executed_at=now,
-            input_data={"action": action},
-            output_data=output or {},
-        )
-    )

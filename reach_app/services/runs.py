@@ -22,7 +22,6 @@ from reach_app.db.tables import (
     CampaignVariation,
     ChannelAccount,
     FlowExecution,
-    FlowExecutionLog,
 )
 from reach_app.domain.channel_match import unserved_channels
 from reach_app.domain.flow import find_problems
@@ -31,6 +30,7 @@ from reach_app.domain.permissions import Action
 from reach_app.domain.problems import Problem
 from reach_app.domain.statuses import CampaignAction, CampaignStatus, DomainError, ExecutionStatus
 from reach_app.domain.transitions import next_campaign_status
+from reach_app.services.activity import record_activity
 from reach_app.services.enrollment import EnrollResult, enroll_contacts
 from reach_app.services.enrollment import remove_contacts as _remove
 from reach_app.services.errors import Conflict, Invalid
@@ -114,7 +114,8 @@ def enroll(
     campaign = campaign_for_action(session, actor, campaign_id, Action.MANAGE_CONTACTS)
     result = enroll_contacts(session, campaign, contact_ids, now=now)
     if result.enrolled:
-        _activity(session, campaign, now, "add_contacts", {"enrolled": result.enrolled})
+        enrolled = {"enrolled": result.enrolled}
+        record_activity(session, campaign, "add_contacts", now=now, details=enrolled)
     return result
 
 
@@ -123,7 +124,7 @@ def remove_contacts(
 ) -> int:
     campaign = campaign_for_action(session, actor, campaign_id, Action.MANAGE_CONTACTS)
     removed = _remove(session, campaign, contact_ids, now=now)
-    _activity(session, campaign, now, "remove_contacts", {"removed": removed})
+    record_activity(session, campaign, "remove_contacts", now=now, details={"removed": removed})
     return removed
 
 
@@ -315,21 +316,6 @@ def _set_status(
         campaign.error_message = None
         campaign.completed_at = None
     session.add(campaign)
-    _activity(session, campaign, now, action, {"status": status.value})
+    record_activity(session, campaign, action, now=now, details={"status": status.value})
     session.flush()
     return campaign
-
-
-def _activity(
-    session: Session, campaign: CampaignFlow, now: datetime, action: str, output: dict[str, Any]
-) -> None:
-    session.add(
-        FlowExecutionLog(
-            campaign_id=campaign.id or 0,
-            log_type="campaign_activity",
-            status="completed",
-            executed_at=now,
-            input_data={"action": action},
-            output_data=output,
-        )
-    )

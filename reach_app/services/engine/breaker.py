@@ -17,6 +17,7 @@ from reach_app.db.tables import (
     FlowExecution,
     Message,
 )
+from reach_app.domain.activity import activity_entry
 from reach_app.domain.statuses import CampaignAction, MessageStatus
 from reach_app.observability.metrics import record_breaker_trip
 from reach_app.services.engine.automatic import apply_automatic
@@ -43,21 +44,9 @@ def trip_campaign(
     if apply_automatic(campaign, action, writes.now, reason=reason) is None:
         return
     session.add(campaign)
-    writes.logs.append(
-        {
-            "execution_id": None,
-            "campaign_id": campaign.id,
-            "contact_id": None,
-            "node_id": None,
-            "node_type": None,
-            "log_type": "campaign_activity",
-            "status": "completed",
-            "executed_at": writes.now,
-            "input_data": {},
-            "output_data": {"action": status, "reason": reason},
-            "error_message": reason,
-        }
-    )
+    details = {"action": status, "reason": reason}  # shown as the activity's details
+    entry = activity_entry(campaign.id or 0, status, at=writes.now, details=details, error=reason)
+    writes.logs.append(entry)  # the batch writes it with its other logs (domain.activity)
 
 
 def mark_account_problem(
