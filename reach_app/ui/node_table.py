@@ -3,8 +3,9 @@ canvas and the labels show for each (SPEC R-4 ``data`` names).
 
 One ``NodeUi`` entry per type: its title, accent colour (handed to the canvas through
 the node's data), the data a new step starts with, the fields the side panel edits
-(``EditorField``: the simple editor draws them; SEND, WAIT, CONDITION, AB_SPLIT and
-WEBHOOK have their own editors in ``components.node_editor``), and the one-line
+(``EditorField``: the side panel draws them, a field may show only while another has
+a given value; SEND, WAIT, CONDITION and AB_SPLIT have their own editors in
+``components.node_editor``), and the one-line
 summary shown on the canvas. Whether values are valid is decided by the domain.
 """
 
@@ -27,6 +28,8 @@ class EditorField:
     kind: FieldKind = "text"
     options: tuple[str, ...] = ()
     placeholder: str = ""
+    shown_when: tuple[str, str] | None = None  # (other field, its text) that shows this one
+    hint: str = ""  # a line of help under the input
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,15 @@ NODE_TABLE: tuple[NodeUi, ...] = (
             EditorField("url", "URL", placeholder="https://…"),
             EditorField("method", "Method", "choice", ("POST", "GET", "PUT")),
             EditorField("wait_for_response", "Wait for the answer", "yes_no"),
-            EditorField("response_timeout_seconds", "Give up after (seconds)", "number", (), "300"),
+            EditorField(
+                "response_timeout_seconds",
+                "Give up after (seconds)",
+                "number",
+                placeholder="300",
+                shown_when=("wait_for_response", "yes"),
+                hint="A following condition reads the answer as the variables webhook.status, "
+                "webhook.ok, webhook.body and webhook.json.<key>.",
+            ),
         ),
     ),
     NodeUi(

@@ -304,35 +304,20 @@ def _split_editor() -> rx.Component:
     )
 
 
-def _webhook_editor() -> rx.Component:
-    return rx.vstack(
-        text_field("URL", "url", placeholder="https://…"),
-        choice_field("Method", "method", ["POST", "GET", "PUT"]),
-        choice_field("Wait for the answer", "wait_for_response", ["no", "yes"]),
-        rx.cond(
-            S.fields["wait_for_response"] == "yes",
-            rx.vstack(
-                text_field("Give up after (seconds)", "response_timeout_seconds",
-                           type="number", placeholder="300"),
-                rx.text("A following condition reads the answer as the variables "
-                        "webhook.status, webhook.ok, webhook.body and webhook.json.<key>.",
-                        size="1", color_scheme="gray"),
-                width="100%",
-            ),
-        ),
-        width="100%",
-    )  # fmt: skip
-
-
 def _table_field(field: EditorField) -> rx.Component:
     """One input drawn from the node table."""
-    if field.kind == "choice":
-        return choice_field(field.label, field.name, list(field.options))
-    if field.kind == "yes_no":
-        return choice_field(field.label, field.name, ["no", "yes"])
-    if field.kind in ("number", "integer"):
-        return text_field(field.label, field.name, field.placeholder, type="number")
-    return text_field(field.label, field.name, field.placeholder)
+    if field.kind in ("choice", "yes_no"):
+        options = list(field.options) if field.kind == "choice" else ["no", "yes"]
+        shown = choice_field(field.label, field.name, options)
+    else:
+        number = {"type": "number"} if field.kind in ("number", "integer") else {}
+        shown = text_field(field.label, field.name, field.placeholder, **number)
+    if field.hint:
+        shown = rx.vstack(shown, rx.text(field.hint, size="1", color_scheme="gray"), width="100%")
+    if field.shown_when is None:
+        return shown
+    other, text = field.shown_when
+    return rx.cond(S.fields[other] == text, shown)
 
 
 # Types with an editor of their own; every other type's fields come from the node table.
@@ -341,7 +326,6 @@ CUSTOM_EDITORS = {
     "WAIT": _wait_editor,
     "CONDITION": _condition_editor,
     "AB_SPLIT": _split_editor,
-    "WEBHOOK": _webhook_editor,
 }
 
 
