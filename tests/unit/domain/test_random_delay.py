@@ -110,3 +110,14 @@ def test_a_loop_through_a_random_delay_is_allowed_and_one_without_it_is_not() ->
     nodes, edges = _flow({"min_delay": 1, "max_delay": 2}, loop=True)
     nodes[1] = {"id": "d", "type": "TAG", "data": {"tag": "x"}}
     assert "cycle_without_wait" in {p.code for p in find_problems(nodes, edges)}
+
+
+def test_a_replay_of_the_same_step_gives_the_same_delay_and_another_lead_another() -> None:
+    flow, _ = parse_flow(*_flow({"min_delay": 0, "max_delay": 7, "unit": "hours"}))
+
+    def first_step(contact_id: int):  # type: ignore[no-untyped-def]
+        return advance(flow, ExecutionState(), Tick(), contact=ContactSnapshot(id=contact_id),
+                       now=NOW, rng=random.Random(contact_id), options=EngineOptions())  # fmt: skip
+
+    assert first_step(3) == first_step(3)
+    assert first_step(3).state.context[WAIT_UNTIL] != first_step(4).state.context[WAIT_UNTIL]
