@@ -157,8 +157,8 @@ def app(
     migrate(url)
     seed = getattr(request.module, "seed", None)
     request.module.SEEDED = seed() if seed else None
-    # A module with PROD_FRONTEND = True gets the compiled frontend (`reflex export`,
-    # served as static files: what `reach up --prod` serves), built in the session's root.
+    # A module with PROD_FRONTEND = True gets the compiled frontend (`reflex export`, the
+    # build `reach up --prod` serves) from a static file server, built in the session's root.
     prod = bool(getattr(request.module, "PROD_FRONTEND", False))
     env_mode = os.environ.get("REFLEX_ENV_MODE")
     harness = (AppHarnessProd if prod else AppHarness).create(root=app_root, app_name="reach_app")

@@ -1,5 +1,6 @@
 """Measured, not asserted as timings (issues 6 and 11 item 13), with the production
-frontend (`reflex export`, served as static files, as `reach up --prod` serves it):
+frontend (the compiled build `reach up --prod` serves, made by `reflex export` and
+served here by the harness's static file server on its own port):
 time until a page is usable after navigation for the campaign list with 1,000
 campaigns, a campaign's detail page, the builder of a 30-step flow and the
 Statistics tab of a 100,000-lead campaign, plus the largest websocket message each
