@@ -140,7 +140,7 @@ def test_pages_are_usable_soon_after_navigation(page):
         "statistics_tab_100k_leads": (f"/campaigns/{seeded['big']}", _statistics_usable),
     }
     figures: dict[str, Any] = {
-        "frontend": "prod (reflex export, static files)",
+        "frontend": "prod (reflex export, static files)" if PROD_FRONTEND else "dev",
         "target_ms": TARGET_MS,
     }
     for name, (url, usable) in pages.items():
