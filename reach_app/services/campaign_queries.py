@@ -1,4 +1,4 @@
-"""Read models for campaign lists (API and UI share them)."""
+"""Read models for campaign lists and a campaign's overview (API and UI share them)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, or_, select
 
-from reach_app.db.tables import CampaignFlow, CampaignStats, User
+from reach_app.db.tables import (
+    CampaignAccount,
+    CampaignFlow,
+    CampaignStats,
+    ChannelAccount,
+    Message,
+    User,
+)
 from reach_app.domain.stats import percentage
-from reach_app.services.tenancy import Actor, campaign_scope
+from reach_app.services.tenancy import Actor, campaign_scope, campaigns_of_workspace
 
 MAX_PAGE_SIZE = 200
+SENT_STATUSES = ("sent", "delivered")
 
 
 @dataclass(frozen=True)
@@ -108,3 +116,43 @@ def _row(campaign: CampaignFlow, stats: CampaignStats | None, creator_name: str)
         if stats
         else 0.0,
     )
+
+
+def has_campaigns(session: Session, user_id: int, organization_id: int | None) -> bool:
+    """Whether the workspace (the user's personal one, or the organization) has a live
+    campaign."""
+    query = select(CampaignFlow.id).where(campaigns_of_workspace(user_id, organization_id))
+    return session.exec(query.limit(1)).first() is not None
+
+
+def creator_name(session: Session, campaign: CampaignFlow) -> str:
+    """The name (else the email) of the campaign's creator; "" when the user is gone."""
+    creator = session.get(User, campaign.created_by)
+    return (creator.name or creator.email) if creator else ""
+
+
+def pool_with_sends(session: Session, campaign: CampaignFlow) -> list[tuple[ChannelAccount, int]]:
+    """The campaign's sender accounts in pool order (the primary first, deleted ones too,
+    for history) with how many of the campaign's messages each has sent."""
+    pool = list(
+        session.exec(
+            select(CampaignAccount.account_id)
+            .where(CampaignAccount.campaign_id == campaign.id)
+            .order_by(col(CampaignAccount.position))
+        )
+    )
+    if campaign.account_id is not None and campaign.account_id not in pool:
+        pool.insert(0, campaign.account_id)
+    if not pool:
+        return []
+    rows = session.exec(select(ChannelAccount).where(col(ChannelAccount.id).in_(pool))).all()
+    by_id = {row.id: row for row in rows}
+    counted = session.exec(
+        select(Message.account_id, func.count())
+        .where(Message.campaign_id == campaign.id, col(Message.account_id).in_(pool))
+        .where(col(Message.status).in_(SENT_STATUSES))
+        .group_by(col(Message.account_id))
+    ).all()
+    sends = {account_id: int(n) for account_id, n in counted}
+    found = (by_id.get(account_id) for account_id in pool)
+    return [(account, sends.get(account.id, 0)) for account in found if account is not None]

@@ -71,6 +71,19 @@ def get_execution(
     return ExecutionRow(execution, session.get(Contact, execution.contact_id))
 
 
+def step_counts(session: Session, execution_ids: list[int]) -> dict[int, int]:
+    """How many steps each execution has done (its node logs), by execution id."""
+    if not execution_ids:
+        return {}
+    counts = session.exec(
+        select(FlowExecutionLog.execution_id, func.count())
+        .where(col(FlowExecutionLog.execution_id).in_(execution_ids))
+        .where(col(FlowExecutionLog.node_id).is_not(None))
+        .group_by(col(FlowExecutionLog.execution_id))
+    ).all()
+    return {int(e): int(n) for e, n in counts if e is not None}
+
+
 def execution_timeline(session: Session, execution_id: int) -> list[TimelineEntry]:
     """Every log and message of the execution, oldest first."""
     logs = session.exec(

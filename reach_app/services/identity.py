@@ -69,6 +69,12 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     return user
 
 
+def active_user(session: Session, user_id: int) -> User | None:
+    """The user, unless they are gone or deactivated."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
 @lru_cache(maxsize=1)
 def _stand_in_hash() -> str:
     """An argon2 hash (same parameters as real ones) of a random, forgotten password."""

@@ -14,8 +14,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 
 from reach_app.db.session import session_scope
-from reach_app.db.tables import User
 from reach_app.services.errors import ServiceError
+from reach_app.services.identity import active_user
 from reach_app.services.logs import LogFilters, export_logs_csv
 from reach_app.services.tenancy import actor_for
 from reach_app.services.web_sessions import read_download_token
@@ -29,8 +29,7 @@ def _csv_lines(payload: dict) -> Iterator[str]:
     if not isinstance(user_id, int) or not isinstance(campaign_id, int):
         raise HTTPException(status_code=403, detail="Invalid download link")
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.is_active:
+        if active_user(session, user_id) is None:
             raise HTTPException(status_code=403, detail="Invalid download link")
         try:
             actor = actor_for(session, user_id, org_id if isinstance(org_id, int) else None)

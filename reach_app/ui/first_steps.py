@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from reach_app.db.tables import CampaignFlow
+from reach_app.services.campaign_queries import has_campaigns
 from reach_app.services.organizations import organizations_of
 from reach_app.ui.state import PERSONAL
 
@@ -22,20 +22,9 @@ def landing_workspace(session: Session, user_id: int, current: str) -> str:
     """Where a user lands after signing in: the chosen workspace, except that someone with no
     campaigns of their own (the demo user on first run) lands in the first organization that
     has campaigns instead of an empty personal list."""
-    if current != PERSONAL or _has_campaigns(session, user_id, None):
+    if current != PERSONAL or has_campaigns(session, user_id, None):
         return current
     for org, _role in organizations_of(session, user_id):
-        if org.id is not None and _has_campaigns(session, user_id, org.id):
+        if org.id is not None and has_campaigns(session, user_id, org.id):
             return str(org.id)
     return current
-
-
-def _has_campaigns(session: Session, user_id: int, org_id: int | None) -> bool:
-    query = select(CampaignFlow.id).where(col(CampaignFlow.deleted_at).is_(None))
-    if org_id is None:
-        query = query.where(
-            col(CampaignFlow.organization_id).is_(None), CampaignFlow.created_by == user_id
-        )
-    else:
-        query = query.where(CampaignFlow.organization_id == org_id)
-    return session.exec(query.limit(1)).first() is not None

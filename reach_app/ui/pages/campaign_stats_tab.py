@@ -11,23 +11,22 @@ from datetime import datetime
 from typing import Any
 
 import reflex as rx
-from sqlmodel import col, select
 
-from reach_app.db.tables import Contact
 from reach_app.db.types import utcnow
 from reach_app.domain.stats import funnel, percentage
+from reach_app.services.contacts import contacts_by_id
 from reach_app.services.statistics import (
     campaign_statistics,
     reached_by_node,
     refresh_campaign_stats,
 )
 from reach_app.services.tenancy import visible_campaign
+from reach_app.services.timeseries import RANGES, sends_and_replies
 from reach_app.ui import flow_editing, labels
 from reach_app.ui.components.paged_list import HIDDEN_ON_PHONE
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.queries.executions import contact_name
-from reach_app.ui.queries.timeseries import RANGES, sends_and_replies
 from reach_app.ui.state import error_toast
 
 log = logging.getLogger(__name__)
@@ -196,11 +195,8 @@ def _number(value: Any) -> str:
 def _activities(
     session: Any, items: list[dict[str, Any]], zone: str = "UTC"
 ) -> list[dict[str, str]]:
-    ids = {i["contact_id"] for i in items if i.get("contact_id")}
-    names = {}
-    if ids:
-        contacts = session.exec(select(Contact).where(col(Contact.id).in_(ids))).all()
-        names = {c.id: contact_name(c) for c in contacts}
+    ids = sorted({i["contact_id"] for i in items if i.get("contact_id")})
+    names = {cid: contact_name(c) for cid, c in contacts_by_id(session, ids).items()}
     return [
         {
             "type": labels.text(labels.LOG_TYPE, i.get("type")),

@@ -1,4 +1,7 @@
-"""The campaign header and Overview tab: metadata, accounts, creator, schedule."""
+"""The campaign header and Overview tab: metadata, accounts, creator, schedule, in words.
+
+The rows come from the services (`tenancy.visible_campaign`, `campaign_queries`); this
+module only shapes them for the page."""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, Message, User
+from reach_app.db.tables import CampaignFlow
+from reach_app.services.campaign_queries import creator_name, pool_with_sends
 from reach_app.services.tenancy import Actor, visible_campaign
 
 
@@ -19,9 +23,6 @@ class AccountView:
     provider: str
     health: str
     sends: int = 0
-
-
-SENT_STATUSES = ("sent", "delivered")
 
 
 @dataclasses.dataclass
@@ -77,41 +78,18 @@ def local_time(value: datetime | None, timezone: str) -> str:
 
 
 def campaign_accounts(session: Session, campaign: CampaignFlow) -> list[AccountView]:
-    pool = list(
-        session.exec(
-            select(CampaignAccount.account_id)
-            .where(CampaignAccount.campaign_id == campaign.id)
-            .order_by(col(CampaignAccount.position))
-        )
-    )
-    if campaign.account_id is not None and campaign.account_id not in pool:
-        pool.insert(0, campaign.account_id)
-    if not pool:
-        return []
-    rows = session.exec(select(ChannelAccount).where(col(ChannelAccount.id).in_(pool))).all()
-    by_id = {row.id: row for row in rows}
-    counted = session.exec(
-        select(Message.account_id, func.count())
-        .where(Message.campaign_id == campaign.id, col(Message.account_id).in_(pool))
-        .where(col(Message.status).in_(SENT_STATUSES))
-        .group_by(col(Message.account_id))
-    ).all()
-    sends = {account_id: int(n) for account_id, n in counted}
     return [
         AccountView(
             id=a.id or 0, name=a.name + (" (deleted)" if a.deleted_at else ""),
-            provider=a.provider, health=a.health,
-            sends=sends.get(a.id, 0),
+            provider=a.provider, health=a.health, sends=sends,
         )
-        for a in (by_id.get(i) for i in pool)
-        if a is not None
-    ]
+        for a, sends in pool_with_sends(session, campaign)
+    ]  # fmt: skip
 
 
 def campaign_overview(session: Session, actor: Actor, campaign_id: int) -> CampaignOverview:
     """The overview of a campaign the actor can see (NotFound otherwise)."""
     campaign = visible_campaign(session, actor, campaign_id)
-    creator = session.get(User, campaign.created_by)
     zone = campaign.timezone
     timeout = campaign.response_timeout_hours
     return CampaignOverview(
@@ -122,7 +100,7 @@ def campaign_overview(session: Session, actor: Actor, campaign_id: int) -> Campa
         enabled=campaign.enabled,
         type=campaign.type,
         timezone=zone,
-        creator=(creator.name or creator.email) if creator else "",
+        creator=creator_name(session, campaign),
         created_by=campaign.created_by,
         created=local_time(campaign.created_at, zone),
         updated=local_time(campaign.updated_at, zone),

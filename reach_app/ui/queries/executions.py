@@ -1,21 +1,22 @@
 """Page-shaped views of a campaign's executions and of the contacts one may add.
 
 The rows come from the services (`services.executions.list_executions`,
-`services.contacts.list_contacts`, `services.segments`); this module only
-turns them into plain dataclasses for the browser and counts the steps each
-shown execution has done (one read over the page's ids).
+`services.contacts.list_contacts`, `services.segments`, and the steps each
+shown execution has done from `services.executions.step_counts`, one read over
+the page's ids); this module only turns them into plain dataclasses for the
+browser.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from reach_app.db.tables import CampaignFlow, Contact, FlowExecution, FlowExecutionLog
+from reach_app.db.tables import CampaignFlow, Contact, FlowExecution
 from reach_app.services.contact_selection import ContactFilter
 from reach_app.services.contacts import display_name, list_contacts
-from reach_app.services.executions import list_executions
+from reach_app.services.executions import list_executions, step_counts
 from reach_app.services.segments import list_segments
 from reach_app.services.tenancy import Actor
 from reach_app.ui import labels as plain
@@ -67,22 +68,10 @@ def execution_page(
     rows, total = list_executions(
         session, actor, campaign.id or 0, status=status, search=search, limit=limit, offset=offset
     )
-    steps = _steps(session, [r.execution.id for r in rows if r.execution.id is not None])
+    steps = step_counts(session, [r.execution.id for r in rows if r.execution.id is not None])
     labels = {n.get("id"): node_label(n) for n in campaign.nodes or [] if isinstance(n, dict)}
     zone = campaign.timezone
     return [_item(r.execution, r.contact, steps, labels, zone) for r in rows], total
-
-
-def _steps(session: Session, execution_ids: list[int]) -> dict[int, int]:
-    if not execution_ids:
-        return {}
-    counts = session.exec(
-        select(FlowExecutionLog.execution_id, func.count())
-        .where(col(FlowExecutionLog.execution_id).in_(execution_ids))
-        .where(col(FlowExecutionLog.node_id).is_not(None))
-        .group_by(FlowExecutionLog.execution_id)
-    ).all()
-    return {int(e): int(n) for e, n in counts if e is not None}
 
 
 def _item(
@@ -134,5 +123,3 @@ def segment_choices(session: Session, actor: Actor) -> list[dict[str, str]]:
     """The workspace's saved segments as {id, name}."""
     segments, _ = list_segments(session, actor, limit=200)
     return [{"id": str(s.id), "name": s.name} for s in segments]
-
-

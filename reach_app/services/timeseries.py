@@ -5,19 +5,21 @@ but never starts before the campaign's first message, so a fresh campaign is
 drawn in minutes, an older one in hours or days. The bucket is the smallest of
 BUCKETS_S that keeps the chart at MAX_POINTS points or fewer; empty buckets are
 sent as zeros so the lines are continuous. Buckets and labels follow the
-campaign's time zone (a day starts at local midnight).
+campaign's time zone (a day starts at local midnight). The statistics tab draws
+it (a service, so the page reads no table itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import BigInteger, cast
+from sqlalchemy import BigInteger, ColumnElement, cast
 from sqlmodel import Session, col, func, select
 
 from reach_app.db.tables import Message
-from reach_app.ui.labels import zone_of
+from reach_app.domain.zones import zone_or_utc
 
 MAX_POINTS = 60
 SENT_STATUSES = ("sent", "delivered")
@@ -46,7 +48,7 @@ class Timeline:
         return BUCKET_WORDS.get(self.bucket_seconds, f"{self.bucket_seconds} seconds")
 
 
-def _epoch(session: Session, column):  # noqa: ANN001, ANN202 - SQL expression
+def _epoch(session: Session, column: Any) -> ColumnElement[int]:
     if session.get_bind().dialect.name == "sqlite":
         return cast(func.strftime("%s", column), BigInteger)
     return cast(func.floor(func.extract("epoch", column)), BigInteger)
@@ -82,7 +84,7 @@ def sends_and_replies(
     if start > now:
         start = now
     size = bucket_seconds(max((now - start).total_seconds(), 1.0))
-    tz = zone_of(zone)
+    tz = zone_or_utc(zone)
     offset = int((now.astimezone(tz).utcoffset() or timedelta()).total_seconds())
     first_index = (int(start.timestamp()) + offset) // size
     last_index = (int(now.timestamp()) + offset) // size
