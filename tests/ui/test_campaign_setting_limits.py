@@ -10,20 +10,23 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from reach_app.api.app import create_api
 from reach_app.db.session import session_scope
-from reach_app.db.tables import CampaignFlow
+from reach_app.db.tables import CampaignFlow, CampaignVariation
 from reach_app.domain.campaign_settings import (
     FREQUENCY_CAP_MESSAGE,
     MAX_FREQUENCY_CAP,
     MAX_RESPONSE_TIMEOUT_HOURS,
+    MAX_VARIATION_WEIGHT,
     QUIET_EMPTY_MESSAGE,
     QUIET_HALF_MESSAGE,
     RESPONSE_TIMEOUT_MESSAGE,
     clock_message,
 )
 from reach_app.ui.pages.campaign_settings import CampaignSettingsState
+from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from tests.api.support import Api, Person, campaign, ok, sandbox_account
 from tests.ui.conftest import make_state, signed_in
 
@@ -123,3 +126,24 @@ def test_a_reply_timeout_that_is_not_a_number_is_refused_by_the_dialog_with_the_
         state.save_settings({**state.values, "response_timeout_hours": text})
         assert state.settings_error == RESPONSE_TIMEOUT_MESSAGE, text
     assert _stored(cid)[0] is None
+
+
+def test_a_variation_weight_out_of_range_is_refused_by_the_builder_as_by_the_api(
+    person: Person,
+) -> None:
+    cid = campaign(person, account=sandbox_account(person))["id"]
+    builder = signed_in(make_state(FlowBuilderState), person.user_id)
+    builder.require_sign_in()
+    builder.open_campaign(cid)
+    builder.add_variation()
+    builder.set_variation_weight("-1")
+    builder.save()
+    assert builder.dirty is True  # not saved: the service refused it
+    with session_scope() as s:
+        query = select(CampaignVariation).where(CampaignVariation.campaign_id == cid)
+        assert s.exec(query).all() == []
+    answer = person.patch(f"/campaign-flows/{cid}", {"variations": [{"key": "A", "weight": -1}]})
+    assert answer.status_code == 422  # the schema keeps its bound (the validate route uses it)
+    builder.set_variation_weight(str(MAX_VARIATION_WEIGHT))
+    builder.save()
+    assert builder.dirty is False
