@@ -34,6 +34,17 @@ def _seed(user_id: int, count: int, tag: str, **fields: object) -> None:
                            now=utcnow())  # fmt: skip
 
 
+def _campaign(user_id: int) -> int:
+    """An empty draft campaign on a sandbox account, to add contacts to."""
+    with session_scope() as session:
+        account = seeding.sandbox_account(session, user_id=user_id)
+        target = seeding.campaign_with_flow(
+            session, user_id=user_id, name="Wave", flow={"nodes": [], "edges": []},
+            account_ids=[account.id],
+        )  # fmt: skip
+        return int(target.id)
+
+
 async def _drain(generator) -> list:  # type: ignore[no-untyped-def]
     return [item async for item in generator]
 
@@ -48,13 +59,7 @@ def _names(user_id: int, **filters: object) -> list[str]:
 def test_select_all_matching_then_bulk_tag_and_add_to_a_campaign(user):
     _seed(user["id"], 30, "berlin")
     _seed(user["id"], 4, "paris")
-    with session_scope() as session:
-        account = seeding.sandbox_account(session, user_id=user["id"])
-        target = seeding.campaign_with_flow(
-            session, user_id=user["id"], name="Wave", flow={"nodes": [], "edges": []},
-            account_ids=[account.id],
-        )  # fmt: skip
-        target_id = target.id
+    target_id = _campaign(user["id"])
     state = _signed(user["id"])
     state.load()
     state.set_tag_filter("berlin")
@@ -170,13 +175,7 @@ def test_the_campaign_picker_filters_by_tag_and_adds_every_match(user):
 
     _seed(user["id"], 60, "berlin")
     _seed(user["id"], 3, "paris")
-    with session_scope() as session:
-        account = seeding.sandbox_account(session, user_id=user["id"])
-        target = seeding.campaign_with_flow(
-            session, user_id=user["id"], name="Wave", flow={"nodes": [], "edges": []},
-            account_ids=[account.id],
-        )  # fmt: skip
-        target_id = target.id
+    target_id = _campaign(user["id"])
     state = signed_in(make_state(CampaignContactsState), user["id"])
     state.require_sign_in()
     state.open_campaign(target_id)
