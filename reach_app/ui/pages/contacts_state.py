@@ -1,15 +1,13 @@
 """State of the Contacts page: the list with its filters (search, tags, segment, import
-batch) and chosen custom-field columns, selection (picked rows or every match) with
-bulk actions, create/edit (custom fields included), delete, and the CSV import with an
-optional column-mapping step. Rules live in the services (contacts, contact_selection,
-contact_bulk, contact_import); this module only keeps what the page shows."""
+batch) and chosen custom-field columns, selection (picked rows or every match) with bulk
+actions; create/edit/delete (contacts_edit_state) and the CSV import
+(contacts_import_state) are mixed in. Rules live in the services (contacts,
+contact_selection, contact_bulk, contact_import); this module keeps what the page shows."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import reflex as rx
@@ -17,36 +15,27 @@ import reflex as rx
 from reach_app.db.types import utcnow
 from reach_app.services.campaign_queries import list_campaigns
 from reach_app.services.contact_bulk import BulkAction, apply_bulk
-from reach_app.services.contact_import import import_in_chunks, preview_columns, suggested_column
 from reach_app.services.contact_selection import (
     ContactFilter,
     custom_field_keys,
     recent_import_batches,
 )
 from reach_app.services.contacts import (
-    create_contact,
-    delete_contact,
-    get_contact,
     list_contacts,
-    update_contact,
 )
 from reach_app.services.errors import ServiceError
 from reach_app.services.segments import list_segments
 from reach_app.ui import routes
 from reach_app.ui.components.paged_list import PagedList
+from reach_app.ui.pages.contacts_edit_state import EDITABLE, ContactEditing
+from reach_app.ui.pages.contacts_import_state import SKIP, TARGETS, ContactImport
 from reach_app.ui.queries.executions import contact_name
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 ANY = "any"
-SKIP = "(skip)"
-EDITABLE = ["first_name", "last_name", "username", "phone_number", "email", "group_name"]
 MAX_COLUMNS = 6
-TARGETS = [
-    SKIP, "first_name", "last_name", "username", "phone_number", "email", "group_name",
-    "telegram_user_id", "timezone", "score", "tags", "id",
-]  # fmt: skip
 ACTION_WORDS = {
     "tag": "Tagged",
     "untag": "Untagged",
@@ -66,25 +55,7 @@ class ContactItem:
     custom_values: list[str] = dataclasses.field(default_factory=list)
 
 
-def custom_text(fields: dict[str, Any]) -> str:
-    """Custom fields as editable lines ``name = value``."""
-    return "\n".join(f"{key} = {'' if value is None else value}" for key, value in fields.items())
-
-
-def parse_custom_text(text: str) -> tuple[dict[str, str], str]:
-    """``name = value`` lines back to a dict; the error names the first bad line."""
-    fields: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            return {}, f"Custom fields, line {number}: write it as name = value"
-        fields[name.strip()] = value.strip()
-    return fields, ""
-
-
-class ContactsState(PagedList, AppState):
+class ContactsState(ContactEditing, ContactImport, PagedList, AppState):
     page_size = PAGE_SIZE
     rows: list[ContactItem] = []
     tag_filter: str = ""
@@ -101,21 +72,6 @@ class ContactsState(PagedList, AppState):
     bulk_campaign: str = ""
     campaigns: list[dict[str, str]] = []
     confirm_bulk_delete: bool = False
-    delete_id: int = 0
-    # create / edit
-    dialog_open: bool = False
-    editing_id: int = 0
-    form: dict[str, str] = {}
-    form_error: str = ""
-    # CSV import
-    importing: bool = False
-    upload_percent: int = 0
-    report: dict[str, int] = {}
-    report_batch: str = ""
-    rejected_rows: list[dict[str, str]] = []
-    updated_rows: list[dict[str, str]] = []
-    mapping_rows: list[dict[str, str]] = []
-    _pending_csv: str = ""  # backend only: the uploaded file waiting for its mapping
 
     @rx.event
     def load(self):
@@ -276,215 +232,6 @@ class ContactsState(PagedList, AppState):
         self.selected, self.all_matching = [], False
         self._fetch(choices=True)
         return rx.toast.success(_summary(result))
-
-    # ---- create / edit / delete --------------------------------------------------
-
-    @rx.event
-    def new_contact(self):
-        self.editing_id, self.form_error, self.dialog_open = 0, "", True
-        self.form = {name: "" for name in [*EDITABLE, "tags", "custom_fields"]}
-
-    @rx.event
-    def edit_contact(self, contact_id: int):
-        try:
-            with self.actor_session() as (session, actor):
-                view = get_contact(session, actor, contact_id)
-        except (ServiceError, NotSignedIn) as exc:
-            return error_toast(exc)
-        self.form = {name: str(getattr(view.contact, name) or "") for name in EDITABLE}
-        self.form["tags"] = ", ".join(view.tags)
-        self.form["custom_fields"] = custom_text(dict(view.contact.custom_fields or {}))
-        self.editing_id, self.form_error, self.dialog_open = contact_id, "", True
-        return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool):
-        self.dialog_open = value
-
-    @rx.event
-    def save_contact(self, data: dict[str, Any]):
-        raw: dict[str, Any] = {name: str(data.get(name) or "").strip() or None for name in EDITABLE}
-        raw["tags"] = [t.strip() for t in str(data.get("tags") or "").split(",") if t.strip()]
-        if "custom_fields" in data:
-            custom, problem = parse_custom_text(str(data.get("custom_fields") or ""))
-            if problem:
-                self.form_error = problem
-                return None
-            raw["custom_fields"] = custom
-        try:
-            with self.actor_session() as (session, actor):
-                if self.editing_id:
-                    update_contact(session, actor, self.editing_id, raw, now=utcnow())
-                else:
-                    create_contact(session, actor, raw, now=utcnow())
-        except ServiceError as exc:
-            self.form_error = exc.message
-            return None
-        except NotSignedIn:
-            return rx.redirect(routes.SIGN_IN)
-        self.dialog_open = False
-        self._fetch(choices=True)
-        return rx.toast.success("Contact saved")
-
-    @rx.event
-    def ask_delete(self, contact_id: int):
-        self.delete_id = contact_id
-
-    @rx.event
-    def cancel_delete(self, _open: bool = False):
-        self.delete_id = 0
-
-    @rx.event
-    def confirm_delete(self):
-        try:
-            with self.actor_session() as (session, actor):
-                delete_contact(session, actor, self.delete_id, now=utcnow())
-        except (ServiceError, NotSignedIn) as exc:
-            self.delete_id = 0
-            return error_toast(exc)
-        self.selected = [c for c in self.selected if c != self.delete_id]
-        self.delete_id = 0
-        self._fetch()
-        return rx.toast.success("Contact deleted; its campaign history stays")
-
-    # ---- CSV import ---------------------------------------------------------------
-
-    @rx.event
-    def upload_progress(self, progress: dict):
-        self.upload_percent = round(float(progress.get("progress", 0) or 0) * 100)
-
-    @rx.event
-    async def import_csv(self, files: list[rx.UploadFile]):
-        """Import at once, every column read by its own name."""
-        if not files:
-            yield rx.toast.error("Choose a CSV file first")
-            return
-        async for update in self._run_import(await files[0].read(), None):
-            yield update
-
-    @rx.event
-    async def read_columns(self, files: list[rx.UploadFile]):
-        """First step of a mapped import: show each column with what it will fill."""
-        if not files:
-            yield rx.toast.error("Choose a CSV file first")
-            return
-        data = await files[0].read()
-        try:
-            header, sample = preview_columns(data)
-        except ServiceError as exc:
-            yield error_toast(exc)
-            return
-        self._discard_pending()
-        with tempfile.NamedTemporaryFile(prefix="reach-import-", suffix=".csv", delete=False) as f:
-            f.write(data)
-            self._pending_csv = f.name
-        self.mapping_rows = [
-            {
-                "header": name,
-                "target": suggested_column(name) or SKIP,
-                "sample": ", ".join(row[i] for row in sample if i < len(row))[:80],
-            }
-            for i, name in enumerate(header)
-        ]
-        self.report, self.rejected_rows, self.updated_rows = {}, [], []
-        yield rx.clear_selected_files("contacts_csv")
-
-    @rx.var
-    def mapping_targets(self) -> list[str]:
-        """What a column may fill: the contact fields, the file's own cf- columns and the
-        workspace's custom fields."""
-        custom = [f"cf-{key}" for key in self.field_keys]
-        own = [row["target"] for row in self.mapping_rows if row["target"].startswith("cf-")]
-        named = [f"cf-{_field_name(row['header'])}" for row in self.mapping_rows]
-        return [*TARGETS, *dict.fromkeys([*own, *custom, *(n for n in named if n != "cf-")])]
-
-    @rx.event
-    def set_mapping(self, header: str, target: str):
-        self.mapping_rows = [
-            {**row, "target": target} if row["header"] == header else row
-            for row in self.mapping_rows
-        ]
-
-    @rx.event
-    def cancel_mapping(self):
-        self._discard_pending()
-        self.mapping_rows = []
-
-    @rx.event
-    async def import_mapped(self):
-        if not self._pending_csv or not Path(self._pending_csv).exists():
-            self.mapping_rows = []
-            yield rx.toast.error("Choose the file again: the upload is gone")
-            return
-        data = Path(self._pending_csv).read_bytes()
-        mapping = {
-            row["header"]: "" if row["target"] == SKIP else row["target"]
-            for row in self.mapping_rows
-        }
-        async for update in self._run_import(data, mapping):
-            yield update
-        self._discard_pending()
-        self.mapping_rows = []
-
-    def _discard_pending(self) -> None:
-        if self._pending_csv:
-            Path(self._pending_csv).unlink(missing_ok=True)
-            self._pending_csv = ""
-
-    async def _run_import(self, data: bytes, mapping: dict[str, str] | None):
-        self.importing, self.report, self.rejected_rows, self.updated_rows = True, {}, [], []
-        yield
-        report = None
-        try:
-            with self.actor_session() as (session, actor):
-                # Commits every chunk (short write locks); the bar shows rows done.
-                chunks = import_in_chunks(session, actor, data, now=utcnow(), mapping=mapping)
-                for progress in chunks:
-                    report = progress.report
-                    self.upload_percent = round(100 * progress.done / max(progress.total, 1))
-                    yield
-        except (ServiceError, NotSignedIn) as exc:
-            self.importing = False
-            yield error_toast(exc)
-            return
-        self.importing = False
-        if report is None:
-            return
-        self.report = {
-            "created": report.created,
-            "updated": report.updated,
-            "rejected": report.rejected,
-        }
-        self.report_batch = report.import_batch
-        self.rejected_rows = [
-            {"row": str(r["row"]), "reasons": "; ".join(r.get("reasons", []))}
-            for r in report.rows
-            if r.get("status") == "rejected"
-        ][:500]
-        self.updated_rows = [
-            {
-                "row": str(r["row"]),
-                "name": str(r.get("name") or ""),
-                "matched_by": str(r.get("matched_by") or "").replace("_", " "),
-            }
-            for r in report.rows
-            if r.get("status") == "updated"
-        ][:500]
-        self._fetch(choices=True)
-        yield rx.clear_selected_files("contacts_csv")
-
-    @rx.event
-    def show_import_batch(self):
-        """Filter the list to the contacts the last import created or updated."""
-        if not self.report_batch:
-            return None
-        self.batch_filter = self.report_batch
-        return self._refilter()
-
-
-def _field_name(header: str) -> str:
-    """A custom field name for a column header ("Company size" -> "company_size")."""
-    return "_".join(header.strip().lower().split())[:64]
 
 
 def _cell(value: Any) -> str:
