@@ -39,6 +39,7 @@ def up_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         REACH_DATA_DIR=str(tmp_path / "data"),
         REFLEX_WEB_WORKDIR=str(tmp_path / "web"),
         REFLEX_STATES_WORKDIR=str(tmp_path / "states"),
+        REFLEX_UPLOADED_FILES_DIR=str(tmp_path / "uploaded_files"),  # not the checkout's
         **extra,
     )
     return env
