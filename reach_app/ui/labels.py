@@ -16,7 +16,7 @@ import reflex as rx
 
 from reach_app.domain.statuses import AccountHealth, CampaignStatus, ExecutionStatus, MessageStatus
 from reach_app.domain.zones import zone_or_utc
-from reach_app.ui.components.flow_canvas import TYPE_TITLES
+from reach_app.ui.builder.canvas import TYPE_TITLES
 
 CAMPAIGN_STATUS: dict[str, str] = {
     CampaignStatus.DRAFT: "Draft",

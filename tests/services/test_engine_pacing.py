@@ -7,13 +7,13 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from reach_app.channels.base import Sent
-from reach_app.services.scheduler import tick
-from reach_app.settings import get_settings
 from reach_app.db.session import session_scope
 from reach_app.db.types import utcnow
 from reach_app.domain.pacing import PROFILES
 from reach_app.services import runs, seeding
 from reach_app.services.engine.runner import process_batch
+from reach_app.services.scheduler import tick
+from reach_app.settings import get_settings
 from tests.support.engine import flow
 from tests.support.engine_world import (
     account_row,

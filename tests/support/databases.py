@@ -10,10 +10,10 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from alembic import command
 from reach_app.db.session import dispose_engines, engine_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow, ChannelPrice, FlowExecution
 from reach_app.services.organizations import create_organization
 from reach_app.services.seeding import bulk_contacts, campaign_with_flow, sandbox_account
+from reach_app.ui.builder.state import FlowBuilderState
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.pages.campaign_settings import CampaignSettingsState
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from tests.ui.conftest import make_state, signed_in
 
 FLOW = {

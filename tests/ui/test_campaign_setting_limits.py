@@ -25,8 +25,8 @@ from reach_app.domain.campaign_settings import (
     RESPONSE_TIMEOUT_MESSAGE,
     clock_message,
 )
+from reach_app.ui.builder.state import FlowBuilderState
 from reach_app.ui.pages.campaign_settings import CampaignSettingsState
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from tests.api.support import Api, Person, campaign, ok, sandbox_account
 from tests.ui.conftest import make_state, signed_in
 

@@ -13,9 +13,9 @@ from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.domain.flow import parse_flow
 from reach_app.services.seeding import bulk_contacts
-from reach_app.ui import flow_editing as fe
-from reach_app.ui import flow_layout as fl
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
+from reach_app.ui.builder import editing as fe
+from reach_app.ui.builder import layout as fl
+from reach_app.ui.builder.state import FlowBuilderState
 from tests.ui.conftest import make_state, signed_in
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.services.seeding import bulk_contacts
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
+from reach_app.ui.builder.state import FlowBuilderState
 from tests.ui.conftest import make_state, signed_in
 
 

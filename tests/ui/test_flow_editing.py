@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reach_app.ui import flow_editing as fe
-from reach_app.ui.node_fields import editor_values, parse_change
+from reach_app.ui.builder import editing as fe
+from reach_app.ui.builder.node_fields import editor_values, parse_change
 
 
 def _chain() -> fe.Flow:

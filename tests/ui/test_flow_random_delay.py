@@ -6,13 +6,13 @@ from __future__ import annotations
 from reach_app.db.session import session_scope
 from reach_app.db.tables import CampaignFlow
 from reach_app.domain.nodes import NodeType
-from reach_app.ui.components.node_editor import CUSTOM_EDITORS
-from reach_app.ui.flow_editing import PALETTE
+from reach_app.ui.builder.editing import PALETTE
+from reach_app.ui.builder.node_editor import CUSTOM_EDITORS
+from reach_app.ui.builder.node_fields import FIELDS
+from reach_app.ui.builder.node_table import NODE_UI
+from reach_app.ui.builder.page import CANVAS_PALETTE
+from reach_app.ui.builder.state import FlowBuilderState
 from reach_app.ui.labels import NODE_TYPE
-from reach_app.ui.node_fields import FIELDS
-from reach_app.ui.node_table import NODE_UI
-from reach_app.ui.pages.flow_builder import CANVAS_PALETTE
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from tests.ui.conftest import make_state, signed_in
 
 

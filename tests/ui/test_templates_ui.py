@@ -13,7 +13,7 @@ from reach_app.db.types import utcnow
 from reach_app.services.seeding import bulk_contacts
 from reach_app.services.templates import create_template
 from reach_app.services.tenancy import Actor
-from reach_app.ui.components.node_editor import TemplatePickerState
+from reach_app.ui.builder.node_editor import TemplatePickerState
 from reach_app.ui.pages.templates import TemplatesState
 from tests.ui.conftest import make_state, signed_in
 

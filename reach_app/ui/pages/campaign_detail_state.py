@@ -12,6 +12,7 @@ from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
 from reach_app.ui import routes
+from reach_app.ui.builder.feedback import ProjectionView, projection_view
 from reach_app.ui.campaign_actions import (
     BUTTONS,
     available_actions,
@@ -20,7 +21,6 @@ from reach_app.ui.campaign_actions import (
     may_manage_contacts,
     perform,
 )
-from reach_app.ui.flow_feedback import ProjectionView, projection_view
 from reach_app.ui.queries.campaign_overview import CampaignOverview, campaign_overview
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 

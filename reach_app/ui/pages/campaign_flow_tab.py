@@ -9,9 +9,9 @@ import reflex as rx
 
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign
-from reach_app.ui import flow_editing as fe
+from reach_app.ui.builder import editing as fe
+from reach_app.ui.builder.canvas import flow_canvas, to_canvas_edges, to_canvas_nodes
 from reach_app.ui.components.common import problem_callout
-from reach_app.ui.components.flow_canvas import flow_canvas, to_canvas_edges, to_canvas_nodes
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.state import error_toast
 

@@ -22,7 +22,8 @@ from reach_app.services.statistics import (
 )
 from reach_app.services.tenancy import visible_campaign
 from reach_app.services.timeseries import RANGES, sends_and_replies
-from reach_app.ui import flow_editing, labels
+from reach_app.ui import labels
+from reach_app.ui.builder import editing as flow_editing
 from reach_app.ui.components.paged_list import HIDDEN_ON_PHONE
 from reach_app.ui.components.seconds_ago import seconds_ago
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState

@@ -11,10 +11,10 @@ from reach_app.services.accounts import list_accounts
 from reach_app.services.campaigns import create_campaign
 from reach_app.services.errors import ServiceError
 from reach_app.ui import routes
+from reach_app.ui.builder.editing import empty_flow
 from reach_app.ui.components.auth_frame import field, form_error
 from reach_app.ui.components.common import page_header
 from reach_app.ui.components.layout import shell
-from reach_app.ui.flow_editing import empty_flow
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 NO_ACCOUNT = "none"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
+from reach_app.ui.builder.page import flow_builder_page
+from reach_app.ui.builder.state import FlowBuilderState
 from reach_app.ui.pages.accept_invitation import AcceptInvitationState, accept_invitation_page
 from reach_app.ui.pages.accounts import AccountsState, accounts_page
 from reach_app.ui.pages.campaign_detail import campaign_detail_page
 from reach_app.ui.pages.campaign_detail_state import CampaignDetailState
 from reach_app.ui.pages.campaigns import CampaignListState, campaigns_page
 from reach_app.ui.pages.contacts import ContactsState, contacts_page
-from reach_app.ui.pages.flow_builder import flow_builder_page
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState
 from reach_app.ui.pages.inbox import InboxState, inbox_page
 from reach_app.ui.pages.new_campaign import NewCampaignState, new_campaign_page
 from reach_app.ui.pages.not_found import not_found_page

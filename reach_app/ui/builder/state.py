@@ -20,16 +20,16 @@ from reach_app.services import runs
 from reach_app.services.campaign_preview import validate_flow
 from reach_app.services.campaigns import get_campaign, update_campaign
 from reach_app.services.errors import Invalid, NotFound, ServiceError
-from reach_app.ui import flow_editing as fe
-from reach_app.ui import flow_feedback as ff
-from reach_app.ui import flow_variations as fv
 from reach_app.ui import routes
+from reach_app.ui.builder import editing as fe
+from reach_app.ui.builder import feedback as ff
+from reach_app.ui.builder import variations as fv
+from reach_app.ui.builder.canvas import to_canvas_edges, to_canvas_nodes
+from reach_app.ui.builder.edits_state import FlowCanvasEdits
+from reach_app.ui.builder.history_state import FlowHistory
+from reach_app.ui.builder.node_fields import editor_values, parse_change
 from reach_app.ui.campaign_actions import available_actions, may_edit_flow
-from reach_app.ui.components.flow_canvas import to_canvas_edges, to_canvas_nodes
-from reach_app.ui.node_fields import editor_values, parse_change
 from reach_app.ui.pages.campaign_detail_state import route_campaign_id
-from reach_app.ui.pages.flow_builder_edits import FlowCanvasEdits
-from reach_app.ui.pages.flow_builder_history import FlowHistory
 from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)

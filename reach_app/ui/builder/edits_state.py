@@ -10,8 +10,8 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.ui import flow_editing as fe
-from reach_app.ui import flow_layout as fl
+from reach_app.ui.builder import editing as fe
+from reach_app.ui.builder import layout as fl
 
 
 class FlowCanvasEdits(rx.State, mixin=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reach_app.ui.node_table import NODE_TABLE, fields_of_kind
+from reach_app.ui.builder.node_table import NODE_TABLE, fields_of_kind
 
 FIELDS: dict[str, list[str]] = {entry.type: entry.field_names for entry in NODE_TABLE}
 NUMBERS = fields_of_kind("number")

@@ -24,7 +24,7 @@ from reach_app.services.errors import ServiceError
 from reach_app.services.projection import FlowJson, Projection, campaign_projection
 from reach_app.services.templates import published_text
 from reach_app.services.tenancy import Actor
-from reach_app.ui.components.flow_canvas import node_title
+from reach_app.ui.builder.canvas import node_title
 from reach_app.ui.queries.executions import contact_name
 
 PROBLEM_KEYS = ("message", "node_id", "variation")

@@ -9,8 +9,8 @@ import reflex as rx
 from reach_app.domain.templating import DEFAULT_CHANNEL, TemplateFacts, draft_version, fits
 from reach_app.services.errors import ServiceError
 from reach_app.services.templates import list_templates
-from reach_app.ui.node_table import NODE_TABLE, EditorField
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
+from reach_app.ui.builder.node_table import NODE_TABLE, EditorField
+from reach_app.ui.builder.state import FlowBuilderState as S
 from reach_app.ui.state import NotSignedIn, error_toast
 
 SEND_CHANNELS = ["telegram", "email", "onsite", "sandbox"]

@@ -13,8 +13,8 @@ from typing import Any
 import reflex as rx
 from reflex.event import no_args_event_spec, passthrough_event_spec
 
-from reach_app.ui.node_table import TYPE_TITLES as TYPE_TITLES  # re-exported for the labels
-from reach_app.ui.node_table import accent_of, node_summary, type_title
+from reach_app.ui.builder.node_table import TYPE_TITLES as TYPE_TITLES  # re-exported for the labels
+from reach_app.ui.builder.node_table import accent_of, node_summary, type_title
 
 XYFLOW_PACKAGE = "@xyflow/react@12.12.1"
 

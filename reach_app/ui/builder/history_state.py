@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from reach_app.ui import flow_history as fh
+from reach_app.ui.builder import history as fh
 
 MAIN = "main"
 

@@ -13,9 +13,9 @@ import copy
 from collections import deque
 from typing import Any
 
-from reach_app.ui import flow_layout as fl
-from reach_app.ui.node_table import NODE_TABLE
-from reach_app.ui.node_table import PALETTE as TABLE_PALETTE
+from reach_app.ui.builder import layout as fl
+from reach_app.ui.builder.node_table import NODE_TABLE
+from reach_app.ui.builder.node_table import PALETTE as TABLE_PALETTE
 
 Flow = dict[str, list[dict[str, Any]]]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from reach_app.ui import routes
+from reach_app.ui.builder.canvas import TYPE_TITLES, flow_canvas
+from reach_app.ui.builder.editing import PALETTE
+from reach_app.ui.builder.node_editor import node_editor
+from reach_app.ui.builder.state import MAIN
+from reach_app.ui.builder.state import FlowBuilderState as S
 from reach_app.ui.components.common import empty_state, problem_callout, status_badge
-from reach_app.ui.components.flow_canvas import TYPE_TITLES, flow_canvas
 from reach_app.ui.components.layout import shell
-from reach_app.ui.components.node_editor import node_editor
 from reach_app.ui.components.projection import projection_summary
-from reach_app.ui.flow_editing import PALETTE
-from reach_app.ui.pages.flow_builder_state import MAIN
-from reach_app.ui.pages.flow_builder_state import FlowBuilderState as S
 
 CANVAS_PALETTE = [{"type": t, "title": TYPE_TITLES[t]} for t in PALETTE]
 

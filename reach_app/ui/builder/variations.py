@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from reach_app.services.campaigns import CampaignView
-from reach_app.ui import flow_editing as fe
+from reach_app.ui.builder import editing as fe
 
 MAIN = "main"
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
