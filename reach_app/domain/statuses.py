@@ -67,6 +67,14 @@ class MessageStatus(StrEnum):
     RECEIVED = "received"
 
 
+class ThreadStatus(StrEnum):
+    """An inbox conversation: open (needs attention) or closed by an operator; a new
+    reply, an operator's answer or a NOTIFY_INBOX step opens it again."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class AccountHealth(StrEnum):
     """A sender account's health (SPEC R-6); only CONNECTED and FLOOD_WAIT may send."""
 

@@ -28,7 +28,7 @@ from reach_app.db.tables import (
 from reach_app.domain.context_keys import PENDING_REPLY, STOP_AFTER_NODE
 from reach_app.domain.engine import reply_continues_flow
 from reach_app.domain.execution import EngineOptions
-from reach_app.domain.statuses import ExecutionStatus, MessageStatus
+from reach_app.domain.statuses import ExecutionStatus, MessageStatus, ThreadStatus
 from reach_app.services.engine.state import state_of as state_of_row
 from reach_app.services.errors import NotFound
 
@@ -227,7 +227,7 @@ def _touch_inbox(
             contact_id=contact_id,
         )
     thread.campaign_id = message.campaign_id or thread.campaign_id
-    thread.status = "open"
+    thread.status = ThreadStatus.OPEN
     thread.unread_count += 1
     thread.last_message_at = message.sent_at or now
     thread.last_message_preview = message.text[:200]

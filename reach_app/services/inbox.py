@@ -17,12 +17,13 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, and_, col, func, select
 
 from reach_app.db.tables import CampaignFlow, ChannelAccount, Contact, InboxThread, Message
+from reach_app.domain.statuses import ThreadStatus
 from reach_app.services.contact_selection import contact_search
 from reach_app.services.contacts import display_name
 from reach_app.services.errors import Invalid, NotFound
 from reach_app.services.tenancy import Actor, campaign_scope, contacts_of_actor, owned_by_workspace
 
-THREAD_STATUSES = ("open", "closed")
+THREAD_STATUSES = tuple(ThreadStatus)
 MAX_PAGE = 200
 
 
@@ -117,7 +118,7 @@ def unread_total(session: Session, actor: Actor) -> int:
     total = session.exec(
         select(func.coalesce(func.sum(InboxThread.unread_count), 0))
         .join(Contact, col(Contact.id) == InboxThread.contact_id)
-        .where(_scope(actor), InboxThread.status == "open")
+        .where(_scope(actor), InboxThread.status == ThreadStatus.OPEN)
     ).one()
     return int(total)
 
@@ -159,11 +160,11 @@ def mark_read(session: Session, actor: Actor, thread_id: int) -> ThreadView:
 
 def close_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
     """Closed threads leave the open list; a new reply from the lead reopens them."""
-    return _set_status(session, actor, thread_id, "closed")
+    return _set_status(session, actor, thread_id, ThreadStatus.CLOSED)
 
 
 def reopen_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
-    return _set_status(session, actor, thread_id, "open")
+    return _set_status(session, actor, thread_id, ThreadStatus.OPEN)
 
 
 def _set_status(session: Session, actor: Actor, thread_id: int, status: str) -> ThreadView:

@@ -27,7 +27,7 @@ from reach_app.channels.base import random_id_for
 from reach_app.db.tables import ChannelAccount, FlowExecution, FlowExecutionLog, Message
 from reach_app.domain.limits import NUL_MESSAGE
 from reach_app.domain.permissions import SharedAction, can_shared
-from reach_app.domain.statuses import MessageStatus
+from reach_app.domain.statuses import MessageStatus, ThreadStatus
 from reach_app.services.engine.pacing_gate import USABLE_HEALTH
 from reach_app.services.errors import Conflict, Forbidden, Invalid
 from reach_app.services.inbox import get_thread
@@ -79,7 +79,7 @@ def queue_reply(
     thread.last_message_at = now
     thread.last_message_preview = body[:200]
     thread.unread_count = 0  # answering is reading
-    thread.status = "open"  # an answered conversation is active again
+    thread.status = ThreadStatus.OPEN  # an answered conversation is active again
     session.add(thread)
     session.flush()
     if thread.campaign_id is not None:

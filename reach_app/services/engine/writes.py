@@ -24,6 +24,7 @@ from reach_app.db.tables import (
     WebhookDelivery,
 )
 from reach_app.domain.contact import STANDARD_FIELDS, ContactSnapshot
+from reach_app.domain.statuses import ThreadStatus
 
 
 def custom_field_key(name: str) -> str:
@@ -171,7 +172,7 @@ class WriteSet:
                     account_id=item["account_id"],
                     contact_id=item["contact_id"],
                 )
-            thread.status = "open"
+            thread.status = ThreadStatus.OPEN
             thread.note = item.get("note") or thread.note
             thread.campaign_id = item.get("campaign_id") or thread.campaign_id
             thread.last_message_at = self.now
