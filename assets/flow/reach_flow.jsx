@@ -19,6 +19,7 @@ import {
   useReactFlow,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
+import { useBlocker } from "react-router";
 
 const ReachNode = memo(function ReachNode({ data, selected }) {
   const handles = data.handles || [];
@@ -223,9 +224,23 @@ function edgeAt(x, y) {
 
 const LEAVE_QUESTION = "The flow has unsaved changes. Leave the builder and lose them?";
 
-// Unsaved changes: the browser asks before a reload or closing the tab, and in-app links
-// (back link, sidebar) ask before they navigate away.
+// Unsaved changes: the browser asks before a reload or closing the tab, in-app links
+// (back link, sidebar) ask before they navigate away, and so do the browser's Back and
+// Forward buttons.
 function useLeaveGuard(dirty) {
+  // Back/Forward between the app's pages stay in the page: Reflex 0.10 routes with React
+  // Router (HydratedRouter, a data router), which turns the popstate into a navigation.
+  // Its blocker holds such a POP back and puts the history entry back itself (no sentinel
+  // entries of ours to clean up); we then ask, and go on or stay. Links and server
+  // redirects (PUSH/REPLACE) are left to the click guard below. Back to a page outside
+  // the app unloads it: that is the beforeunload case.
+  const blockPop = useCallback(({ historyAction }) => dirty && historyAction === "POP", [dirty]);
+  const blocker = useBlocker(blockPop);
+  useEffect(() => {
+    if (blocker.state !== "blocked") return;
+    if (window.confirm(LEAVE_QUESTION)) blocker.proceed();
+    else blocker.reset();
+  }, [blocker]);
   useEffect(() => {
     if (!dirty) return undefined;
     const onUnload = (event) => {
