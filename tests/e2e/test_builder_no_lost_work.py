@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "ada@example.com", "correct-horse"
 LEAVE_QUESTION = "The flow has unsaved changes. Leave the builder and lose them?"
-# The edit of every test: a TAG step from the palette (nothing selected: it goes after START).
+# The edit of every test: a TAG step added from the palette.
 NEW_STEP = "tag-1"
 
 
@@ -216,6 +216,8 @@ def test_staying_after_the_reload_question_keeps_the_edit(page):
     _edit(page)
     page.close(run_before_unload=True)
     dialogs.wait(page, 1)
+    # any event reconnects the socket: a click on the empty canvas (selects nothing)
+    page.locator(".react-flow__pane").click(position={"x": 8, "y": 8})
     page.wait_for_timeout(1500)  # the reconnect and its on_load, if any
     assert not page.is_closed()
     _still_editing(page)
