@@ -251,7 +251,11 @@ def claim_sends_for_account(
             candidates.extend((row[0], int(row[1])) for row in session.execute(query))
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
     expires = now + timedelta(seconds=lease_seconds)
-    leased = _lease(session, chosen, token, expires)
+    # a paced account's claim is for its own free slot: never-contacted leads are bound to
+    # it by the claim itself, so their send writes the row only once more, in its confirm
+    # (engine.carry); a batch claim (no cooldown) leaves the pool to choose per lead
+    bound = {"account_id": account_id} if hold else {}
+    leased = _lease(session, chosen, token, expires, **bound)
     if leased and hold:
         session.execute(
             update(ChannelAccount)

@@ -22,6 +22,7 @@ from reach_app.domain.statuses import (
 )
 from reach_app.observability.metrics import record_flood_wait, record_send
 from reach_app.services.engine.billing import debit_send, refund_send
+from reach_app.services.engine.carry import apply_carried
 from reach_app.services.engine.breaker import (
     count_failure,
     has_other_usable_account,
@@ -55,6 +56,10 @@ def confirm_sends(
     writes = WriteSet(now)
     messages = _by_id(session, Message, [plan.message_id for plan, _ in results])
     accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results], lock=True)
+    for plan, _ in results:  # the prepare phase's advance to the send, where it was carried
+        carried_to = executions.get(plan.execution_id)
+        if carried_to is not None and plan.carried is not None:
+            apply_carried(writes, carried_to, plan.carried)
     for plan, result in results:
         message = messages.get(plan.message_id)
         account = accounts.get(plan.account_id)

@@ -17,6 +17,7 @@ from reach_app.domain.execution import SendMessage
 from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import ExecutionStatus, MessageStatus
 from reach_app.services.engine.billing import debit_send, reserve_send
+from reach_app.services.engine.carry import CarriedStep
 from reach_app.services.engine.breaker import trip_campaign
 from reach_app.services.engine.loader import Batch
 from reach_app.services.engine.pacing_gate import PacingGate
@@ -45,6 +46,7 @@ class PlannedSend:
     message_id: int = field(default=0)
     new_row: dict[str, Any] | None = None  # set when the message row is still to be inserted
     not_before: datetime | None = None  # the reserved slot, when it lies a moment ahead
+    carried: CarriedStep | None = None  # the advance to this send, written by the confirm
 
     def bind_message_id(self, inserted: dict[str, int]) -> None:
         if self.new_row is not None:

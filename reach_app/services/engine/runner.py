@@ -3,7 +3,8 @@
 Three phases, so that a message is never sent twice:
 1. prepare (one transaction): advance every execution through its instant
    nodes; for each send, check pacing, reserve the account slot and write the
-   message row with its idempotency key, status `sending`.
+   message row with its idempotency key, status `sending` (a send's own advance
+   is carried to phase 3 and written there, see engine.carry).
 2. call the providers, outside any transaction.
 3. confirm (one transaction): mark messages sent/failed, advance past the
    send, release the leases.
@@ -33,6 +34,7 @@ from reach_app.domain.execution import Event, ReplyReceived, Tick, WebhookAnswer
 from reach_app.domain.hashing import stable_int
 from reach_app.domain.statuses import CampaignStatus, ExecutionStatus
 from reach_app.observability.metrics import observe_claim_lateness
+from reach_app.services.engine.carry import carry_sends
 from reach_app.services.engine.confirm import confirm_sends
 from reach_app.services.engine.lease import LeaseKeeper
 from reach_app.services.engine.loader import Batch, existing_messages, load_batch, load_leased
@@ -101,9 +103,6 @@ def _prepare(
     if not executions:
         return []
     batch = load_batch(session, executions, now=now)
-    batch.messages = existing_messages(
-        session, [idempotency_key(e) for e in executions if e.awaiting == "send"]
-    )
     writes = WriteSet(now)
     rng = random.Random(stable_int(owner, now.isoformat()))
     settings = get_settings()
@@ -114,6 +113,8 @@ def _prepare(
     held = {account for account in [held_account(owner)] if account is not None}
     stepped = [(e, _step(e, batch, writes, now, report)) for e in executions]
     sends = [(execution, send) for execution, send in stepped if send is not None]
+    # rows already written for these sends (a retry, or a crash after a prepare phase)
+    batch.messages = existing_messages(session, [idempotency_key(e) for e, _ in sends])
     planned: list[PlannedSend] = []
     if sends or held:  # accounts are locked only now, once, in id order
         gate.preload_contacts([e.contact_id for e, _ in sends])
@@ -127,6 +128,15 @@ def _prepare(
         if plan is not None:
             planned.append(plan)
     gate.settle_holds(held)
+    carried = carry_sends(
+        writes,
+        {e.id: e for e in executions if e.id is not None},
+        [(plan.execution_id, plan.account_id) for plan in planned if not plan.already_sent],
+        now=now,
+        lease_seconds=settings.lease_seconds,
+    )
+    for plan in planned:
+        plan.carried = carried.get(plan.execution_id)
     writes.flush(session)
     if writes.contacts_changed():  # a flow's TAG/SET_FIELD/SCORE can move segment members
         refresh_contacts(session, writes.contacts_changed(), now=now)
@@ -186,6 +196,7 @@ def _step(execution: FlowExecution, batch, writes: WriteSet, now: datetime, repo
             status=ExecutionStatus.FAILED,
             error_message="Contact was deleted",
         )
+    writes.remember(execution, "context")  # before the event consumes a part of it
     event = _event_for(execution)  # first: it consumes a pending reply from the context
     first_log = len(writes.logs)
     due = execution.next_execution_at

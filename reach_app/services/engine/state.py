@@ -91,6 +91,8 @@ def apply_step(
         values["started_at"] = writes.now
     send: SendMessage | None = None
     for effect in step.effects:
+        if not isinstance(effect, (SendMessage, ScheduleAt, WriteLog)):
+            writes.side_effects.add(execution.id or 0)
         match effect:
             case SendMessage():
                 send = effect

@@ -49,6 +49,10 @@ class WriteSet:
     inbox: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     webhook_ids: list[int] = field(default_factory=list)  # outbox rows written by flush
+    # each execution's values before this write set changed them (first change wins)
+    before: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    # executions whose steps had effects beyond their own row and log lines
+    side_effects: set[int] = field(default_factory=set)
 
     def log(self, execution: FlowExecution, **values: Any) -> None:
         values.setdefault("executed_at", self.now)
@@ -101,12 +105,39 @@ class WriteSet:
             )
         return updated
 
+    def remember(self, execution: FlowExecution, *keys: str) -> None:
+        """Keep the execution's current values of `keys` as its values before this write
+        set (a value already remembered stays)."""
+        assert execution.id is not None
+        before = self.before[execution.id]
+        for key in keys:
+            if key not in before:
+                before[key] = getattr(execution, key)
+
     def update_execution(self, execution: FlowExecution, **values: Any) -> None:
         assert execution.id is not None
+        self.remember(execution, *values)
         entry = self.executions.setdefault(execution.id, {"id": execution.id})
         entry.update(values, updated_at=self.now)
         for key, value in values.items():
             setattr(execution, key, value)
+
+    def take(self, execution_ids: set[int]) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Remove these executions' row updates and log lines from the write set (another
+        transaction writes them); returns (row values, log lines) by execution."""
+        taken: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {
+            execution_id: (self.executions.pop(execution_id, {}), [])
+            for execution_id in execution_ids
+        }
+        kept = []
+        for entry in self.logs:
+            owner = taken.get(entry["execution_id"])
+            if owner is None:
+                kept.append(entry)
+            else:
+                owner[1].append(entry)
+        self.logs = kept
+        return taken
 
     def flush(self, session: Session) -> None:
         if self.executions:
