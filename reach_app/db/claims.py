@@ -24,11 +24,23 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
-from reach_app.db.sets import one_of
 from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
 
 # Literal predicates: they must match the partial indexes' WHERE clauses (bound
@@ -58,29 +70,100 @@ def _lock(query, session: Session):  # type: ignore[no-untyped-def]
     return query
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _ids_param(dialect: str) -> Any:
+    """`flow_executions.id` is one of the bound `ids` (one array parameter on PostgreSQL)."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        return table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+    return table.c.id.in_(bindparam("ids", expanding=True))
+
+
+@cache
+def _lease_statement(dialect: str, bind_account: bool) -> Any:
+    """Built once (the claim path runs many times a second): lease rows to a claim token."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        "status": "running",
+        "lease_owner": bindparam("token", type_=table.c.lease_owner.type),
+        "lease_expires_at": bindparam("expires", type_=table.c.lease_expires_at.type),
+    }
+    if bind_account:
+        values["account_id"] = bindparam("bound_account", type_=table.c.account_id.type)
+    return update(table).where(_ids_param(dialect)).values(**values)
+
+
 def _lease(
-    session: Session, ids: list[int], token: str, expires: datetime, **values: object
+    session: Session,
+    ids: list[int],
+    token: str,
+    expires: datetime,
+    account_id: int | None = None,
 ) -> list[int]:
+    """Lease `ids` to the claim `token` until `expires` (binding them to `account_id`)."""
     if not ids:
         return []
-    statement = (
-        update(FlowExecution)
-        .where(one_of(session, col(FlowExecution.id), ids))
-        .values(status="running", lease_owner=token, lease_expires_at=expires, **values)
-    )
-    session.execute(statement, execution_options={"synchronize_session": False})
+    params: dict[str, Any] = {"ids": ids, "token": token, "expires": expires}
+    if account_id is not None:
+        params["bound_account"] = account_id
+    statement = _lease_statement(_dialect(session), account_id is not None)
+    session.connection().execute(statement, params)
     return ids
 
 
-def runnable_campaign_ids(session: Session) -> list[int]:
-    rows = session.execute(
-        select(col(CampaignFlow.id)).where(
-            col(CampaignFlow.status) == "active",
-            col(CampaignFlow.enabled) == True,  # noqa: E712
-            col(CampaignFlow.deleted_at).is_(None),
+@cache
+def _due_sends_statement(dialect: str, pool: bool) -> Any:
+    """Due leads of one campaign whose next step sends: the account's own (`pool` False)
+    or the campaign's never-contacted ones, oldest first, locked without waiting."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    owner = table.c.account_id.is_(None) if pool else table.c.account_id == bindparam("account")
+    query = (
+        select(table.c.next_execution_at, table.c.id)
+        .where(
+            owner,
+            table.c.campaign_id == bindparam("campaign"),
+            DUE,
+            GATED,
+            table.c.next_execution_at <= bindparam("now", type_=table.c.next_execution_at.type),
         )
+        .order_by(table.c.next_execution_at)
+        .limit(bindparam("limit", type_=BigInteger))
     )
+    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+
+
+@cache
+def _runnable_statement() -> Any:
+    table = CampaignFlow.__table__  # type: ignore[attr-defined]
+    return select(table.c.id).where(
+        table.c.status == "active", table.c.enabled.is_(True), table.c.deleted_at.is_(None)
+    )
+
+
+def runnable_campaign_ids(session: Session) -> list[int]:
+    rows = session.connection().execute(_runnable_statement())
     return [int(row[0]) for row in rows]
+
+
+@cache
+def _due_free_statement(dialect: str) -> Any:
+    """Due executions of one campaign whose next step does not send, oldest first."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.id)
+        .where(
+            table.c.campaign_id == bindparam("campaign"),
+            DUE,
+            FREE,
+            table.c.next_execution_at <= bindparam("now", type_=table.c.next_execution_at.type),
+        )
+        .order_by(table.c.next_execution_at)
+        .limit(bindparam("limit", type_=BigInteger))
+    )
+    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
 
 
 def claim_free_executions(
@@ -93,19 +176,9 @@ def claim_free_executions(
     lease_seconds: int,
 ) -> list[int]:
     """Lease up to `limit` due executions of one campaign whose next step does not send."""
-    due = _lock(
-        select(col(FlowExecution.id))
-        .where(
-            col(FlowExecution.campaign_id) == campaign_id,
-            DUE,
-            FREE,
-            col(FlowExecution.next_execution_at) <= now,
-        )
-        .order_by(col(FlowExecution.next_execution_at))
-        .limit(limit),
-        session,
-    )
-    ids = [int(row[0]) for row in session.execute(due)]
+    params = {"campaign": campaign_id, "now": now, "limit": limit}
+    rows = session.connection().execute(_due_free_statement(_dialect(session)), params)
+    ids = [int(row[0]) for row in rows]
     return _lease(session, ids, token, now + timedelta(seconds=lease_seconds))
 
 
@@ -161,6 +234,20 @@ class Senders:
     usable: dict[int, set[int]]  # campaign -> its usable accounts, free or busy
 
 
+@cache
+def _senders_statement() -> Any:
+    """(account, campaign) for every account of these campaigns: pool and single."""
+    pool = CampaignAccount.__table__  # type: ignore[attr-defined]
+    campaigns = CampaignFlow.__table__  # type: ignore[attr-defined]
+    wanted = bindparam("campaigns", expanding=True)
+    return union_all(
+        select(pool.c.account_id, pool.c.campaign_id).where(pool.c.campaign_id.in_(wanted)),
+        select(campaigns.c.account_id, campaigns.c.id).where(
+            campaigns.c.id.in_(wanted), campaigns.c.account_id.is_not(None)
+        ),
+    )
+
+
 def free_accounts(
     session: Session,
     campaign_ids: Iterable[int],
@@ -172,18 +259,9 @@ def free_accounts(
     wanted = list(campaign_ids)
     if not wanted:
         return Senders([], {})
-    pooled = session.execute(
-        select(col(CampaignAccount.account_id), col(CampaignAccount.campaign_id)).where(
-            col(CampaignAccount.campaign_id).in_(wanted)
-        )
-    ).all()
-    single = session.execute(
-        select(col(CampaignFlow.account_id), col(CampaignFlow.id)).where(
-            col(CampaignFlow.id).in_(wanted), col(CampaignFlow.account_id).is_not(None)
-        )
-    ).all()
+    rows = session.connection().execute(_senders_statement(), {"campaigns": wanted})
     campaigns_of: dict[int, set[int]] = {}
-    for account_id, campaign_id in [*pooled, *single]:
+    for account_id, campaign_id in rows:
         campaigns_of.setdefault(int(account_id), set()).add(int(campaign_id))
     accounts = (
         list(
@@ -228,41 +306,34 @@ def claim_sends_for_account(
     picks their account from the pool). `hold` keeps other claims off the account until
     the worker has taken the slot (or the lease ends)."""
     account_id = free.account.id
+    dialect = _dialect(session)
+    connection = session.connection()
     candidates: list[tuple[datetime, int]] = []
     for campaign_id in free.campaign_ids:
-        own = select(col(FlowExecution.next_execution_at), col(FlowExecution.id)).where(
-            col(FlowExecution.account_id) == account_id,
-            col(FlowExecution.campaign_id) == campaign_id,
-            DUE,
-            GATED,
-            col(FlowExecution.next_execution_at) <= now,
-        )
-        pool = select(col(FlowExecution.next_execution_at), col(FlowExecution.id)).where(
-            col(FlowExecution.campaign_id) == campaign_id,
-            col(FlowExecution.account_id).is_(None),
-            DUE,
-            GATED,
-            col(FlowExecution.next_execution_at) <= now,
-        )
-        for query in (own, pool):
-            query = _lock(
-                query.order_by(col(FlowExecution.next_execution_at)).limit(limit), session
-            )
-            candidates.extend((row[0], int(row[1])) for row in session.execute(query))
+        params = {"account": account_id, "campaign": campaign_id, "now": now, "limit": limit}
+        for pool in (False, True):
+            rows = connection.execute(_due_sends_statement(dialect, pool), params)
+            candidates.extend((row[0], int(row[1])) for row in rows)
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
     expires = now + timedelta(seconds=lease_seconds)
     # a paced account's claim is for its own free slot: never-contacted leads are bound to
     # it by the claim itself, so their send writes the row only once more, in its confirm
     # (engine.carry); a batch claim (no cooldown) leaves the pool to choose per lead
-    bound = {"account_id": account_id} if hold else {}
-    leased = _lease(session, chosen, token, expires, **bound)
+    leased = _lease(session, chosen, token, expires, account_id if hold else None)
     if leased and hold:
-        session.execute(
-            update(ChannelAccount)
-            .where(col(ChannelAccount.id) == account_id)
-            .values(claimed_until=expires)
-        )
+        session.connection().execute(_hold_statement(), {"account": account_id, "until": expires})
     return leased
+
+
+@cache
+def _hold_statement() -> Any:
+    """Keep other claims off a paced account until its claimed lead has taken the slot."""
+    table = ChannelAccount.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("account"))
+        .values(claimed_until=bindparam("until", type_=table.c.claimed_until.type))
+    )
 
 
 def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) -> int:
@@ -289,19 +360,23 @@ def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) 
     return len(ids)
 
 
+@cache
+def _in_flight_statement() -> Any:
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    return (
+        select(func.count())
+        .select_from(table)
+        .where(
+            text("flow_executions.status = 'running'"),
+            table.c.lease_expires_at >= bindparam("now", type_=table.c.lease_expires_at.type),
+        )
+    )
+
+
 def executions_in_flight(session: Session, now: datetime) -> int:
     """How many executions are leased right now by a live claim (expired leases are
     a dead worker's: they do not hold back new claims)."""
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(FlowExecution)
-            .where(
-                text("flow_executions.status = 'running'"),
-                col(FlowExecution.lease_expires_at) >= now,
-            )
-        ).scalar_one()
-    )
+    return int(session.connection().execute(_in_flight_statement(), {"now": now}).scalar_one())
 
 
 def release_filter(ids: list[int], token: str):  # type: ignore[no-untyped-def]
