@@ -365,16 +365,18 @@ def rate_problems(provider: str, rates: Mapping[str, Any]) -> list[dict[str, str
                 "msg": "Longest cooldown must not be shorter than the shortest cooldown",
             }
         )
+    uncapped = provider in NO_COOLDOWN_PROVIDERS  # 0 = no cap (domain.pacing): sandbox only
     for name in ("hourly_limit", "daily_limit"):
         value = rates.get(name)
         if value is None:
             continue
-        if not _number(value) or value != int(value) or not 1 <= value <= MAX_LIMIT:
+        if not _number(value) or value != int(value) or not floor <= value <= MAX_LIMIT:
+            words = "at least 0 (0: no cap)" if uncapped else "at least 1"
             problems.append(
-                {"field": name, "msg": f"{RATE_WORDS[name]} must be a whole number of at least 1"}
+                {"field": name, "msg": f"{RATE_WORDS[name]} must be a whole number of {words}"}
             )
     hourly, daily = rates.get("hourly_limit"), rates.get("daily_limit")
-    if _number(hourly) and _number(daily) and daily < hourly:
+    if _number(hourly) and _number(daily) and 0 < daily < hourly:
         problems.append(
             {"field": "daily_limit", "msg": "Daily limit must not be lower than the hourly limit"}
         )

@@ -53,7 +53,8 @@ def test_custom_rate_fields_are_checked_with_plain_messages(db: str) -> None:
         ({"cooldown_max_seconds": 2}, "Longest cooldown must not be shorter"),
         ({"cooldown_min_seconds": -1}, "Shortest cooldown must be 0 to 86400 seconds"),
         ({"cooldown_max_seconds": 90_000}, "Longest cooldown must be 0 to 86400"),
-        ({"hourly_limit": 0}, "Hourly limit must be a whole number"),
+        ({"hourly_limit": -1}, "Hourly limit must be a whole number of at least 0"),
+        ({"daily_limit": 2.5}, "Daily limit must be a whole number"),
         ({"hourly_limit": 50, "daily_limit": 10}, "Daily limit must not be lower"),
         ({"rate_profile": "turbo"}, "Rate profile must be one of"),
     ]
@@ -70,6 +71,23 @@ def test_custom_rate_fields_are_checked_with_plain_messages(db: str) -> None:
         row = s.get(ChannelAccount, account)
         assert (row.cooldown_min_seconds, row.cooldown_max_seconds) == (0, 3)
         assert (row.hourly_limit, row.daily_limit) == (5, 20)
+    with session_scope() as s:  # 0 = no cap, as the sandbox seeds it (a daily 0 is no cap)
+        accounts.update_account(s, ana, account, {"hourly_limit": 5, "daily_limit": 0},
+                                now=utcnow())  # fmt: skip
+    with session_scope() as s:
+        row = s.get(ChannelAccount, account)
+        assert (row.hourly_limit, row.daily_limit) == (5, 0)
+
+
+def test_a_real_channel_account_always_has_caps() -> None:
+    """0 means "no cap" in the pacing rules: only sandbox accounts may have it."""
+    for provider in ("telegram", "email"):
+        (problem,) = accounts.rate_problems(provider, {"rate_profile": "custom", "daily_limit": 0})
+        assert problem == {
+            "field": "daily_limit",
+            "msg": "Daily limit must be a whole number of at least 1",
+        }
+    assert accounts.rate_problems("sandbox", {"rate_profile": "custom", "daily_limit": 0}) == []
 
 
 def test_sandbox_simulation_is_validated_and_merged_into_the_settings(db: str) -> None:

@@ -49,8 +49,8 @@ class _RateFields(BaseModel):
     rate_profile: RateProfile = "moderate"
     cooldown_min_seconds: float | None = Field(default=None, ge=0, le=86_400)
     cooldown_max_seconds: float | None = Field(default=None, ge=0, le=86_400)
-    hourly_limit: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    daily_limit: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    hourly_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)  # 0: sandbox only
+    daily_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)  # 0: sandbox only
 
 
 class AccountIn(_RateFields):
@@ -68,8 +68,8 @@ class AccountPatch(BaseModel):
     rate_profile: RateProfile | None = None
     cooldown_min_seconds: float | None = Field(default=None, ge=0, le=86_400)
     cooldown_max_seconds: float | None = Field(default=None, ge=0, le=86_400)
-    hourly_limit: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    daily_limit: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    hourly_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)  # 0: sandbox only
+    daily_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)  # 0: sandbox only
     settings: AccountSettings | None = None
 
 
