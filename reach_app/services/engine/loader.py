@@ -113,12 +113,16 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
         if c.id is not None
     }
     variations: dict[int, dict[str, CampaignVariation]] = defaultdict(dict)
-    for v in session.exec(
-        select(CampaignVariation).where(
-            one_of(session, col(CampaignVariation.campaign_id), campaign_ids)
-        )
-    ):
-        variations[v.campaign_id][v.key] = v
+    # an A/B variation's own flow is given to a lead at enrollment (execution.variation):
+    # a batch without such leads never reads one
+    with_variation = {e.campaign_id for e in executions if e.variation}
+    if with_variation:
+        for v in session.exec(
+            select(CampaignVariation).where(
+                one_of(session, col(CampaignVariation.campaign_id), with_variation)
+            )
+        ):
+            variations[v.campaign_id][v.key] = v
     contact_ids = [e.contact_id for e in executions]
     # read-only here: plain rows (attribute access like the model), no ORM instances
     contact_columns = Contact.__table__.columns  # type: ignore[attr-defined]

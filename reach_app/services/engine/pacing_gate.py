@@ -57,9 +57,10 @@ class PacingGate:
         self._next_slot: dict[int, datetime] = {}  # account -> the next free future slot
         self._holds: dict[int, datetime | None] = {}  # account -> claim hold after this batch
 
-    def preload_contacts(self, contact_ids: list[int]) -> None:
-        """Recent sends to these contacts across all campaigns (frequency cap)."""
-        if not contact_ids:
+    def preload_contacts(self, contact_ids: list[int], campaigns: list[CampaignFlow]) -> None:
+        """Recent sends to these contacts across all campaigns, for the frequency cap of
+        these (the batch's sending) campaigns; nothing to read when none has a cap."""
+        if not contact_ids or not any(frequency_cap_of(c) for c in campaigns):
             return
         rows = self.session.exec(
             select(Message.contact_id, Message.sent_at).where(
@@ -185,13 +186,12 @@ class PacingGate:
         self, account: ChannelAccount, campaign: CampaignFlow, contact: ContactSnapshot
     ) -> datetime:
         settings: dict[str, Any] = campaign.settings or {}
-        cap = settings.get("frequency_cap")
         return self._earliest(
             account,
             quiet_hours=quiet_hours_of(settings),
             tz=contact.timezone or campaign.timezone or "UTC",
             contact_sends_24h=self._contact_sends.get(contact.id, ()),
-            frequency_cap=int(cap) if isinstance(cap, int | float) and cap > 0 else None,
+            frequency_cap=frequency_cap_of(campaign),
         )
 
     def account_earliest(self, account: ChannelAccount) -> datetime:
@@ -248,6 +248,12 @@ class PacingGate:
 
     def sends_in_window(self, account: ChannelAccount) -> int:
         return len(self.history(account))
+
+
+def frequency_cap_of(campaign: CampaignFlow) -> int | None:
+    """The campaign's cap on sends to one contact per rolling 24 h (None: no cap)."""
+    cap = (campaign.settings or {}).get("frequency_cap")
+    return int(cap) if isinstance(cap, int | float) and cap > 0 else None
 
 
 def quiet_hours_of(settings: dict[str, Any]) -> QuietHours | None:

@@ -117,8 +117,8 @@ def _prepare(
     batch.messages = existing_messages(session, [idempotency_key(e) for e, _ in sends])
     planned: list[PlannedSend] = []
     if sends or held:  # accounts are locked only now, once, in id order
-        gate.preload_contacts([e.contact_id for e, _ in sends])
         campaigns = [batch.campaigns[e.campaign_id] for e, _ in sends]
+        gate.preload_contacts([e.contact_id for e, _ in sends], campaigns)
         gate.lock_accounts(
             list({c.id: c for c in campaigns}.values()),
             [*(e.account_id for e, _ in sends), *sorted(held)],
