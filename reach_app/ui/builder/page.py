@@ -15,6 +15,7 @@ from reach_app.ui.components.layout import shell
 from reach_app.ui.components.projection import projection_summary
 
 CANVAS_PALETTE = [{"type": t, "title": TYPE_TITLES[t]} for t in PALETTE]
+BROWSER_PATH = rx.Var("window.location.pathname", _var_type=str)
 
 
 def _header() -> rx.Component:
@@ -206,7 +207,7 @@ def flow_builder_page() -> rx.Component:
             width="100%",
         ),
     )
-    return shell(
+    page = shell(
         rx.cond(
             S.not_found,
             empty_state("search-x", "Campaign not found", "",
@@ -215,3 +216,7 @@ def flow_builder_page() -> rx.Component:
         ),
         on_workspace_change=rx.redirect(routes.CAMPAIGNS),
     )  # fmt: skip
+    # The saved flow is opened when the page mounts (a reload, a navigation here), not
+    # by the page's on_load, which a websocket reconnect re-runs (see FlowBuilderState.load).
+    # The browser's path is read when the page mounts: see FlowBuilderState.open_page.
+    return rx.fragment(page, on_mount=S.open_page(BROWSER_PATH))

@@ -11,6 +11,7 @@ through services.runs.launch; both re-check every rule.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import reflex as rx
@@ -34,6 +35,13 @@ from reach_app.ui.state import AppState, NotSignedIn, error_toast
 
 log = logging.getLogger(__name__)
 MAIN = fv.MAIN
+_FLOW_PATH = re.compile(r"/campaigns/(\d+)/flow/?$")
+
+
+def campaign_in_path(path: str) -> int:
+    """The campaign id of a builder path (/campaigns/<id>/flow), else 0."""
+    found = _FLOW_PATH.search(path or "")
+    return int(found.group(1)) if found else 0
 
 
 class FlowBuilderState(FlowCanvasEdits, FlowHistory, AppState):
@@ -67,9 +75,29 @@ class FlowBuilderState(FlowCanvasEdits, FlowHistory, AppState):
 
     # ---- loading --------------------------------------------------------------
 
+    # Reflex closes its websocket on every `beforeunload`, also when the user answers
+    # "stay" to the browser's leave question, and on a network blip; the reconnect
+    # re-runs the page's on_load. So opening the page (a reload, a navigation to it)
+    # loads the saved flow from the page's on_mount (`open_page`), and the on_load
+    # (`load`) only opens a campaign other than the one open: a reconnect keeps the
+    # unsaved edits, a navigation from one campaign's builder to another's (same
+    # mounted page, another [campaign_id]) opens the new one.
+
     @rx.event
     def load(self):
-        return self.open_campaign(route_campaign_id(self))
+        """on_load: open the route's campaign unless it is the one already open."""
+        campaign_id = route_campaign_id(self)
+        if campaign_id == self._cid:
+            return None
+        return self.open_campaign(campaign_id)
+
+    @rx.event
+    def open_page(self, path: str = ""):
+        """on_mount of the builder page: open the campaign as saved. `path` is the
+        browser's path when the page mounted; the event's router data may still be the
+        previous page's then (a mounting page's effects run before the app's, which
+        record the new location)."""
+        return self.open_campaign(campaign_in_path(path) or route_campaign_id(self))
 
     def open_campaign(self, campaign_id: int):
         self._cid, self.active, self.selected_id, self.dirty = campaign_id, MAIN, "", False

@@ -74,6 +74,8 @@ def register_pages(app: rx.App) -> None:
             FlowBuilderState.name + " · Flow · Reach",
             "Flow builder · Reach",
         ),
+        # FlowBuilderState.load opens only a campaign other than the one open (a socket
+        # reconnect re-runs on_load and keeps the edits); the page's on_mount opens the flow.
         on_load=[AppState.require_sign_in, FlowBuilderState.load],
     )
     simple_pages = [
