@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="An idle worker polls Redis at least this often (Dramatiq's default, "
         "1000 ms, made paced sends up to a second late).",
     )
+    maintenance_poll_ms: int = Field(
+        default=1000, ge=10, le=5000,
+        description="An idle worker polls the maintenance queue (reply checks, webhook "
+        "calls) this often: they need no sub-second start, and each poll costs CPU.",
+    )
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
     telegram_gateway_shards: int = Field(
