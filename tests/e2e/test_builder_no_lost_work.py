@@ -1,8 +1,9 @@
 """No lost work in the flow builder (issue 11, item 2) in the browser: Ctrl+Z and
 Ctrl+Shift+Z undo and redo a canvas edit; with unsaved changes, the back link, the
 sidebar, a reload or closing the tab and the browser's Back button all ask first
-(dismissing keeps the builder and the edit, accepting leaves); after Save, leaving
-asks nothing."""
+(dismissing keeps the builder and the edit, also across the socket reconnect Reflex
+does after every beforeunload; accepting leaves); after Save, leaving asks nothing.
+Another campaign's builder reached without a page load opens that campaign."""
 
 from __future__ import annotations
 

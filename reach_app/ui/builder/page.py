@@ -15,7 +15,7 @@ from reach_app.ui.components.layout import shell
 from reach_app.ui.components.projection import projection_summary
 
 CANVAS_PALETTE = [{"type": t, "title": TYPE_TITLES[t]} for t in PALETTE]
-BROWSER_PATH = rx.Var("window.location.pathname", _var_type=str)
+BROWSER_PATH: rx.Var[str] = rx.Var("window.location.pathname", _var_type=str)
 
 
 def _header() -> rx.Component:
