@@ -219,11 +219,44 @@ def claim_stranded_sends(
 
 
 @dataclass(frozen=True)
+class SenderAccount:
+    """What a claim needs of a sender account (read as plain columns each tick)."""
+
+    id: int
+    next_send_at: datetime | None
+    rate_profile: str
+    cooldown_min_seconds: float | None
+    cooldown_max_seconds: float | None
+
+
+@dataclass(frozen=True)
 class FreeAccount:
     """A sender account that may send now, and the runnable campaigns it serves."""
 
-    account: ChannelAccount
+    account: SenderAccount
     campaign_ids: tuple[int, ...]
+
+
+@cache
+def _usable_accounts_statement() -> Any:
+    table = ChannelAccount.__table__  # type: ignore[attr-defined]
+    return (
+        select(
+            table.c.id,
+            table.c.next_send_at,
+            table.c.rate_profile,
+            table.c.cooldown_min_seconds,
+            table.c.cooldown_max_seconds,
+            table.c.flood_until,
+            table.c.claimed_until,
+        )
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.deleted_at.is_(None),
+            table.c.health.in_(USABLE_HEALTH),
+        )
+        .order_by(table.c.id)
+    )
 
 
 @dataclass
@@ -239,7 +272,7 @@ def _senders_statement() -> Any:
     """(account, campaign) for every account of these campaigns: pool and single."""
     pool = CampaignAccount.__table__  # type: ignore[attr-defined]
     campaigns = CampaignFlow.__table__  # type: ignore[attr-defined]
-    wanted = bindparam("campaigns", expanding=True)
+    wanted: Any = bindparam("campaigns", expanding=True)
     return union_all(
         select(pool.c.account_id, pool.c.campaign_id).where(pool.c.campaign_id.in_(wanted)),
         select(campaigns.c.account_id, campaigns.c.id).where(
@@ -259,34 +292,35 @@ def free_accounts(
     wanted = list(campaign_ids)
     if not wanted:
         return Senders([], {})
-    rows = session.connection().execute(_senders_statement(), {"campaigns": wanted})
+    pairs = session.connection().execute(_senders_statement(), {"campaigns": wanted})
     campaigns_of: dict[int, set[int]] = {}
-    for account_id, campaign_id in rows:
+    for account_id, campaign_id in pairs:
         campaigns_of.setdefault(int(account_id), set()).add(int(campaign_id))
-    accounts = (
+    rows = (
         list(
-            session.execute(
-                select(ChannelAccount)
-                .where(
-                    col(ChannelAccount.id).in_(list(campaigns_of)),
-                    col(ChannelAccount.deleted_at).is_(None),
-                    col(ChannelAccount.health).in_(USABLE_HEALTH),
-                )
-                .order_by(col(ChannelAccount.id))
-            ).scalars()
+            session.connection().execute(_usable_accounts_statement(), {"ids": list(campaigns_of)})
         )
         if campaigns_of
         else []
     )
     usable: dict[int, set[int]] = {campaign_id: set() for campaign_id in wanted}
-    for account in accounts:
-        for campaign_id in campaigns_of[account.id or 0]:
-            usable[campaign_id].add(account.id or 0)
+    for row in rows:
+        for campaign_id in campaigns_of[row.id]:
+            usable[campaign_id].add(row.id)
     free = [
-        FreeAccount(a, tuple(sorted(campaigns_of[a.id or 0])))
-        for a in accounts
-        if (a.next_send_at is None or a.next_send_at <= now + lookahead)
-        and all(bound is None or bound <= now for bound in (a.flood_until, a.claimed_until))
+        FreeAccount(
+            SenderAccount(
+                row.id,
+                row.next_send_at,
+                row.rate_profile,
+                row.cooldown_min_seconds,
+                row.cooldown_max_seconds,
+            ),
+            tuple(sorted(campaigns_of[row.id])),
+        )
+        for row in rows
+        if (row.next_send_at is None or row.next_send_at <= now + lookahead)
+        and all(bound is None or bound <= now for bound in (row.flood_until, row.claimed_until))
     ]
     return Senders(free, usable)
 
