@@ -32,6 +32,7 @@ from reach_app.channels.base import (
     Sent,
 )
 from reach_app.clock import now as engine_now
+from reach_app.db.sets import one_of
 from reach_app.db.tables import SandboxCall, SandboxMessage
 
 Clock = Callable[[], datetime]
@@ -126,7 +127,7 @@ class SandboxChannel:
     def _attempts(self, session: Session, keys: list[str]) -> dict[str, int]:
         rows = session.exec(
             select(SandboxCall.idempotency_key, func.count())
-            .where(col(SandboxCall.idempotency_key).in_(keys))
+            .where(one_of(session, col(SandboxCall.idempotency_key), keys))
             .group_by(SandboxCall.idempotency_key)
         ).all()
         return {key: int(count) for key, count in rows}
@@ -135,7 +136,7 @@ class SandboxChannel:
         rows = session.exec(
             select(SandboxMessage.random_id, SandboxMessage.id, SandboxMessage.recipient).where(
                 SandboxMessage.account_id == self.account_id,
-                col(SandboxMessage.random_id).in_(random_ids),
+                one_of(session, col(SandboxMessage.random_id), random_ids),
             )
         ).all()
         return {random_id: (row_id or 0, recipient) for random_id, row_id, recipient in rows}
@@ -143,7 +144,9 @@ class SandboxChannel:
     def _insert_accepted(self, session: Session, rows: list[dict[str, object]]) -> dict[int, int]:
         if not rows:
             return {}
-        statement = insert(SandboxMessage).returning(col(SandboxMessage.random_id), col(SandboxMessage.id))
+        statement = insert(SandboxMessage).returning(
+            col(SandboxMessage.random_id), col(SandboxMessage.id)
+        )
         return {random_id: row_id for random_id, row_id in session.execute(statement, rows)}
 
     def _decide(
@@ -166,7 +169,11 @@ class SandboxChannel:
             retry = now + timedelta(seconds=s.flood_wait_seconds)
             return RetryLater(retry, f"FloodWait {s.flood_wait_seconds} s", True), "flood_wait", ()
         if _unit(*key, "transient") < s.transient_failure_probability:
-            return RetryLater(now + timedelta(seconds=5), "network timeout", transient=True), "transient", ()
+            return (
+                RetryLater(now + timedelta(seconds=5), "network timeout", transient=True),
+                "transient",
+                (),
+            )
         handle, notes, failure = self._resolve(message.recipient)
         if failure is not None:
             return failure, "failed", notes
@@ -236,19 +243,27 @@ class SandboxChannel:
 
     def acknowledge(self, result: PollResult) -> None:
         """The caller has stored `result`: these replies and receipts are not reported again."""
-        replies = [int(m.provider_message_id.removeprefix("in-")) for m in result.inbound
-                   if m.provider_message_id and m.provider_message_id.startswith("in-")]
-        reads = [int(r.max_provider_message_id) for r in result.receipts
-                 if r.max_provider_message_id.isdigit()]
+        replies = [
+            int(m.provider_message_id.removeprefix("in-"))
+            for m in result.inbound
+            if m.provider_message_id and m.provider_message_id.startswith("in-")
+        ]
+        reads = [
+            int(r.max_provider_message_id)
+            for r in result.receipts
+            if r.max_provider_message_id.isdigit()
+        ]
         with self._session() as session:
             if replies:
                 session.execute(
-                    update(SandboxMessage).where(col(SandboxMessage.id).in_(replies))
+                    update(SandboxMessage)
+                    .where(col(SandboxMessage.id).in_(replies))
                     .values(replied=True)
                 )
             if reads:
                 session.execute(
-                    update(SandboxMessage).where(col(SandboxMessage.id).in_(reads))
+                    update(SandboxMessage)
+                    .where(col(SandboxMessage.id).in_(reads))
                     .values(read_reported=True)
                 )
             session.commit()

@@ -103,9 +103,7 @@ def test_a_worker_killed_between_prepare_and_confirm_replays_the_same_step_once(
 ) -> None:
     """The row is still at START: the next run takes the same step, finds the message row
     by its key, sends (or reconciles) it once and logs every node once."""
-    world = build_world(
-        "start_send_end", leads=1, accounts=2, rate=paced_account_settings(3.0)
-    )
+    world = build_world("start_send_end", leads=1, accounts=2, rate=paced_account_settings(3.0))
 
     def die(plans):  # type: ignore[no-untyped-def]
         if delivered:

@@ -22,12 +22,12 @@ from reach_app.domain.statuses import (
 )
 from reach_app.observability.metrics import record_flood_wait, record_send
 from reach_app.services.engine.billing import debit_send, refund_send
-from reach_app.services.engine.carry import apply_carried
 from reach_app.services.engine.breaker import (
     count_failure,
     has_other_usable_account,
     mark_account_problem,
 )
+from reach_app.services.engine.carry import apply_carried
 from reach_app.services.engine.loader import Batch, load_batch, load_leased
 from reach_app.services.engine.planning import PlannedSend
 from reach_app.services.engine.state import (

@@ -10,6 +10,7 @@ the same slot: limits hold across all workers. Decisions come from
 from __future__ import annotations
 
 import random
+from bisect import insort
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -199,10 +200,14 @@ class PacingGate:
         return self._earliest(account, quiet_hours=None, tz="UTC")
 
     def _earliest(self, account: ChannelAccount, **lead: Any) -> datetime:
+        limits = self.limits(account)
+        history = self.history(account)  # ascending
+        if limits.hourly_limit <= 0 and limits.daily_limit <= 0:
+            history = history[-1:]  # no caps: only the latest send matters (its cooldown)
         return earliest_send_time(
             now=self.now,
-            limits=self.limits(account),
-            account_sends=self.history(account),
+            limits=limits,
+            account_sends=history,
             next_send_at=account.next_send_at,
             flood_until=account.flood_until,
             **lead,
@@ -239,7 +244,7 @@ class PacingGate:
         """Take the slot at `at` (default now): record the send time and start the next
         cooldown from it."""
         moment = at or self.now
-        self.history(account).append(moment)
+        insort(self.history(account), moment)  # kept ascending
         self._contact_sends[contact_id].append(moment)
         next_send_at = moment + draw_cooldown(self.limits(account), self.rng)
         if account.next_send_at is None or next_send_at > account.next_send_at:

@@ -17,8 +17,8 @@ from reach_app.domain.execution import SendMessage
 from reach_app.domain.money import message_type_of
 from reach_app.domain.statuses import ExecutionStatus, MessageStatus
 from reach_app.services.engine.billing import debit_send, reserve_send
-from reach_app.services.engine.carry import CarriedStep
 from reach_app.services.engine.breaker import trip_campaign
+from reach_app.services.engine.carry import CarriedStep
 from reach_app.services.engine.loader import Batch
 from reach_app.services.engine.pacing_gate import PacingGate
 from reach_app.services.engine.state import idempotency_key
@@ -190,8 +190,14 @@ def _fill(
 
 
 def _planned(
-    execution: FlowExecution, campaign: CampaignFlow, account: ChannelAccount, send: SendMessage,
-    message: Message, batch: Batch, *, already_sent: bool = False
+    execution: FlowExecution,
+    campaign: CampaignFlow,
+    account: ChannelAccount,
+    send: SendMessage,
+    message: Message,
+    batch: Batch,
+    *,
+    already_sent: bool = False,
 ) -> PlannedSend:
     assert execution.id is not None and campaign.id is not None and account.id is not None
     assert message.idempotency_key is not None  # rows loaded or about to be inserted

@@ -119,10 +119,14 @@ class WriteSet:
         self.remember(execution, *values)
         entry = self.executions.setdefault(execution.id, {"id": execution.id})
         entry.update(values, updated_at=self.now)
-        for key, value in values.items():
-            setattr(execution, key, value)
+        # the engine's executions are detached (loader.load_leased) and written back only by
+        # this write set: their values go straight into the instance dict, without the ORM's
+        # and pydantic's per-attribute bookkeeping (a tenth of a batch's CPU when profiled)
+        vars(execution).update(values)
 
-    def take(self, execution_ids: set[int]) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    def take(
+        self, execution_ids: set[int]
+    ) -> dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Remove these executions' row updates and log lines from the write set (another
         transaction writes them); returns (row values, log lines) by execution."""
         taken: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {
