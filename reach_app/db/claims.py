@@ -114,25 +114,31 @@ def _lease(
     return ids
 
 
-@cache
-def _due_sends_statement(dialect: str, pool: bool) -> Any:
-    """Due leads of one campaign whose next step sends: the account's own (`pool` False)
-    or the campaign's never-contacted ones, oldest first, locked without waiting."""
+def _oldest_due(dialect: str, columns: list[Any], *predicates: Any) -> Any:
+    """Due executions of the bound `campaign` matching `predicates`, oldest first, at most
+    the bound `limit`, locked without waiting (PostgreSQL)."""
     table = FlowExecution.__table__  # type: ignore[attr-defined]
-    owner = table.c.account_id.is_(None) if pool else table.c.account_id == bindparam("account")
     query = (
-        select(table.c.next_execution_at, table.c.id)
+        select(*columns)
         .where(
-            owner,
             table.c.campaign_id == bindparam("campaign"),
             DUE,
-            GATED,
+            *predicates,
             table.c.next_execution_at <= bindparam("now", type_=table.c.next_execution_at.type),
         )
         .order_by(table.c.next_execution_at)
         .limit(bindparam("limit", type_=BigInteger))
     )
     return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+
+
+@cache
+def _due_sends_statement(dialect: str, pool: bool) -> Any:
+    """Due leads whose next step sends: the bound account's own (`pool` False) or the
+    campaign's never-contacted ones."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    owner = table.c.account_id.is_(None) if pool else table.c.account_id == bindparam("account")
+    return _oldest_due(dialect, [table.c.next_execution_at, table.c.id], owner, GATED)
 
 
 @cache
@@ -150,20 +156,9 @@ def runnable_campaign_ids(session: Session) -> list[int]:
 
 @cache
 def _due_free_statement(dialect: str) -> Any:
-    """Due executions of one campaign whose next step does not send, oldest first."""
+    """Due executions whose next step does not send."""
     table = FlowExecution.__table__  # type: ignore[attr-defined]
-    query = (
-        select(table.c.id)
-        .where(
-            table.c.campaign_id == bindparam("campaign"),
-            DUE,
-            FREE,
-            table.c.next_execution_at <= bindparam("now", type_=table.c.next_execution_at.type),
-        )
-        .order_by(table.c.next_execution_at)
-        .limit(bindparam("limit", type_=BigInteger))
-    )
-    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+    return _oldest_due(dialect, [table.c.id], FREE)
 
 
 def claim_free_executions(

@@ -128,8 +128,12 @@ class _Claimer:
     def hand_out(self, enqueue: Enqueue, enqueue_at_slot: DelayedEnqueue | None) -> None:
         """Enqueue every claim of the tick (after its commit), in work_chunk pieces."""
         chunk = self.settings.work_chunk
+        # handed out a little before the slot: the delayed message then reaches a worker
+        # (one poll to leave the delay queue, one to be fetched) by the slot, and the worker
+        # waits the rest (runner._wait_for_slots) instead of sending late
+        early_ms = 2 * self.settings.worker_poll_ms
         for ids, token, slot in self.pending:
-            delay_ms = int((slot - self.now).total_seconds() * 1000) if slot else 0
+            delay_ms = int((slot - self.now).total_seconds() * 1000) - early_ms if slot else 0
             for start in range(0, len(ids), chunk):
                 if delay_ms > 0 and enqueue_at_slot is not None:
                     enqueue_at_slot(ids[start : start + chunk], token, delay_ms)
