@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5.0
 STALE_REPLIES_EVERY_SECONDS = 30.0
 SEGMENTS_EVERY_SECONDS = 60.0
+VACUUM_EVERY_SECONDS = 30.0  # background thread; only acts where autovacuum is off
 HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
 
@@ -102,11 +103,25 @@ class SchedulerLoop:
         from reach_app.services.scheduler import refresh_due_statistics
 
         interval = get_settings().stats_refresh_seconds
+        last_vacuum = time.monotonic()
         while not self.stop_event.wait(interval):
             try:
                 refresh_due_statistics(utcnow(), interval)
             except Exception:
                 log.exception("statistics refresh failed")
+            if time.monotonic() - last_vacuum >= VACUUM_EVERY_SECONDS:
+                last_vacuum = time.monotonic()
+                self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Dead rows of the engine's tables removed where autovacuum is off (db.vacuum)."""
+        from reach_app.db.session import get_engine
+        from reach_app.db.vacuum import vacuum_bloated_tables
+
+        try:
+            vacuum_bloated_tables(get_engine())
+        except Exception:
+            log.exception("vacuum of the engine tables failed")
 
     def run_forever(self) -> None:
         stats = threading.Thread(
