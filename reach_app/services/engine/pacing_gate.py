@@ -57,6 +57,7 @@ class PacingGate:
         self._contact_sends: dict[int, list[datetime]] = defaultdict(list)
         self._next_slot: dict[int, datetime] = {}  # account -> the next free future slot
         self._holds: dict[int, datetime | None] = {}  # account -> claim hold after this batch
+        self._pooled: set[int] = set()  # campaigns whose whole pool this batch has locked
 
     def preload_contacts(self, contact_ids: list[int], campaigns: list[CampaignFlow]) -> None:
         """Recent sends to these contacts across all campaigns, for the frequency cap of
@@ -77,10 +78,14 @@ class PacingGate:
 
     def lock_accounts(self, campaigns: list[CampaignFlow], sticky: list[int | None]) -> None:
         """Lock every account this batch may use, once, in id order (no deadlocks
-        between batches that share accounts)."""
+        between batches that share accounts): the `sticky` ones (the leads' own) and the
+        whole pool of the `campaigns` that choose a sender for some lead. A batch of
+        leads on their own accounts leaves the campaign's other accounts to other
+        workers."""
         ids = {a for a in sticky if a is not None}
         for campaign in campaigns:
             ids.update(self.pool(campaign))
+            self._pooled.add(campaign.id or 0)
         if not ids:
             return
         query = (
@@ -120,20 +125,31 @@ class PacingGate:
             self._pools[campaign.id] = ids
         return self._pools[campaign.id]
 
+    def _sticky(self, execution: FlowExecution, channel: str | None) -> ChannelAccount | None:
+        """The lead's own account, when it still exists and serves the SEND's channel."""
+        if execution.account_id is None:
+            return None
+        sticky = self.account(execution.account_id)
+        if sticky is None or sticky.deleted_at is not None:
+            return None
+        return sticky if serves_channel(sticky.provider, channel) else None
+
+    def may_choose(
+        self, execution: FlowExecution, campaign: CampaignFlow, channel: str | None = None
+    ) -> bool:
+        """Whether this batch can pick the lead's sender: its own account serves, or the
+        campaign's pool is locked with the batch (no account is locked out of order)."""
+        return campaign.id in self._pooled or self._sticky(execution, channel) is not None
+
     def choose_account(
         self, execution: FlowExecution, campaign: CampaignFlow, channel: str | None = None
     ) -> ChannelAccount | None:
         """The lead's sticky account, else the usable pool account with the most
         free daily capacity (SPEC R-6, account pools); only accounts that serve the
         SEND's ``channel`` when it names one (mixed pools, `domain.channel_match`)."""
-        if execution.account_id is not None:
-            sticky = self.account(execution.account_id)
-            if (
-                sticky is not None
-                and sticky.deleted_at is None
-                and serves_channel(sticky.provider, channel)
-            ):
-                return sticky
+        sticky = self._sticky(execution, channel)
+        if sticky is not None:
+            return sticky
         best: tuple[float, ChannelAccount] | None = None
         for account_id in self.pool(campaign):
             candidate = self.account(account_id)

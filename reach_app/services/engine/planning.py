@@ -89,6 +89,11 @@ def plan_send(
             )
             _mark_unknown(writes, execution, message, session)
             return None
+    elif not gate.may_choose(execution, campaign, send.requested_channel):
+        # its own account was deleted meanwhile, and this batch did not lock the pool (its
+        # leads all had their own accounts): the next claim gives it one, locked in order
+        _defer(writes, execution, now, account_id=None)
+        return None
     else:
         account = gate.choose_account(execution, campaign, send.requested_channel)
     if account is None:

@@ -119,9 +119,15 @@ def _prepare(
     if sends or held:  # accounts are locked only now, once, in id order
         campaigns = [batch.campaigns[e.campaign_id] for e, _ in sends]
         gate.preload_contacts([e.contact_id for e, _ in sends], campaigns)
+        choosing = {  # campaigns that pick a sender for a lead: their whole pool is locked
+            e.campaign_id: batch.campaigns[e.campaign_id]
+            for e, send in sends
+            if e.account_id is None or send.requested_channel is not None
+        }
+        reconciling = [m.account_id for m in batch.messages.values()]  # stays on its account
         gate.lock_accounts(
-            list({c.id: c for c in campaigns}.values()),
-            [*(e.account_id for e, _ in sends), *sorted(held)],
+            list(choosing.values()),
+            [*(e.account_id for e, _ in sends), *reconciling, *sorted(held)],
         )
     for execution, send in sends:
         plan = plan_send(session, gate, writes, execution, batch, send)

@@ -1,0 +1,63 @@
+"""A batch locks only the sender accounts it may use: the leads' own accounts, and a
+campaign's whole pool only when it picks a sender for a lead. Two workers sending for
+different accounts of one campaign then never wait on each other's account locks."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text, update
+
+from reach_app.db.session import get_engine, session_scope
+from reach_app.db.tables import FlowExecution
+from reach_app.db.types import utcnow
+from tests.support.engine import flow
+from tests.support.engine_world import (
+    build_world,
+    executions,
+    outbound,
+    run_ticks,
+    update_account,
+)
+
+
+def _bind_leads(campaign_id: int, account_id: int) -> None:
+    with session_scope() as s:
+        s.execute(
+            update(FlowExecution)
+            .where(FlowExecution.campaign_id == campaign_id)
+            .values(account_id=account_id)
+        )
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_batch_of_bound_leads_does_not_wait_for_the_pools_other_accounts(db: str) -> None:
+    world = build_world(flow("start_send_end"), leads=3, accounts=2)
+    own, other = world.account_ids
+    _bind_leads(world.campaign_id, own)
+    with get_engine().connect() as holder:  # another worker's batch holds the other account
+        holder.execute(text("SELECT id FROM channel_accounts WHERE id = :id FOR UPDATE"),
+                       {"id": other})
+        worker = threading.Thread(target=run_ticks, args=(world, 3), daemon=True)
+        worker.start()
+        worker.join(timeout=10)
+        finished_while_locked = not worker.is_alive()
+        holder.rollback()
+    worker.join(timeout=30)
+    assert finished_while_locked, "the batch waited for an account none of its leads uses"
+    sent = outbound(world.campaign_id)
+    assert [m.account_id for m in sent] == [own] * 3
+    assert {m.status for m in sent} == {"sent"}
+
+
+def test_a_lead_whose_account_was_deleted_gets_another_from_the_pool_once(db: str) -> None:
+    world = build_world(flow("start_send_end"), leads=3, accounts=2)
+    gone, kept = world.account_ids
+    _bind_leads(world.campaign_id, gone)
+    update_account(gone, deleted_at=utcnow())
+    run_ticks(world, 80, until=lambda: len(outbound(world.campaign_id)) == 3)
+    sent = outbound(world.campaign_id)
+    assert sorted(m.contact_id for m in sent) == sorted(world.contact_ids)  # once each
+    assert {m.account_id for m in sent} == {kept}
+    assert {e.account_id for e in executions(world.campaign_id)} == {kept}
