@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import any_, literal
+from sqlalchemy import any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
@@ -24,4 +24,12 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
     return column.in_(items)
 
 
-__all__ = ["one_of"]
+def one_of_param(dialect: str, column: Any, name: str) -> Any:
+    """The same condition with the values bound later as parameter `name`, for a statement
+    built once and executed many times (the engine's batch path)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+__all__ = ["one_of", "one_of_param"]

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from reach_app.channels.base import Failed, RetryLater, SendResult, Sent
-from reach_app.db.sets import one_of
 from reach_app.db.tables import CampaignFlow, ChannelAccount, FlowExecution, Message
 from reach_app.domain.context_keys import SENDS_DONE, STOP_AFTER_NODE
 from reach_app.domain.execution import SendFailed, SendSucceeded
@@ -21,6 +20,7 @@ from reach_app.domain.statuses import (
     MessageStatus,
 )
 from reach_app.observability.metrics import record_flood_wait, record_send
+from reach_app.services.engine import queries
 from reach_app.services.engine.billing import debit_send, refund_send
 from reach_app.services.engine.breaker import (
     count_failure,
@@ -139,10 +139,9 @@ def _campaign(session: Session, batch, campaign_id: int) -> CampaignFlow | None:
 
 
 def _by_id(session: Session, table: Any, ids: list[int], *, lock: bool = False) -> dict[int, Any]:
-    query = select(table).where(one_of(session, col(table.id), set(ids))).order_by(table.id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # in id order, like the prepare phase
-    rows = session.exec(query)
+    # locked in id order, like the prepare phase
+    query = queries.rows_by_id(queries.dialect_of(session), table, lock)
+    rows = session.exec(query, params={"ids": sorted(set(ids))})
     return {row.id: row for row in rows}
 
 

@@ -19,7 +19,6 @@ from reach_app.db.tables import (
     CampaignVariation,
     Contact,
     ContactEvent,
-    ContactTag,
     FlowExecution,
     Message,
     Template,
@@ -28,6 +27,7 @@ from reach_app.db.tables import (
 from reach_app.domain.contact import ContactEventView, ContactSnapshot
 from reach_app.domain.flow import Flow, parse_flow
 from reach_app.domain.templating import TemplateFacts, referenced_template_ids, resolve_templates
+from reach_app.services.engine import queries
 from reach_app.services.templates import facts_of
 
 EVENT_LOOKBACK = timedelta(days=365)
@@ -80,12 +80,8 @@ class Batch:
 
 def load_leased(session: Session, ids: list[int], owner: str) -> list[FlowExecution]:
     """The executions of `ids` still leased by `owner`, locked for this transaction."""
-    query = select(FlowExecution).where(
-        one_of(session, col(FlowExecution.id), ids), FlowExecution.lease_owner == owner
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    rows = list(session.exec(query.order_by(col(FlowExecution.id))).all())
+    statement = queries.leased_executions(queries.dialect_of(session))
+    rows = list(session.exec(statement, params={"ids": list(ids), "owner": owner}).all())
     # written back in bulk by WriteSet; never flushed one by one
     if len(session.identity_map) == len(rows):
         session.expunge_all()  # only these rows are in the session: one cheap call
@@ -99,17 +95,17 @@ def existing_messages(session: Session, keys: list[str]) -> dict[str, Message]:
     """Message rows already written for these idempotency keys (crash recovery)."""
     if not keys:
         return {}
-    rows = session.exec(select(Message).where(one_of(session, col(Message.idempotency_key), keys)))
+    statement = queries.messages_by_key(queries.dialect_of(session))
+    rows = session.exec(statement, params={"keys": list(keys)})
     return {m.idempotency_key: m for m in rows if m.idempotency_key}
 
 
 def load_batch(session: Session, executions: list[FlowExecution], *, now: datetime) -> Batch:
-    campaign_ids = {e.campaign_id for e in executions}
+    dialect = queries.dialect_of(session)
+    campaign_ids = sorted({e.campaign_id for e in executions})
     campaigns = {
         c.id: c
-        for c in session.exec(
-            select(CampaignFlow).where(one_of(session, col(CampaignFlow.id), campaign_ids))
-        )
+        for c in session.exec(queries.campaigns_by_id(dialect), params={"ids": campaign_ids})
         if c.id is not None
     }
     variations: dict[int, dict[str, CampaignVariation]] = defaultdict(dict)
@@ -125,9 +121,10 @@ def load_batch(session: Session, executions: list[FlowExecution], *, now: dateti
             variations[v.campaign_id][v.key] = v
     contact_ids = [e.contact_id for e in executions]
     # read-only here: plain rows (attribute access like the model), no ORM instances
-    contact_columns = Contact.__table__.columns  # type: ignore[attr-defined]
-    contact_query = select(*contact_columns).where(one_of(session, col(Contact.id), contact_ids))
-    rows: dict[int, Any] = {row.id: row for row in session.execute(contact_query)}
+    contact_query = queries.contact_rows(dialect)
+    rows: dict[int, Any] = {
+        row.id: row for row in session.execute(contact_query, {"ids": contact_ids})
+    }
     tags = _tags(session, contact_ids)
     events = _events(session, contact_ids, now) if _needs_events(campaigns.values()) else {}
     snapshots = {
@@ -211,10 +208,8 @@ def snapshot_of(
 
 def _tags(session: Session, contact_ids: list[int]) -> Mapping[int, list[str]]:
     grouped: dict[int, list[str]] = defaultdict(list)
-    query = select(ContactTag.contact_id, ContactTag.tag).where(
-        one_of(session, col(ContactTag.contact_id), contact_ids)
-    )
-    for contact_id, tag in session.exec(query):
+    query = queries.contact_tags(queries.dialect_of(session))
+    for contact_id, tag in session.execute(query, {"ids": contact_ids}):
         grouped[contact_id].append(tag)
     return grouped
 

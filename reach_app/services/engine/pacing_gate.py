@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from reach_app.db.sets import one_of
 from reach_app.db.tables import (
-    CampaignAccount,
     CampaignFlow,
     ChannelAccount,
     FlowExecution,
@@ -35,11 +34,12 @@ from reach_app.domain.pacing import (
     earliest_send_time,
     limits_for,
 )
+from reach_app.services.engine import queries
+from reach_app.services.engine.queries import SENT_STATUSES
 
 WINDOW = timedelta(hours=24)
 MAX_SEND_HISTORY = 2000
 USABLE_HEALTH = ("connected", "flood_wait")
-SENT_STATUSES = ("sending", "sent", "delivered")
 
 
 class PacingGate:
@@ -88,23 +88,15 @@ class PacingGate:
             self._pooled.add(campaign.id or 0)
         if not ids:
             return
-        query = (
-            select(ChannelAccount)
-            .where(one_of(self.session, col(ChannelAccount.id), ids))
-            .order_by(col(ChannelAccount.id))
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        for row in self.session.exec(query):
+        query = queries.rows_by_id(queries.dialect_of(self.session), ChannelAccount, True)
+        for row in self.session.exec(query, params={"ids": sorted(ids)}):
             if row.id is not None:
                 self._accounts[row.id] = row
 
     def account(self, account_id: int) -> ChannelAccount | None:
         if account_id not in self._accounts:
-            query = select(ChannelAccount).where(ChannelAccount.id == account_id)
-            if self.session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = self.session.exec(query).first()
+            query = queries.rows_by_id(queries.dialect_of(self.session), ChannelAccount, True)
+            row = self.session.exec(query, params={"ids": [account_id]}).first()
             if row is None:
                 return None
             self._accounts[account_id] = row
@@ -114,11 +106,7 @@ class PacingGate:
         assert campaign.id is not None
         if campaign.id not in self._pools:
             ids = list(
-                self.session.exec(
-                    select(CampaignAccount.account_id)
-                    .where(CampaignAccount.campaign_id == campaign.id)
-                    .order_by(col(CampaignAccount.position), col(CampaignAccount.id))
-                )
+                self.session.exec(queries.pool_accounts(), params={"campaign": campaign.id})
             )
             if not ids and campaign.account_id is not None:
                 ids = [campaign.account_id]
@@ -186,15 +174,8 @@ class PacingGate:
         if account.id not in self._history:
             limit = min(MAX_SEND_HISTORY, max(self.limits(account).daily_limit, 1))
             rows = self.session.exec(
-                select(Message.sent_at)
-                .where(
-                    Message.account_id == account.id,
-                    Message.direction == "out",
-                    col(Message.status).in_(SENT_STATUSES),
-                    col(Message.sent_at) >= self.now - WINDOW,
-                )
-                .order_by(col(Message.sent_at).desc())
-                .limit(limit)
+                queries.account_sends(queries.dialect_of(self.session)),
+                params={"account": account.id, "since": self.now - WINDOW, "limit": limit},
             )
             self._history[account.id] = sorted(t for t in rows if t is not None)
         return self._history[account.id]
