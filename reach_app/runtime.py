@@ -4,6 +4,8 @@ web app starts when REACH_REDIS_URL is unset."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
 import socket
@@ -28,6 +30,35 @@ VACUUM_EVERY_SECONDS = 30.0  # background thread; only acts where autovacuum is 
 HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
 
+@dataclass
+class HeldClaims:
+    """Paced accounts' claims, kept by the scheduler until just before their slot and then
+    handed to the workers (`send`). Before, they went through Dramatiq's delay queue, which
+    every worker process had to poll ten times a second; now that queue is only for
+    retries and delayed inbox replies, and is polled like the maintenance queue. A
+    scheduler that dies while holding one leaves the claim's lease to expire (≤ 15 s,
+    REACH_LEASE_SECONDS): those leads are claimed again, nothing is lost."""
+
+    send: Callable[[list[int], str], None]
+    _heap: list[tuple[float, int, list[int], str]] = field(default_factory=list)
+    _order: itertools.count[int] = field(default_factory=itertools.count)
+
+    def hold(self, ids: list[int], token: str, delay_ms: int) -> None:
+        due = time.monotonic() + max(0, delay_ms) / 1000
+        heapq.heappush(self._heap, (due, next(self._order), ids, token))
+
+    def release_due(self) -> float | None:
+        """Hand out every claim whose moment has come; seconds until the next one (None:
+        nothing held)."""
+        while self._heap and self._heap[0][0] <= time.monotonic():
+            _, _, ids, token = heapq.heappop(self._heap)
+            self.send(ids, token)
+        return self._heap[0][0] - time.monotonic() if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
 def scheduler_owner() -> str:
     return f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -40,7 +71,6 @@ class SchedulerLoop:
     poll_every: float
     enqueue_batch: Callable[[list[int], str], None]
     enqueue_poll: Callable[[int], None]
-    enqueue_batch_at: Callable[[list[int], str, int], None] | None = None
     enqueue_webhook: Callable[[int], None] = lambda _delivery_id: None
     enqueue_reply: Callable[[int], None] = lambda _message_id: None
     owner: str = field(default_factory=scheduler_owner)
@@ -51,6 +81,10 @@ class SchedulerLoop:
     _ticks: int = 0
     _last_segments: float = 0.0
     _last_ab: float = field(default_factory=time.monotonic)
+    held: HeldClaims = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.held = HeldClaims(self.enqueue_batch)
 
     def run_once(self) -> None:
         settings = get_settings()
@@ -59,8 +93,9 @@ class SchedulerLoop:
         tick(
             utcnow(), self.owner, settings, self.enqueue_batch, refresh_stats=False,
             housekeeping=self._ticks % HOUSEKEEPING_EVERY_TICKS == 1,
-            enqueue_at_slot=self.enqueue_batch_at,
+            enqueue_at_slot=self.held.hold,
         )
+        self.held.release_due()
         if time.monotonic() - self._last_ab >= settings.ab_optimise_seconds:
             from reach_app.db.session import session_scope
             from reach_app.services.ab_testing import optimise_running_campaigns
@@ -134,7 +169,20 @@ class SchedulerLoop:
                 self.run_once()
             except Exception:  # keep ticking: one bad tick must not stop the engine
                 log.exception("scheduler tick failed")
-            self.stop_event.wait(max(0.0, self.interval - (time.monotonic() - started)))
+            self._wait_until(started + self.interval)
+
+    def _wait_until(self, next_tick: float) -> None:
+        """Until the next tick, handing out held claims as their moments come."""
+        while not self.stop_event.is_set():
+            try:
+                until_held = self.held.release_due()
+            except Exception:
+                log.exception("handing out a held claim failed")
+                until_held = None
+            remaining = next_tick - time.monotonic()
+            if remaining <= 0:
+                return
+            self.stop_event.wait(remaining if until_held is None else min(remaining, until_held))
 
 
 def _loop_with_actors() -> SchedulerLoop:
@@ -145,9 +193,6 @@ def _loop_with_actors() -> SchedulerLoop:
         interval=settings.scheduler_interval_seconds,
         poll_every=settings.response_check_seconds,
         enqueue_batch=lambda ids, token: process_executions.send(ids, token),
-        enqueue_batch_at=lambda ids, token, delay_ms: process_executions.send_with_options(
-            args=(ids, token), delay=delay_ms
-        ),
         enqueue_poll=lambda account_id: poll_replies.send(account_id),
         enqueue_webhook=lambda delivery_id: call_webhook.send(delivery_id),
         enqueue_reply=lambda message_id: deliver_inbox_reply.send(message_id),

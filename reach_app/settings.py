@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     maintenance_poll_ms: int = Field(
         default=1000, ge=10, le=5000,
         description="An idle worker polls the maintenance queue (reply checks, webhook "
-        "calls) this often: they need no sub-second start, and each poll costs CPU.",
+        "calls) and the delay queues (retries, delayed inbox replies) this often: they "
+        "need no sub-second start, and each poll costs CPU.",
     )
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None

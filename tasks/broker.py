@@ -12,7 +12,6 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.common import q_name
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -28,19 +27,25 @@ QUEUE_ENGINE = "reach-engine"
 QUEUE_MAINTENANCE = "reach-maintenance"
 
 
-class MaintenancePolling(dramatiq.Middleware):
-    """The maintenance queue (and its delay queue) is polled every
-    REACH_MAINTENANCE_POLL_MS when idle instead of every REACH_WORKER_POLL_MS: half of
-    an idle worker's Redis polls, and their CPU, go away while the engine queue keeps
-    its sub-second pickup (paced sends). Set when each consumer thread boots, before it
-    opens its consumer (Dramatiq reads the timeout from the thread then)."""
+class IdlePolling(dramatiq.Middleware):
+    """Only the engine queue itself is polled every REACH_WORKER_POLL_MS when idle (its
+    sub-second pickup is what paced sends need). The maintenance queue, both delay queues
+    (retries and delayed inbox replies; paced claims are held by the scheduler, not
+    delayed here) and the worker threads' idle wake-ups use REACH_MAINTENANCE_POLL_MS:
+    each idle Redis poll cost a worker process about a millisecond of CPU. Set when each
+    thread boots, before a consumer opens its Redis consumer (Dramatiq reads the timeout
+    from the thread then); a worker thread is handed its messages at once whatever its
+    timeout, which only bounds how long it takes to notice a shutdown."""
 
     def __init__(self, poll_ms: int) -> None:
         self.poll_ms = poll_ms
 
     def after_consumer_thread_boot(self, broker: dramatiq.Broker, thread: Any) -> None:
-        if q_name(getattr(thread, "queue_name", "")) == QUEUE_MAINTENANCE:
+        if getattr(thread, "queue_name", QUEUE_ENGINE) != QUEUE_ENGINE:
             thread.worker_timeout = self.poll_ms
+
+    def after_worker_thread_boot(self, broker: dramatiq.Broker, thread: Any) -> None:
+        thread.timeout = self.poll_ms / 1000
 
 
 def _middleware() -> list[dramatiq.Middleware]:
@@ -53,7 +58,7 @@ def _middleware() -> list[dramatiq.Middleware]:
         Callbacks(),
         Pipelines(),
         Retries(max_retries=5, min_backoff=500, max_backoff=30_000),
-        MaintenancePolling(get_settings().maintenance_poll_ms),
+        IdlePolling(get_settings().maintenance_poll_ms),
     ]
 
 

@@ -128,10 +128,9 @@ class _Claimer:
     def hand_out(self, enqueue: Enqueue, enqueue_at_slot: DelayedEnqueue | None) -> None:
         """Enqueue every claim of the tick (after its commit), in work_chunk pieces."""
         chunk = self.settings.work_chunk
-        # handed out a little before the slot: the delayed message then reaches a worker
-        # (one poll to leave the delay queue, one to be fetched) by the slot, and the worker
-        # waits the rest (runner._wait_for_slots) instead of sending late
-        early_ms = 2 * self.settings.worker_poll_ms
+        # handed out one worker poll before the slot: an idle worker fetches it by the
+        # slot, and waits the rest (runner._wait_for_slots) instead of sending late
+        early_ms = self.settings.worker_poll_ms
         for ids, token, slot in self.pending:
             delay_ms = int((slot - self.now).total_seconds() * 1000) - early_ms if slot else 0
             for start in range(0, len(ids), chunk):

@@ -1,6 +1,6 @@
-"""A paced account's claim is handed out shortly before its slot: the delayed message
-needs one poll to leave Dramatiq's delay queue and one to be fetched, so it is sent
-2 × REACH_WORKER_POLL_MS early and the worker waits for the slot itself."""
+"""A paced account's claim is handed out shortly before its slot: the scheduler keeps it
+until one REACH_WORKER_POLL_MS before the slot (an idle worker fetches it within one
+poll), and the worker waits for the slot itself."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.support.engine_world import (
 )
 
 
-def test_a_claim_for_a_slot_a_moment_ahead_is_handed_out_two_polls_early(db: str) -> None:
+def test_a_claim_for_a_slot_a_moment_ahead_is_handed_out_one_poll_early(db: str) -> None:
     world = build_world("start_send_end", leads=2, rate=paced_account_settings(3.0))
     run_ticks(world, 1)  # the first lead takes the free account
     slot = account_row(world.account_ids[0]).next_send_at
@@ -34,4 +34,4 @@ def test_a_claim_for_a_slot_a_moment_ahead_is_handed_out_two_polls_early(db: str
     assert at_once == []
     ((ids, delay_ms),) = delayed
     assert len(ids) == 1
-    assert delay_ms == 450 - 2 * settings.worker_poll_ms
+    assert delay_ms == 450 - settings.worker_poll_ms
