@@ -1,17 +1,24 @@
-"""Browser tests: the real app (reflex.testing.AppHarness, dev frontend) on a
-fresh migrated SQLite database, driven by Playwright on Debian's Chromium.
+"""Browser tests: the real app (reflex.testing.AppHarness, dev frontend), driven by
+Playwright on Debian's Chromium, each test module on its own fresh migrated SQLite
+database.
 
 The app is built in a copy of the app root made for the test session
 (rxconfig.py, assets/, reflex.lock/ in a temporary folder), never in the
 checkout: its `.web` (the frontend a Reach started from this checkout serves),
 `.states`, `.gitignore` and `reflex.lock` are left untouched, and the session
-fails if they change. One harness per test module (scope="module"; about
-16-20 s to start; the first module of a session also installs the frontend
-packages into the copy). A test
-module seeds its data through services in a module-level `seed()` function
-that the `app` fixture calls after migrating and before starting the app.
-Screenshots go to test-output/. Without Chromium the tests fail in CI
-(CI=true) and are skipped elsewhere.
+fails if they change. One dev harness serves every module of the session (about
+16-20 s to start, the first time also installing the frontend packages into the
+copy); the module-scoped `app` fixture points the process at the module's new
+database (REFLEX_DB_URL, REACH_DATA_DIR; the backend runs in-process and opens its
+engine from the settings on every use), clears the process-wide caches keyed by row
+ids, migrates, runs the module's `seed()` and only then starts the embedded worker
+and scheduler again, on that database: they are stopped (and the in-memory broker
+emptied) between modules, so each module's engine starts fresh, reading the
+settings of that module. A module with PROD_FRONTEND = True gets its own production
+harness instead (the dev harness is stopped first, and started again if a dev
+module follows; such modules run after the other browser tests). Screenshots go to
+test-output/. Without Chromium the tests fail in CI (CI=true) and are skipped
+elsewhere.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import os
 import pkgutil
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,16 +144,161 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with PROD_FRONTEND = True run after the other browser tests, so the shared
+    dev harness is started once rather than again after a production one."""
+    here = Path(__file__).parent
+
+    def prod(item: pytest.Item) -> bool:
+        module = getattr(item, "module", None)
+        return bool(getattr(module, "PROD_FRONTEND", False)) and here in item.path.parents
+
+    moved = [item for item in items if prod(item)]
+    if not moved:
+        return
+    rest = [item for item in items if not prod(item)]
+    ours = [i for i, item in enumerate(rest) if here in item.path.parents]
+    cut = ours[-1] + 1 if ours else len(rest)
+    items[:] = rest[:cut] + moved + rest[cut:]
+
+
+class EmbeddedRuntimes:
+    """Stands in for `reach_app.runtime.start_embedded_runtime`, which the backend's
+    lifespan calls (reach_app.embedded): it starts the real runtime (in-process Dramatiq
+    worker and scheduler threads) and hands the lifespan this object, whose `stop()`
+    stops whichever runtime is current. Between modules `pause()` stops it and empties
+    the in-memory broker (its messages name rows of the previous database), and
+    `resume()` starts a new one on the module's database, as a new harness would."""
+
+    def __init__(self, start: Any) -> None:
+        self._start = start
+        self._lock = threading.Lock()
+        self._threads: int | None = None
+        self._live = False  # a backend's lifespan has started the runtime, not stopped it
+        self._current: Any = None
+
+    def start(self, worker_threads: int | None = None) -> EmbeddedRuntimes:
+        with self._lock:
+            self._halt()
+            self._threads, self._live = worker_threads, True
+            self._current = self._start(worker_threads)
+            return self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._live = False
+            self._halt()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._halt()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._live and self._current is None:
+                self._current = self._start(self._threads)
+
+    @property
+    def running(self) -> bool:
+        return self._current is not None
+
+    def _halt(self) -> None:
+        if self._current is None:
+            return
+        self._current.stop()
+        self._current = None
+        from tasks.broker import broker
+
+        broker.flush_all()
+
+
+class SharedHarness:
+    """The session's dev AppHarness, started on first use (by the first dev module, after
+    its database is seeded) and stopped for a production harness or at the end."""
+
+    def __init__(self, root: Path, runtimes: EmbeddedRuntimes) -> None:
+        self.root = root
+        self.runtimes = runtimes
+        self.harness: Any = None
+
+    def get(self) -> Any:
+        if self.harness is None:
+            from reflex.testing import AppHarness
+
+            harness = AppHarness.create(root=self.root, app_name="reach_app")
+            try:
+                harness.start()
+            except BaseException:
+                harness.stop()
+                raise
+            _allow_frontend_origin(harness)
+            self.harness = harness
+        else:
+            self.runtimes.resume()
+        return self.harness
+
+    def stop(self) -> None:
+        harness, self.harness = self.harness, None
+        if harness is not None:
+            harness.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_runtimes() -> Iterator[EmbeddedRuntimes]:
+    import reach_app.runtime
+
+    original = reach_app.runtime.start_embedded_runtime
+    runtimes = EmbeddedRuntimes(original)
+    reach_app.runtime.start_embedded_runtime = runtimes.start  # type: ignore[assignment]
+    try:
+        yield runtimes
+    finally:
+        reach_app.runtime.start_embedded_runtime = original  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="session")
+def shared_harness(app_root: Path, embedded_runtimes: EmbeddedRuntimes) -> Iterator[SharedHarness]:
+    shared = SharedHarness(app_root, embedded_runtimes)
+    try:
+        yield shared
+    finally:
+        shared.stop()
+
+
+def clear_row_caches() -> None:
+    """Process-wide caches keyed by row ids (every new database starts ids at 1) or
+    tied to the data folder: the parsed flows of the engine, the scheduler's refresh
+    times by campaign, and when each heartbeat was last written."""
+    from reach_app.observability import heartbeats
+    from reach_app.services import scheduler
+    from reach_app.services.engine import loader
+
+    loader._FLOW_CACHE.clear()
+    scheduler._LAST_REFRESH.clear()
+    heartbeats._last_written.clear()
+
+
 @pytest.fixture(scope="module")
 def app(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, app_root: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    app_root: Path,
+    shared_harness: SharedHarness,
 ) -> Iterator[Any]:
-    """The running app on its own database, built in the session's app root (ports are
-    picked free by the harness); yields the AppHarness."""
+    """The running app on this module's own database (ports are picked free by the
+    harness); yields the AppHarness: the session's dev harness, or for a module with
+    PROD_FRONTEND = True its own production one."""
     _require_chromium()
     from reflex.environment import environment
-    from reflex.testing import AppHarness, AppHarnessProd
+    from reflex.testing import AppHarnessProd
 
+    # A module with PROD_FRONTEND = True gets the compiled frontend (`reflex export`, the
+    # build `reach up --prod` serves) from a static file server, built in the session's
+    # root: the dev harness (same .web, same process-wide Reflex config) stops first.
+    prod = bool(getattr(request.module, "PROD_FRONTEND", False))
+    if prod:
+        shared_harness.stop()
+    shared_harness.runtimes.pause()  # nothing of the engine runs while databases change
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{folder / 'reach.db'}"
     saved = {k: os.environ.get(k) for k in ("REFLEX_DB_URL", "REACH_DATA_DIR", "REACH_REDIS_URL")}
@@ -154,24 +307,29 @@ def app(
     os.environ.pop("REACH_REDIS_URL", None)
     dispose_engines()
     reset_settings_cache()
+    clear_row_caches()
     migrate(url)
     seed = getattr(request.module, "seed", None)
     request.module.SEEDED = seed() if seed else None
-    # A module with PROD_FRONTEND = True gets the compiled frontend (`reflex export`, the
-    # build `reach up --prod` serves) from a static file server, built in the session's root.
-    prod = bool(getattr(request.module, "PROD_FRONTEND", False))
     env_mode = os.environ.get("REFLEX_ENV_MODE")
-    harness = (AppHarnessProd if prod else AppHarness).create(root=app_root, app_name="reach_app")
+    harness = None
     try:
-        harness.start()
-        _allow_frontend_origin(harness)
+        if prod:
+            harness = AppHarnessProd.create(root=app_root, app_name="reach_app")
+            harness.start()
+            _allow_frontend_origin(harness)
+        else:
+            harness = shared_harness.get()  # started, or its engine resumed on this database
         yield harness
     finally:
-        harness.stop()
-        if prod:  # the export switched the process to prod mode; later modules run dev
+        if prod:
+            if harness is not None:
+                harness.stop()
+            # the export switched the process to prod mode; later modules run dev
             environment.REFLEX_ENV_MODE.set(None)
             if env_mode is not None:
                 os.environ["REFLEX_ENV_MODE"] = env_mode
+        shared_harness.runtimes.pause()
         dispose_engines()
         for key, value in saved.items():
             if value is None:
