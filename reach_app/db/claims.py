@@ -32,6 +32,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    exists,
     func,
     select,
     text,
@@ -337,6 +338,16 @@ def claim_sends_for_account(
     account_id = free.account.id
     dialect = _dialect(session)
     connection = session.connection()
+    expires = now + timedelta(seconds=lease_seconds)
+    if dialect == "postgresql" and len(free.campaign_ids) == 1:  # the usual case
+        params = {
+            "account": account_id, "campaign": free.campaign_ids[0], "now": now,
+            "limit": limit, "token": token, "expires": expires,
+        }  # fmt: skip
+        if hold:
+            params["bound_account"] = account_id
+        rows = connection.execute(_claim_for_account_statement(hold), params)
+        return sorted(int(row[0]) for row in rows)
     candidates: list[tuple[datetime, int]] = []
     for campaign_id in free.campaign_ids:
         params = {"account": account_id, "campaign": campaign_id, "now": now, "limit": limit}
@@ -344,7 +355,6 @@ def claim_sends_for_account(
             rows = connection.execute(_due_sends_statement(dialect, pool), params)
             candidates.extend((row[0], int(row[1])) for row in rows)
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
-    expires = now + timedelta(seconds=lease_seconds)
     # a paced account's claim is for its own free slot: never-contacted leads are bound to
     # it by the claim itself, so their send writes the row only once more, in its confirm
     # (engine.carry); a batch claim (no cooldown) leaves the pool to choose per lead
@@ -352,6 +362,46 @@ def claim_sends_for_account(
     if leased and hold:
         session.connection().execute(_hold_statement(), {"account": account_id, "until": expires})
     return leased
+
+
+@cache
+def _claim_for_account_statement(hold: bool) -> Any:
+    """`claim_sends_for_account` of one campaign as one PostgreSQL statement: the account's
+    own due leads and the never-contacted ones (each locked without waiting), the oldest
+    `limit` of both leased, and with `hold` bound to the account and the account held."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
+    own = _due_sends_statement("postgresql", False).cte("own")
+    pool = _due_sends_statement("postgresql", True).cte("pool")
+    both = union_all(
+        select(own.c.next_execution_at, own.c.id), select(pool.c.next_execution_at, pool.c.id)
+    ).subquery("both")
+    picked = (
+        select(both.c.id)
+        .order_by(both.c.next_execution_at, both.c.id)
+        .limit(bindparam("limit", type_=BigInteger))
+        .cte("picked")
+    )
+    values: dict[str, Any] = {
+        "status": "running",
+        "lease_owner": bindparam("token", type_=table.c.lease_owner.type),
+        "lease_expires_at": bindparam("expires", type_=table.c.lease_expires_at.type),
+    }
+    if hold:
+        values["account_id"] = bindparam("bound_account", type_=table.c.account_id.type)
+    leased = (
+        update(table).where(table.c.id == picked.c.id).values(**values).returning(table.c.id)
+    ).cte("leased")
+    claimed = select(leased.c.id)
+    if not hold:
+        return claimed
+    accounts = ChannelAccount.__table__  # type: ignore[attr-defined]
+    held = (
+        update(accounts)
+        .where(accounts.c.id == bindparam("account"), exists(select(leased.c.id)))
+        .values(claimed_until=bindparam("expires", type_=accounts.c.claimed_until.type))
+        .cte("held")
+    )
+    return claimed.add_cte(held)
 
 
 @cache

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Literal, cast
 
-from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, or_, update
+from sqlmodel import Session, select
 
 from reach_app.channels.base import random_id_for
 from reach_app.db.tables import ChannelAccount, FlowExecution, FlowExecutionLog, Message
@@ -189,42 +190,56 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+@cache
+def _due_statements() -> tuple[Any, Any, Any]:
+    """(pending, hand out, stale): built once, the scheduler runs them every tick."""
+    table = Message.__table__  # type: ignore[attr-defined]
+    moment = table.c.sent_at.type
+    reply = (table.c.node_id == INBOX_REPLY_NODE, table.c.direction == "out")
+    pending = (
+        select(table.c.id)
+        .where(
+            table.c.status == MessageStatus.PENDING.value,
+            *reply,
+            or_(table.c.sent_at.is_(None), table.c.sent_at <= bindparam("now", type_=moment)),
+        )
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
+    )
+    hand_out = (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.status == MessageStatus.PENDING.value,
+        )
+        .values(sent_at=bindparam("until", type_=moment))
+    )
+    stale = (
+        select(table.c.id)
+        .where(
+            table.c.status == MessageStatus.SENDING.value,
+            *reply,
+            table.c.sent_at < bindparam("before", type_=moment),
+        )
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
+    )
+    return pending, hand_out, stale
+
+
 def due_replies(now: datetime, *, include_stale: bool = True, limit: int = 100) -> list[int]:
     """Replies to hand to the delivery actor: pending ones whose time has come (each
     marked handed out for a minute, so it is handed out once) and, with
     `include_stale`, `sending` ones whose worker died (reconciled by the actor)."""
     from reach_app.db.session import session_scope
 
-    pending = (
-        select(Message.id)
-        .where(
-            Message.status == MessageStatus.PENDING,
-            Message.node_id == INBOX_REPLY_NODE,
-            Message.direction == "out",
-            or_(col(Message.sent_at).is_(None), col(Message.sent_at) <= now),
-        )
-        .order_by(col(Message.id))
-        .limit(limit)
-    )
+    pending, hand_out, stale = _due_statements()
     with session_scope() as session:
-        ids = [int(i) for i in session.exec(pending) if i is not None]
+        connection = session.connection()
+        ids = [int(row[0]) for row in connection.execute(pending, {"now": now, "limit": limit})]
         if ids:
-            session.execute(
-                update(Message)
-                .where(col(Message.id).in_(ids), col(Message.status) == MessageStatus.PENDING)
-                .values(sent_at=now + HANDED_OUT_FOR)
-            )
+            connection.execute(hand_out, {"ids": ids, "until": now + HANDED_OUT_FOR})
         if include_stale:
-            stale = session.exec(
-                select(Message.id)
-                .where(
-                    Message.status == MessageStatus.SENDING,
-                    Message.node_id == INBOX_REPLY_NODE,
-                    Message.direction == "out",
-                    col(Message.sent_at) < now - SENDING_STALE,
-                )
-                .order_by(col(Message.id))
-                .limit(limit)
-            )
-            ids += [int(i) for i in stale if i is not None]
+            params = {"before": now - SENDING_STALE, "limit": limit}
+            ids += [int(row[0]) for row in connection.execute(stale, params)]
     return ids

@@ -42,7 +42,8 @@ def execution_row_writes() -> Iterator[list[int]]:
     total = [0]
 
     def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().lower().startswith("update flow_executions"):
+        # an UPDATE, or a claim whose CTE updates (and returns) the rows it leases
+        if "update flow_executions" in statement.lower():
             total[0] += max(cursor.rowcount, 0)
 
     engine = get_engine()
