@@ -87,6 +87,13 @@ def _ids_param(dialect: str) -> Any:
 def _lease_statement(dialect: str, bind_account: bool) -> Any:
     """Built once (the claim path runs many times a second): lease rows to a claim token."""
     table = FlowExecution.__table__  # type: ignore[attr-defined]
+    return update(table).where(_ids_param(dialect)).values(**_lease_values(bind_account))
+
+
+def _lease_values(bind_account: bool) -> dict[str, Any]:
+    """A lease's columns: running, for claim `token` until `expires` (bound to
+    `bound_account` when `bind_account`)."""
+    table = FlowExecution.__table__  # type: ignore[attr-defined]
     values: dict[str, Any] = {
         "status": "running",
         "lease_owner": bindparam("token", type_=table.c.lease_owner.type),
@@ -94,7 +101,7 @@ def _lease_statement(dialect: str, bind_account: bool) -> Any:
     }
     if bind_account:
         values["account_id"] = bindparam("bound_account", type_=table.c.account_id.type)
-    return update(table).where(_ids_param(dialect)).values(**values)
+    return values
 
 
 def _lease(
@@ -381,15 +388,11 @@ def _claim_for_account_statement(hold: bool) -> Any:
         .limit(bindparam("limit", type_=BigInteger))
         .cte("picked")
     )
-    values: dict[str, Any] = {
-        "status": "running",
-        "lease_owner": bindparam("token", type_=table.c.lease_owner.type),
-        "lease_expires_at": bindparam("expires", type_=table.c.lease_expires_at.type),
-    }
-    if hold:
-        values["account_id"] = bindparam("bound_account", type_=table.c.account_id.type)
     leased = (
-        update(table).where(table.c.id == picked.c.id).values(**values).returning(table.c.id)
+        update(table)
+        .where(table.c.id == picked.c.id)
+        .values(**_lease_values(hold))
+        .returning(table.c.id)
     ).cte("leased")
     claimed = select(leased.c.id)
     if not hold:
