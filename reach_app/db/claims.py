@@ -24,32 +24,30 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     and_,
-    any_,
-    bindparam,
-    exists,
-    func,
     select,
     text,
-    union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
-from reach_app.db.tables import CampaignAccount, CampaignFlow, ChannelAccount, FlowExecution
-
-# Literal predicates: they must match the partial indexes' WHERE clauses (bound
-# parameters would keep PostgreSQL's generic plans and SQLite off those indexes).
-DUE = text("flow_executions.status IN ('pending', 'waiting')")
-FREE = text("NOT flow_executions.needs_sender")
-GATED = text("flow_executions.needs_sender")
-USABLE_HEALTH = ("connected", "flood_wait")
+from reach_app.db.claim_statements import (
+    DUE,
+    GATED,
+    claim_for_account_statement,
+    due_free_statement,
+    due_sends_statement,
+    hold_statement,
+    in_flight_statement,
+    lease_statement,
+    runnable_statement,
+    senders_statement,
+    usable_accounts_statement,
+)
+from reach_app.db.tables import FlowExecution
 
 
 def new_claim_token(owner: str, account_id: int | None = None) -> str:
@@ -75,35 +73,6 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _ids_param(dialect: str) -> Any:
-    """`flow_executions.id` is one of the bound `ids` (one array parameter on PostgreSQL)."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
-    return table.c.id.in_(bindparam("ids", expanding=True))
-
-
-@cache
-def _lease_statement(dialect: str, bind_account: bool) -> Any:
-    """Built once (the claim path runs many times a second): lease rows to a claim token."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    return update(table).where(_ids_param(dialect)).values(**_lease_values(bind_account))
-
-
-def _lease_values(bind_account: bool) -> dict[str, Any]:
-    """A lease's columns: running, for claim `token` until `expires` (bound to
-    `bound_account` when `bind_account`)."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    values: dict[str, Any] = {
-        "status": "running",
-        "lease_owner": bindparam("token", type_=table.c.lease_owner.type),
-        "lease_expires_at": bindparam("expires", type_=table.c.lease_expires_at.type),
-    }
-    if bind_account:
-        values["account_id"] = bindparam("bound_account", type_=table.c.account_id.type)
-    return values
-
-
 def _lease(
     session: Session,
     ids: list[int],
@@ -117,56 +86,14 @@ def _lease(
     params: dict[str, Any] = {"ids": ids, "token": token, "expires": expires}
     if account_id is not None:
         params["bound_account"] = account_id
-    statement = _lease_statement(_dialect(session), account_id is not None)
+    statement = lease_statement(_dialect(session), account_id is not None)
     session.connection().execute(statement, params)
     return ids
 
 
-def _oldest_due(dialect: str, columns: list[Any], *predicates: Any) -> Any:
-    """Due executions of the bound `campaign` matching `predicates`, oldest first, at most
-    the bound `limit`, locked without waiting (PostgreSQL)."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    query = (
-        select(*columns)
-        .where(
-            table.c.campaign_id == bindparam("campaign"),
-            DUE,
-            *predicates,
-            table.c.next_execution_at <= bindparam("now", type_=table.c.next_execution_at.type),
-        )
-        .order_by(table.c.next_execution_at)
-        .limit(bindparam("limit", type_=BigInteger))
-    )
-    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
-
-
-@cache
-def _due_sends_statement(dialect: str, pool: bool) -> Any:
-    """Due leads whose next step sends: the bound account's own (`pool` False) or the
-    campaign's never-contacted ones."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    owner = table.c.account_id.is_(None) if pool else table.c.account_id == bindparam("account")
-    return _oldest_due(dialect, [table.c.next_execution_at, table.c.id], owner, GATED)
-
-
-@cache
-def _runnable_statement() -> Any:
-    table = CampaignFlow.__table__  # type: ignore[attr-defined]
-    return select(table.c.id).where(
-        table.c.status == "active", table.c.enabled.is_(True), table.c.deleted_at.is_(None)
-    )
-
-
 def runnable_campaign_ids(session: Session) -> list[int]:
-    rows = session.connection().execute(_runnable_statement())
+    rows = session.connection().execute(runnable_statement())
     return [int(row[0]) for row in rows]
-
-
-@cache
-def _due_free_statement(dialect: str) -> Any:
-    """Due executions whose next step does not send."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    return _oldest_due(dialect, [table.c.id], FREE)
 
 
 def claim_free_executions(
@@ -180,7 +107,7 @@ def claim_free_executions(
 ) -> list[int]:
     """Lease up to `limit` due executions of one campaign whose next step does not send."""
     params = {"campaign": campaign_id, "now": now, "limit": limit}
-    rows = session.connection().execute(_due_free_statement(_dialect(session)), params)
+    rows = session.connection().execute(due_free_statement(_dialect(session)), params)
     ids = [int(row[0]) for row in rows]
     return _lease(session, ids, token, now + timedelta(seconds=lease_seconds))
 
@@ -240,48 +167,12 @@ class FreeAccount:
     campaign_ids: tuple[int, ...]
 
 
-@cache
-def _usable_accounts_statement() -> Any:
-    table = ChannelAccount.__table__  # type: ignore[attr-defined]
-    return (
-        select(
-            table.c.id,
-            table.c.next_send_at,
-            table.c.rate_profile,
-            table.c.cooldown_min_seconds,
-            table.c.cooldown_max_seconds,
-            table.c.flood_until,
-            table.c.claimed_until,
-        )
-        .where(
-            table.c.id.in_(bindparam("ids", expanding=True)),
-            table.c.deleted_at.is_(None),
-            table.c.health.in_(USABLE_HEALTH),
-        )
-        .order_by(table.c.id)
-    )
-
-
 @dataclass
 class Senders:
     """The sender accounts of the runnable campaigns, as the claims need them."""
 
     free: list[FreeAccount]  # may send now
     usable: dict[int, set[int]]  # campaign -> its usable accounts, free or busy
-
-
-@cache
-def _senders_statement() -> Any:
-    """(account, campaign) for every account of these campaigns: pool and single."""
-    pool = CampaignAccount.__table__  # type: ignore[attr-defined]
-    campaigns = CampaignFlow.__table__  # type: ignore[attr-defined]
-    wanted: Any = bindparam("campaigns", expanding=True)
-    return union_all(
-        select(pool.c.account_id, pool.c.campaign_id).where(pool.c.campaign_id.in_(wanted)),
-        select(campaigns.c.account_id, campaigns.c.id).where(
-            campaigns.c.id.in_(wanted), campaigns.c.account_id.is_not(None)
-        ),
-    )
 
 
 def free_accounts(
@@ -295,14 +186,12 @@ def free_accounts(
     wanted = list(campaign_ids)
     if not wanted:
         return Senders([], {})
-    pairs = session.connection().execute(_senders_statement(), {"campaigns": wanted})
+    pairs = session.connection().execute(senders_statement(), {"campaigns": wanted})
     campaigns_of: dict[int, set[int]] = {}
     for account_id, campaign_id in pairs:
         campaigns_of.setdefault(int(account_id), set()).add(int(campaign_id))
     rows = (
-        list(
-            session.connection().execute(_usable_accounts_statement(), {"ids": list(campaigns_of)})
-        )
+        list(session.connection().execute(usable_accounts_statement(), {"ids": list(campaigns_of)}))
         if campaigns_of
         else []
     )
@@ -353,13 +242,13 @@ def claim_sends_for_account(
         }  # fmt: skip
         if hold:
             params["bound_account"] = account_id
-        rows = connection.execute(_claim_for_account_statement(hold), params)
+        rows = connection.execute(claim_for_account_statement(hold), params)
         return sorted(int(row[0]) for row in rows)
     candidates: list[tuple[datetime, int]] = []
     for campaign_id in free.campaign_ids:
         params = {"account": account_id, "campaign": campaign_id, "now": now, "limit": limit}
         for pool in (False, True):
-            rows = connection.execute(_due_sends_statement(dialect, pool), params)
+            rows = connection.execute(due_sends_statement(dialect, pool), params)
             candidates.extend((row[0], int(row[1])) for row in rows)
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
     # a paced account's claim is for its own free slot: never-contacted leads are bound to
@@ -367,55 +256,8 @@ def claim_sends_for_account(
     # (engine.carry); a batch claim (no cooldown) leaves the pool to choose per lead
     leased = _lease(session, chosen, token, expires, account_id if hold else None)
     if leased and hold:
-        session.connection().execute(_hold_statement(), {"account": account_id, "until": expires})
+        session.connection().execute(hold_statement(), {"account": account_id, "until": expires})
     return leased
-
-
-@cache
-def _claim_for_account_statement(hold: bool) -> Any:
-    """`claim_sends_for_account` of one campaign as one PostgreSQL statement: the account's
-    own due leads and the never-contacted ones (each locked without waiting), the oldest
-    `limit` of both leased, and with `hold` bound to the account and the account held."""
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    own = _due_sends_statement("postgresql", False).cte("own")
-    pool = _due_sends_statement("postgresql", True).cte("pool")
-    both = union_all(
-        select(own.c.next_execution_at, own.c.id), select(pool.c.next_execution_at, pool.c.id)
-    ).subquery("both")
-    picked = (
-        select(both.c.id)
-        .order_by(both.c.next_execution_at, both.c.id)
-        .limit(bindparam("limit", type_=BigInteger))
-        .cte("picked")
-    )
-    leased = (
-        update(table)
-        .where(table.c.id == picked.c.id)
-        .values(**_lease_values(hold))
-        .returning(table.c.id)
-    ).cte("leased")
-    claimed = select(leased.c.id)
-    if not hold:
-        return claimed
-    accounts = ChannelAccount.__table__  # type: ignore[attr-defined]
-    held = (
-        update(accounts)
-        .where(accounts.c.id == bindparam("account"), exists(select(leased.c.id)))
-        .values(claimed_until=bindparam("expires", type_=accounts.c.claimed_until.type))
-        .cte("held")
-    )
-    return claimed.add_cte(held)
-
-
-@cache
-def _hold_statement() -> Any:
-    """Keep other claims off a paced account until its claimed lead has taken the slot."""
-    table = ChannelAccount.__table__  # type: ignore[attr-defined]
-    return (
-        update(table)
-        .where(table.c.id == bindparam("account"))
-        .values(claimed_until=bindparam("until", type_=table.c.claimed_until.type))
-    )
 
 
 def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) -> int:
@@ -442,23 +284,10 @@ def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) 
     return len(ids)
 
 
-@cache
-def _in_flight_statement() -> Any:
-    table = FlowExecution.__table__  # type: ignore[attr-defined]
-    return (
-        select(func.count())
-        .select_from(table)
-        .where(
-            text("flow_executions.status = 'running'"),
-            table.c.lease_expires_at >= bindparam("now", type_=table.c.lease_expires_at.type),
-        )
-    )
-
-
 def executions_in_flight(session: Session, now: datetime) -> int:
     """How many executions are leased right now by a live claim (expired leases are
     a dead worker's: they do not hold back new claims)."""
-    return int(session.connection().execute(_in_flight_statement(), {"now": now}).scalar_one())
+    return int(session.connection().execute(in_flight_statement(), {"now": now}).scalar_one())
 
 
 def release_filter(ids: list[int], token: str):  # type: ignore[no-untyped-def]
