@@ -62,9 +62,12 @@ class Settings(BaseSettings):
     worker_processes: int = Field(default=2, ge=1)  # one per core: measured best on 2 cores
     worker_threads: int = Field(default=1, ge=1)  # threads contend on account locks + GIL
     worker_poll_ms: int = Field(
-        default=100, ge=10, le=5000,
-        description="An idle worker polls Redis at least this often (Dramatiq's default, "
-        "1000 ms, made paced sends up to a second late).",
+        default=200, ge=10, le=5000,
+        description="An idle worker polls the engine queue at least this often. Paced "
+        "sends are on time whatever it is (the scheduler hands each claim out this long "
+        "before its slot and the worker waits for the slot); it bounds how late free "
+        "work (waits, conditions, tags) starts. 100 ms cost two idle workers 2.7 % of a "
+        "core, 200 ms 1.6 %; steady arrivals stay within p99 1 s.",
     )
     maintenance_poll_ms: int = Field(
         default=1000, ge=10, le=5000,

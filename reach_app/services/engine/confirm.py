@@ -34,7 +34,7 @@ from reach_app.services.engine.state import (
     sends_done,
 )
 from reach_app.services.engine.stepping import advance_execution
-from reach_app.services.engine.writes import WriteSet
+from reach_app.services.engine.writes import WriteSet, mark_sent
 from reach_app.services.segment_membership import refresh_contacts
 
 SENT_OR_DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
@@ -54,20 +54,29 @@ def confirm_sends(
     executions = {e.id: e for e in load_leased(session, ids, owner)}
     batch = prepared or load_batch(session, list(executions.values()), now=now)
     writes = WriteSet(now)
-    messages = _by_id(session, Message, [plan.message_id for plan, _ in results])
+    # a send's own row is not read back: the prepare phase's snapshot has its text, and the
+    # move to `sent` is one conditional statement (below); other outcomes read their rows
+    messages = _by_id(
+        session, Message, [p.message_id for p, r in results if not isinstance(r, Sent)]
+    )
     accounts = _by_id(session, ChannelAccount, [plan.account_id for plan, _ in results], lock=True)
+    newly_sent = mark_sent(  # after the account locks, as before: one lock order
+        session,
+        {plan.message_id: r.provider_message_id for plan, r in results if isinstance(r, Sent)},
+        now,
+    )
     for plan, _ in results:  # the prepare phase's advance to the send, where it was carried
         carried_to = executions.get(plan.execution_id)
         if carried_to is not None and plan.carried is not None:
             apply_carried(writes, carried_to, plan.carried)
     for plan, result in results:
-        message = messages.get(plan.message_id)
+        message = plan.message if isinstance(result, Sent) else messages.get(plan.message_id)
         account = accounts.get(plan.account_id)
         assert message is not None and account is not None
         execution = executions.get(plan.execution_id)
         match result:
             case Sent():
-                already = message.status in ("sent", "delivered")
+                already = plan.message_id not in newly_sent  # sent by another copy first
                 if not already:
                     record_send(account.provider, "sent")
                 details = _sent(session, writes, message, account, result, plan, batch)
@@ -140,18 +149,16 @@ def _campaign(session: Session, batch, campaign_id: int) -> CampaignFlow | None:
 
 def _by_id(session: Session, table: Any, ids: list[int], *, lock: bool = False) -> dict[int, Any]:
     # locked in id order, like the prepare phase
+    if not ids:
+        return {}
     query = queries.rows_by_id(queries.dialect_of(session), table, lock)
     rows = session.exec(query, params={"ids": sorted(set(ids))})
     return {row.id: row for row in rows}
 
 
 def _sent(session, writes, message, account, result: Sent, plan, batch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Record the accepted message; returns its log entry (merged into the engine's)."""
-    if message.status not in ("sent", "delivered"):
-        message.status = "sent"
-        message.provider_message_id = result.provider_message_id
-        message.sent_at = message.sent_at or writes.now
-    session.add(message)
+    """Record the accepted message (its row is already marked: `mark_sent`); returns its
+    log entry (merged into the engine's). `message` is the prepare phase's snapshot."""
     if account.consecutive_failures:
         account.consecutive_failures = 0
     if account.health == "flood_wait" and (account.flood_until or writes.now) <= writes.now:

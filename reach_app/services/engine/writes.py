@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from reach_app.db.sets import one_of
 from reach_app.db.tables import (
@@ -21,8 +21,10 @@ from reach_app.db.tables import (
     FlowExecution,
     FlowExecutionLog,
     InboxThread,
+    Message,
     WebhookDelivery,
 )
+from reach_app.db.types import UTCDateTime
 from reach_app.domain.contact import STANDARD_FIELDS, ContactSnapshot
 from reach_app.domain.statuses import ThreadStatus
 
@@ -254,3 +256,48 @@ def record_deliveries(session: Session, calls: list[dict[str, Any]], now: dateti
         .returning(col(WebhookDelivery.id))
     )
     return [int(row[0]) for row in session.execute(statement, rows)]
+
+
+# Accepted sends move to `sent` in one statement; a row already sent or delivered (by
+# another copy of the batch) is left alone, never moved back: RETURNING names the rows moved.
+_MARK_SENT_POSTGRES = text(
+    "UPDATE messages AS m SET status = 'sent', provider_message_id = v.provider_id,"
+    " sent_at = COALESCE(m.sent_at, :now)"
+    " FROM unnest(CAST(:ids AS BIGINT[]), CAST(:provider_ids AS VARCHAR[])) AS v(id, provider_id)"
+    " WHERE m.id = v.id AND m.status NOT IN ('sent', 'delivered') RETURNING m.id"
+)
+_MARK_SENT_ONE = (
+    update(Message)
+    .where(
+        col(Message.id) == bindparam("message_id"),
+        col(Message.status).not_in(("sent", "delivered")),
+    )
+    .values(
+        status="sent",
+        provider_message_id=bindparam("provider_id"),
+        sent_at=func.coalesce(col(Message.sent_at), bindparam("now", type_=UTCDateTime())),
+    )
+)
+
+
+def mark_sent(session: Session, provider_ids: dict[int, str], now: datetime) -> set[int]:
+    """Messages (id -> the provider's message id) accepted by the provider: marked `sent`
+    unless already sent or delivered; returns the ids this call moved."""
+    if not provider_ids:
+        return set()
+    ids = sorted(provider_ids)
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            _MARK_SENT_POSTGRES,
+            {"ids": ids, "provider_ids": [provider_ids[i] for i in ids], "now": now},
+        )
+        return {row_id for (row_id,) in rows}
+    moved = set()
+    for message_id in ids:
+        result = session.execute(
+            _MARK_SENT_ONE,
+            {"message_id": message_id, "provider_id": provider_ids[message_id], "now": now},
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            moved.add(message_id)
+    return moved
