@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from reach_app.channels.base import (
@@ -32,6 +32,7 @@ from reach_app.channels.base import (
     Sent,
 )
 from reach_app.clock import now as engine_now
+from reach_app.db.bulk import insert_rows
 from reach_app.db.sets import one_of
 from reach_app.db.tables import SandboxCall, SandboxMessage
 
@@ -113,7 +114,7 @@ class SandboxChannel:
                 )
             accepted = [r for r, _ in decided if isinstance(r, dict)]
             ids = self._insert_accepted(session, accepted)
-            session.execute(insert(SandboxCall), calls)
+            insert_rows(session, SandboxCall, calls)
             session.commit()
         results: list[SendResult] = []
         for result, notes in decided:
@@ -144,10 +145,8 @@ class SandboxChannel:
     def _insert_accepted(self, session: Session, rows: list[dict[str, object]]) -> dict[int, int]:
         if not rows:
             return {}
-        statement = insert(SandboxMessage).returning(
-            col(SandboxMessage.random_id), col(SandboxMessage.id)
-        )
-        return {random_id: row_id for random_id, row_id in session.execute(statement, rows)}
+        inserted = insert_rows(session, SandboxMessage, rows, returning=("random_id", "id"))
+        return {random_id: row_id for random_id, row_id in inserted}
 
     def _decide(
         self,

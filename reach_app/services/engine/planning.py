@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from reach_app.channels.base import OutboundMessage, Recipient, random_id_for
 from reach_app.channels.registry import resend_is_safe
+from reach_app.db.bulk import insert_rows
 from reach_app.db.tables import CampaignFlow, ChannelAccount, Contact, FlowExecution, Message
 from reach_app.domain.execution import SendMessage
 from reach_app.domain.money import message_type_of
@@ -61,8 +61,8 @@ def insert_new_messages(session: Session, plans: list[PlannedSend]) -> dict[str,
     rows = [plan.new_row for plan in plans if plan.new_row is not None]
     if not rows:
         return {}
-    statement = insert(Message).returning(col(Message.idempotency_key), col(Message.id))
-    return {key: row_id for key, row_id in session.execute(statement, rows)}
+    inserted = insert_rows(session, Message, rows, returning=("idempotency_key", "id"))
+    return {key: row_id for key, row_id in inserted}
 
 
 def plan_send(

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, text, update
+from sqlalchemy import bindparam, delete, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
+from reach_app.db.bulk import insert_rows, update_by_id
 from reach_app.db.sets import one_of
 from reach_app.db.tables import (
     CampaignAccount,
@@ -146,10 +147,8 @@ class WriteSet:
         return taken
 
     def flush(self, session: Session) -> None:
-        if self.executions:
-            session.execute(update(FlowExecution), list(self.executions.values()))
-        if self.logs:
-            session.execute(insert(FlowExecutionLog), self.logs)
+        update_by_id(session, FlowExecution, list(self.executions.values()))
+        insert_rows(session, FlowExecutionLog, self.logs)
         self._flush_contacts(session)
         self._flush_tags(session)
         self._flush_inbox(session)
