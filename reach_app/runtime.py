@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from reach_app.bootstrap import wire
 from reach_app.db.types import utcnow
+from reach_app.gc_tuning import tune_for_engine_process
 from reach_app.observability.heartbeats import beat
 from reach_app.observability.logs import configure_logging
 from reach_app.services.scheduler import tick
@@ -202,6 +203,7 @@ def _loop_with_actors() -> SchedulerLoop:
 def run_scheduler_forever() -> None:
     configure_logging()
     loop = _loop_with_actors()
+    tune_for_engine_process()
     log.info("scheduler %s started", loop.owner)
     try:
         loop.run_forever()

@@ -21,6 +21,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from reach_app.gc_tuning import tune_for_engine_process
 from reach_app.settings import get_settings
 
 QUEUE_ENGINE = "reach-engine"
@@ -48,6 +49,14 @@ class IdlePolling(dramatiq.Middleware):
         thread.timeout = self.poll_ms / 1000
 
 
+class EngineProcessGC(dramatiq.Middleware):
+    """Each `reach worker` process tunes its garbage collector once it has booted
+    (reach_app.gc_tuning: a tenth or more of a batch's CPU was collector passes)."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        tune_for_engine_process()
+
+
 def _middleware() -> list[dramatiq.Middleware]:
     # Pacing waits and FloodWaits are rescheduled in SQL, not retried here;
     # Retries only covers crashes (an actor that raised), with a short backoff.
@@ -65,7 +74,10 @@ def _middleware() -> list[dramatiq.Middleware]:
 def build_broker() -> dramatiq.Broker:
     settings = get_settings()
     if settings.redis_url:
-        return RedisBroker(url=settings.redis_url, middleware=_middleware(), namespace="reach")
+        # worker processes of their own (`reach worker`); the embedded runtime shares the
+        # app's process, whose collector is left as it is
+        middleware = [*_middleware(), EngineProcessGC()]
+        return RedisBroker(url=settings.redis_url, middleware=middleware, namespace="reach")
     broker = StubBroker(middleware=_middleware())
     broker.emit_after("process_boot")
     return broker

@@ -172,7 +172,12 @@ class PacingGate:
     def history(self, account: ChannelAccount) -> list[datetime]:
         assert account.id is not None
         if account.id not in self._history:
-            limit = min(MAX_SEND_HISTORY, max(self.limits(account).daily_limit, 1))
+            limits = self.limits(account)
+            no_caps = limits.hourly_limit <= 0 and limits.daily_limit <= 0
+            if no_caps and limits.cooldown_min_seconds <= 0:  # past sends bound nothing
+                self._history[account.id] = []
+                return self._history[account.id]
+            limit = min(MAX_SEND_HISTORY, max(limits.daily_limit, 1))
             rows = self.session.exec(
                 queries.account_sends(queries.dialect_of(self.session)),
                 params={"account": account.id, "since": self.now - WINDOW, "limit": limit},
