@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5.0
 STALE_REPLIES_EVERY_SECONDS = 30.0
 SEGMENTS_EVERY_SECONDS = 60.0
-VACUUM_EVERY_SECONDS = 30.0  # background thread; only acts where autovacuum is off
+VACUUM_EVERY_SECONDS = 10.0  # background thread; only acts where autovacuum is off
 HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
 
 
@@ -150,12 +150,14 @@ class SchedulerLoop:
                 self._vacuum()
 
     def _vacuum(self) -> None:
-        """Dead rows of the engine's tables removed where autovacuum is off (db.vacuum)."""
+        """Where autovacuum is off, what it would do (db.vacuum): dead rows of the engine's
+        tables removed, statistics of changed tables renewed."""
         from reach_app.db.session import get_engine
-        from reach_app.db.vacuum import vacuum_bloated_tables
+        from reach_app.db.vacuum import analyze_changed_tables, vacuum_bloated_tables
 
         try:
             vacuum_bloated_tables(get_engine())
+            analyze_changed_tables(get_engine())
         except Exception:
             log.exception("vacuum of the engine tables failed")
 
