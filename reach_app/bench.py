@@ -42,6 +42,7 @@ from reach_app.bench_scenarios import (
     row_writes,
     stagger_arrivals,
     steps_by_fifth,
+    steps_window,
 )
 from reach_app.db.tables import Message
 from reach_app.settings import get_settings
@@ -205,6 +206,8 @@ def _throughput(
     first, last = steps_by_fifth(seconds, started_at)
     pgbench = _pgbench() if not embedded else None
     steps_per_s = round(figures["steps"] / seconds, 1)
+    window = steps_window(started_at)
+    window_rate = round(figures["steps"] / window, 1) if window else None
     return {
         "mode": ("embedded-sqlite" if embedded else "redis-postgresql")
         + ("-steady" if arrival_rate else ""),
@@ -231,6 +234,11 @@ def _throughput(
         "peak_worker_rss_mb": round(rss, 1),
         "pgbench_N_tps": pgbench,
         "steps_per_s_to_pgbench_N": round(steps_per_s / pgbench, 3) if pgbench else None,
+        "first_to_last_step_s": round(window, 2),
+        "steps_per_s_first_to_last_step": window_rate,
+        "first_to_last_step_rate_to_pgbench_N": (
+            round(window_rate / pgbench, 3) if pgbench and window_rate else None
+        ),
     }
 
 

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psutil
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import col, select, update
 
+from reach_app.db.types import UTCDateTime
 from reach_app.domain.pacing import JITTER_RANGE
 
 MEAN_JITTER = sum(JITTER_RANGE) / 2  # SPEC R-6: 20-40 % on top of the drawn cooldown
@@ -160,6 +161,30 @@ def steps_by_fifth(seconds: float, started_at: datetime) -> tuple[float, float]:
                 .scalar_one()
             )
     return round(counts[0] / fifth, 1), round(counts[1] / fifth, 1)
+
+
+def steps_window(started_at: datetime) -> float:
+    """Seconds from the run's first node step to its last (the run's `seconds` also count
+    the worker processes' start-up and the wait for the campaign to be marked complete)."""
+    from reach_app.db.session import session_scope
+
+    with session_scope() as s:
+        first, last = (
+            s.connection()
+            .execute(
+                text(
+                    "SELECT min(executed_at) AS first, max(executed_at) AS last"
+                    " FROM flow_execution_logs WHERE node_id IS NOT NULL"
+                    " AND log_type NOT IN ('delivery', 'response_detection')"
+                    " AND executed_at >= :low"
+                )
+                .bindparams(bindparam("low", type_=UTCDateTime()))
+                .columns(first=UTCDateTime(), last=UTCDateTime()),
+                {"low": started_at},
+            )
+            .one()
+        )
+    return (last - first).total_seconds() if first and last else 0.0
 
 
 def stagger_arrivals(campaign_id: int, rate: float, start: datetime) -> float:
