@@ -40,7 +40,7 @@ def _table(model: Any) -> Table:
 
 
 def _name(column: str) -> str:
-    return _DIALECT.identifier_preparer.quote(column)  # type: ignore[no-any-return]
+    return _DIALECT.identifier_preparer.quote(column)
 
 
 def _type(table: Table, column: str) -> str:

@@ -59,31 +59,36 @@ def _table_counters(engine, used, table: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_a_statement_prepared_on_a_small_table_is_replanned_once_it_has_grown(db: str) -> None:
-    """A look-up prepared while `sandbox_calls` was nearly empty kept scanning the whole
-    table as it grew; ANALYZE of the changed table makes PostgreSQL plan it again."""
-    world = build_world("start_send_end", leads=1)
+    """A look-up prepared while its table was nearly empty (and its statistics said so) kept
+    scanning the whole table as it grew (the sandbox's look-ups did); ANALYZE of the changed
+    table makes PostgreSQL plan it again. On a table of the test's own, whose statistics no
+    earlier test left behind."""
     engine = get_engine()
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE plan_probe (id BIGSERIAL PRIMARY KEY, key TEXT)"))
+        connection.execute(text("CREATE INDEX ix_plan_probe_key ON plan_probe (key)"))
     lookup = text(
-        "SELECT idempotency_key, count(*) FROM sandbox_calls"
-        " WHERE idempotency_key = ANY(CAST(:keys AS VARCHAR[])) GROUP BY idempotency_key"
+        "SELECT key, count(*) FROM plan_probe WHERE key = ANY(CAST(:keys AS TEXT[])) GROUP BY key"
     )
-    grow = text(
-        "INSERT INTO sandbox_calls (account_id, idempotency_key, outcome, called_at)"
-        " SELECT :account, 'k' || n, 'sent', now() FROM generate_series(1, :rows) AS n"
-    )
-    with engine.connect() as connection:  # one connection: psycopg prepares after 5 runs
-        connection.execute(grow, {"account": world.account_id, "rows": 3})
-        connection.commit()
-        for _ in range(12):
+    grow = text("INSERT INTO plan_probe (key) SELECT 'k' || n FROM generate_series(1, :rows) AS n")
+    try:
+        with engine.connect() as connection:  # one connection: psycopg prepares after 5 runs
+            connection.execute(grow, {"rows": 3})
+            connection.execute(text("ANALYZE plan_probe"))  # statistics of a 3-row table
+            connection.commit()
+            for _ in range(12):
+                connection.execute(lookup, {"keys": ["k1", "k2"]}).all()
+            connection.execute(grow, {"rows": 30_000})
+            connection.commit()
+            before = _table_counters(engine, connection, "plan_probe")
             connection.execute(lookup, {"keys": ["k1", "k2"]}).all()
-        connection.execute(grow, {"account": world.account_id, "rows": 30_000})
-        connection.commit()
-        before = _table_counters(engine, connection, "sandbox_calls")
-        connection.execute(lookup, {"keys": ["k1", "k2"]}).all()
-        stale = _table_counters(engine, connection, "sandbox_calls")
-        assert stale.seq_scan == before.seq_scan + 1  # the plan made for three rows
-        assert "sandbox_calls" in analyze_changed_tables(engine, even_with_autovacuum=True)
-        connection.execute(lookup, {"keys": ["k1", "k2"]}).all()
-        fresh = _table_counters(engine, connection, "sandbox_calls")
-    assert fresh.seq_scan == stale.seq_scan and fresh.idx_scan > stale.idx_scan  # re-planned
-    assert "sandbox_calls" not in analyze_changed_tables(engine, even_with_autovacuum=True)
+            stale = _table_counters(engine, connection, "plan_probe")
+            assert stale.seq_scan == before.seq_scan + 1  # the plan made for three rows
+            assert "plan_probe" in analyze_changed_tables(engine, even_with_autovacuum=True)
+            connection.execute(lookup, {"keys": ["k1", "k2"]}).all()
+            fresh = _table_counters(engine, connection, "plan_probe")
+        assert fresh.seq_scan == stale.seq_scan and fresh.idx_scan > stale.idx_scan  # re-planned
+        assert "plan_probe" not in analyze_changed_tables(engine, even_with_autovacuum=True)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE plan_probe"))
