@@ -61,3 +61,38 @@ def test_a_lead_whose_account_was_deleted_gets_another_from_the_pool_once(db: st
     assert sorted(m.contact_id for m in sent) == sorted(world.contact_ids)  # once each
     assert {m.account_id for m in sent} == {kept}
     assert {e.account_id for e in executions(world.campaign_id)} == {kept}
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_batchs_account_lock_excludes_batches_but_not_rows_that_reference_the_account(
+    db: str,
+) -> None:
+    """The provider of one batch writes rows that reference its account (messages, the
+    sandbox's log) while another batch holds that account's lock: the lock must not hold
+    those writes up (a foreign-key check takes FOR KEY SHARE, which FOR UPDATE blocks and
+    FOR NO KEY UPDATE does not), and must still exclude the other batch."""
+    from sqlalchemy.exc import OperationalError
+
+    from reach_app.db.tables import ChannelAccount
+    from reach_app.services.engine import queries
+
+    world = build_world(flow("start_send_end"), leads=1, accounts=1)
+    (account,) = world.account_ids
+    lock = queries.rows_by_id("postgresql", ChannelAccount, True)
+    with session_scope() as holder:  # one batch's transaction holds the account
+        holder.exec(lock, params={"ids": [account]}).all()
+        with get_engine().connect() as other:
+            other.execute(text("SET lock_timeout = '2s'"))
+            other.execute(  # a row referencing the account: written at once
+                text(
+                    "INSERT INTO messages (direction, account_id, channel, text, status,"
+                    " attempts, created_at) VALUES ('out', :a, 'sandbox', '', 'sent', 0, now())"
+                ),
+                {"a": account},
+            )
+            other.rollback()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                with session_scope() as second:  # another batch on the account: waits
+                    second.connection().execute(text("SET lock_timeout = '200ms'"))
+                    second.exec(lock, params={"ids": [account]}).all()
+        holder.rollback()

@@ -28,7 +28,10 @@ def dialect_of(session: Session) -> str:
 
 
 def _locked(query: Any, dialect: str) -> Any:
-    return query.with_for_update() if dialect == "postgresql" else query
+    """FOR NO KEY UPDATE: batches still exclude each other (the mode conflicts with
+    itself), but rows that only *reference* a locked row (a message's or a sandbox
+    row's foreign key, whose check takes FOR KEY SHARE) are not held up by it."""
+    return query.with_for_update(key_share=True) if dialect == "postgresql" else query
 
 
 @cache
