@@ -17,6 +17,12 @@ key went on scanning all of `sandbox_calls` (1,602 sequential scans in a 20,000-
 and `sandbox_messages` through the wrong index (8 million index rows read), a cost that
 grew as the run went on. `analyze_changed_tables` does what autovacuum would: ANALYZE,
 which also makes PostgreSQL re-plan the statements that read the table.
+
+A table that grows from empty is the costly case, so the scheduler checks for tables
+that changed by half (`GROWN`) every few seconds, and for those that changed by a tenth
+(`CHANGED`, autovacuum's rule) with each vacuum pass: measured, a 20,000-lead run went
+from about 4,300 to about 6,000 node steps/s at its first ANALYZE, which came 10 s into
+the run while the check ran only with the vacuum pass.
 """
 
 from __future__ import annotations
@@ -40,11 +46,13 @@ _BLOATED = text(
 
 
 MIN_CHANGED_ROWS = 500  # and a tenth of the live rows (autovacuum: 50 and a tenth)
+CHANGED = 0.1  # of the live rows: with each vacuum pass (autovacuum's rule)
+GROWN = 0.5  # of the live rows: every few seconds (a table that grows from empty)
 
 _CHANGED = text(
     "SELECT relname FROM pg_stat_user_tables"
     " WHERE schemaname = current_schema()"
-    " AND n_mod_since_analyze >= :min_changed + 0.1 * n_live_tup"
+    " AND n_mod_since_analyze >= :min_changed + :fraction * n_live_tup"
     " ORDER BY relname"
 )
 
@@ -75,18 +83,22 @@ def vacuum_bloated_tables(
 
 
 def analyze_changed_tables(
-    engine: Engine, *, min_changed: int = MIN_CHANGED_ROWS, even_with_autovacuum: bool = False
+    engine: Engine,
+    *,
+    min_changed: int = MIN_CHANGED_ROWS,
+    fraction: float = CHANGED,
+    even_with_autovacuum: bool = False,
 ) -> list[str]:
-    """ANALYZE the tables of the schema where a tenth (and `min_changed` rows) changed
-    since their last analysis; returns their names. Nothing on SQLite, nor where
-    autovacuum runs (unless told)."""
+    """ANALYZE the tables of the schema where `fraction` of the live rows (and
+    `min_changed` rows) changed since their last analysis; returns their names. Nothing
+    on SQLite, nor where autovacuum runs (unless told)."""
     if engine.dialect.name != "postgresql":
         return []
     if not even_with_autovacuum and autovacuum_runs(engine):
         return []
     with engine.connect() as connection:
         changed = [
-            str(row[0]) for row in connection.execute(_CHANGED, {"min_changed": min_changed})
+            str(row[0]) for row in connection.execute(_CHANGED, {"min_changed": min_changed, "fraction": fraction})
         ]
     if changed:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -99,7 +111,9 @@ def analyze_changed_tables(
 
 
 __all__ = [
+    "CHANGED",
     "ENGINE_TABLES",
+    "GROWN",
     "analyze_changed_tables",
     "autovacuum_runs",
     "vacuum_bloated_tables",

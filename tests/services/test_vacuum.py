@@ -97,3 +97,48 @@ def test_a_statement_prepared_on_a_small_table_is_replanned_once_it_has_grown(db
     finally:
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE plan_probe"))
+
+
+# a backend reports its table counters at most once a second; this makes the write's
+# transaction report them as it ends (PostgreSQL 15+), so the check below sees them
+FLUSH_STATS = text("SELECT pg_stat_force_next_flush()")
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_the_frequent_check_analyzes_a_table_that_grew_by_half_but_not_one_changed_by_a_fifth(
+    db: str,
+) -> None:
+    """Every few seconds the scheduler ANALYZEs tables that changed by half (a table growing
+    from empty gets statistics early); a fifth changed waits for the vacuum pass's rule."""
+    from reach_app.db.vacuum import CHANGED, GROWN
+
+    engine = get_engine()
+    grow = text("INSERT INTO grow_probe (key) SELECT 'k' || n FROM generate_series(1, :rows) AS n")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE grow_probe (id BIGSERIAL PRIMARY KEY, key TEXT)"))
+        connection.execute(grow, {"rows": 10_000})
+        connection.execute(FLUSH_STATS)
+    with engine.begin() as connection:  # after the rows' counters are in
+        connection.execute(text("ANALYZE grow_probe"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(grow, {"rows": 2_500})  # a fifth of 12,500
+            connection.execute(FLUSH_STATS)
+        assert "grow_probe" not in analyze_changed_tables(
+            engine, fraction=GROWN, even_with_autovacuum=True
+        )
+        with engine.begin() as connection:
+            connection.execute(grow, {"rows": 15_000})  # 17,500 changed of 27,500
+            connection.execute(FLUSH_STATS)
+        assert "grow_probe" in analyze_changed_tables(
+            engine, fraction=GROWN, even_with_autovacuum=True
+        )
+        with engine.begin() as connection:
+            connection.execute(grow, {"rows": 4_000})  # a seventh of 31,500
+            connection.execute(FLUSH_STATS)
+        assert "grow_probe" in analyze_changed_tables(
+            engine, fraction=CHANGED, even_with_autovacuum=True
+        )
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE grow_probe"))
