@@ -112,6 +112,8 @@ def usable_accounts_statement() -> Any:
             table.c.rate_profile,
             table.c.cooldown_min_seconds,
             table.c.cooldown_max_seconds,
+            table.c.hourly_limit,
+            table.c.daily_limit,
             table.c.flood_until,
             table.c.claimed_until,
         )

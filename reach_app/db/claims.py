@@ -157,6 +157,8 @@ class SenderAccount:
     rate_profile: str
     cooldown_min_seconds: float | None
     cooldown_max_seconds: float | None
+    hourly_limit: int | None = None
+    daily_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ def free_accounts(
                 row.rate_profile,
                 row.cooldown_min_seconds,
                 row.cooldown_max_seconds,
+                row.hourly_limit,
+                row.daily_limit,
             ),
             tuple(sorted(campaigns_of[row.id])),
         )
@@ -226,16 +230,17 @@ def claim_sends_for_account(
     limit: int,
     lease_seconds: int,
     hold: bool,
+    never_contacted: bool = True,
 ) -> list[int]:
     """Lease up to `limit` due leads that will send from this account next: its own
-    leads first come first served with its campaigns' never-contacted ones (the worker
-    picks their account from the pool). `hold` keeps other claims off the account until
-    the worker has taken the slot (or the lease ends)."""
+    leads first come first served with (`never_contacted`) its campaigns' never-contacted
+    ones (the worker picks their account from the pool). `hold` keeps other claims off
+    the account until the worker has taken the slot (or the lease ends)."""
     account_id = free.account.id
     dialect = _dialect(session)
     connection = session.connection()
     expires = now + timedelta(seconds=lease_seconds)
-    if dialect == "postgresql" and len(free.campaign_ids) == 1:  # the usual case
+    if dialect == "postgresql" and len(free.campaign_ids) == 1 and never_contacted:
         params = {
             "account": account_id, "campaign": free.campaign_ids[0], "now": now,
             "limit": limit, "token": token, "expires": expires,
@@ -247,7 +252,7 @@ def claim_sends_for_account(
     candidates: list[tuple[datetime, int]] = []
     for campaign_id in free.campaign_ids:
         params = {"account": account_id, "campaign": campaign_id, "now": now, "limit": limit}
-        for pool in (False, True):
+        for pool in (False, True) if never_contacted else (False,):
             rows = connection.execute(due_sends_statement(dialect, pool), params)
             candidates.extend((row[0], int(row[1])) for row in rows)
     chosen = [row_id for _, row_id in sorted(candidates)[:limit]]
@@ -258,6 +263,29 @@ def claim_sends_for_account(
     if leased and hold:
         session.connection().execute(hold_statement(), {"account": account_id, "until": expires})
     return leased
+
+
+def deal_never_contacted(
+    session: Session,
+    *,
+    campaign_id: int,
+    accounts: list[int],
+    now: datetime,
+    tokens: list[str],
+    limit: int,
+    lease_seconds: int,
+) -> list[list[int]]:
+    """Lease up to `limit` due never-contacted leads of the campaign whose next step sends,
+    dealt round-robin over `accounts` (oldest first) and bound to them, each account's
+    share under its own claim token; returns the shares, in the order of `accounts`."""
+    params = {"campaign": campaign_id, "now": now, "limit": limit}
+    rows = session.connection().execute(due_sends_statement(_dialect(session), True), params)
+    ids = [int(row[1]) for row in rows]
+    expires = now + timedelta(seconds=lease_seconds)
+    return [
+        _lease(session, sorted(ids[index :: len(accounts)]), token, expires, account_id)
+        for index, (account_id, token) in enumerate(zip(accounts, tokens, strict=True))
+    ]
 
 
 def sweep_expired_leases(session: Session, *, now: datetime, limit: int = 5000) -> int:
@@ -303,6 +331,7 @@ __all__ = [
     "claim_stranded_sends",
     "free_accounts",
     "claim_sends_for_account",
+    "deal_never_contacted",
     "sweep_expired_leases",
     "executions_in_flight",
     "release_filter",

@@ -21,6 +21,7 @@ from reach_app.db.claims import (
     claim_free_executions,
     claim_sends_for_account,
     claim_stranded_sends,
+    deal_never_contacted,
     executions_in_flight,
     free_accounts,
     new_claim_token,
@@ -131,9 +132,14 @@ class _Claimer:
         # handed out one worker poll before the slot: an idle worker fetches it by the
         # slot, and waits the rest (runner._wait_for_slots) instead of sending late
         early_ms = self.settings.worker_poll_ms
-        for ids, token, slot in self.pending:
-            delay_ms = int((slot - self.now).total_seconds() * 1000) - early_ms if slot else 0
-            for start in range(0, len(ids), chunk):
+        # the claims' chunks interleaved (first chunk of every claim, then the second...):
+        # consecutive messages, fetched by different workers, rarely share a sender account
+        longest = max((len(ids) for ids, _, _ in self.pending), default=0)
+        for start in range(0, longest, chunk):
+            for ids, token, slot in self.pending:
+                if start >= len(ids):
+                    continue
+                delay_ms = int((slot - self.now).total_seconds() * 1000) - early_ms if slot else 0
                 if delay_ms > 0 and enqueue_at_slot is not None:
                     enqueue_at_slot(ids[start : start + chunk], token, delay_ms)
                 else:
@@ -167,14 +173,15 @@ class _Claimer:
         for account in senders.free:
             if self.left <= 0:
                 return
-            capacity, hold = self._capacity(account)
+            capacity, hold, dealt = self._capacity(account)
             token = new_claim_token(self.owner, account.account.id)
             ids = claim_sends_for_account(
                 self.session, account, now=self.now, token=token,
                 limit=min(capacity, self.left), lease_seconds=self.settings.lease_seconds,
-                hold=hold,
+                hold=hold, never_contacted=not dealt,
             )
             self._hand_out(ids, token, account.account.next_send_at)
+        self._deal([a for a in senders.free if self._capacity(a)[2]])
         # campaigns without any usable sender (every tick), and (every few seconds) leads
         # on an account that no longer serves their campaign: the worker decides
         for campaign_id in campaigns:
@@ -188,20 +195,47 @@ class _Claimer:
             )
             self._hand_out(ids, token)
 
-    def _capacity(self, free: FreeAccount) -> tuple[int, bool]:
-        """How many leads this account may take this tick, and whether to hold it
-        for them: one per cooldown that fits in the next tick; zero cooldown (sandbox
-        accounts): a whole batch, no hold."""
+    def _deal(self, accounts: list[FreeAccount]) -> None:
+        """Never-contacted leads of the campaigns these accounts serve, dealt round-robin
+        over them and bound: every batch then sends from one account and locks only that
+        one (a batch that picks senders locks the campaign's whole pool, so two workers'
+        batches of one campaign waited on each other), and the pool still shares the load."""
+        serving: dict[int, list[int]] = {}
+        for account in accounts:
+            for campaign_id in account.campaign_ids:
+                serving.setdefault(campaign_id, []).append(account.account.id)
+        for campaign_id, account_ids in serving.items():
+            if self.left <= 0:
+                return
+            tokens = [new_claim_token(self.owner, account_id) for account_id in account_ids]
+            shares = deal_never_contacted(
+                self.session, campaign_id=campaign_id, accounts=account_ids, now=self.now,
+                tokens=tokens, lease_seconds=self.settings.lease_seconds,
+                limit=min(self.left, self.settings.claim_batch_size * len(account_ids)),
+            )  # fmt: skip
+            for ids, token in zip(shares, tokens, strict=True):
+                self._hand_out(ids, token)
+
+    def _capacity(self, free: FreeAccount) -> tuple[int, bool, bool]:
+        """How many leads this account may take this tick, whether to hold it for them,
+        and whether never-contacted leads are dealt to it (`_deal`) rather than claimed
+        with its own: one per cooldown that fits in the next tick, held (the claim binds
+        them); zero cooldown (sandbox accounts): a whole batch, not held, dealt unless
+        hourly or daily caps make the pool's choice by free capacity matter (the worker
+        then locks the campaign's pool to choose)."""
         account = free.account
         limits = limits_for(
             account.rate_profile,
             cooldown_min_seconds=account.cooldown_min_seconds,
             cooldown_max_seconds=account.cooldown_max_seconds,
+            hourly_limit=account.hourly_limit,
+            daily_limit=account.daily_limit,
         )
         if limits.cooldown_min_seconds <= 0:
-            return self.settings.claim_batch_size, False
+            uncapped = limits.hourly_limit <= 0 and limits.daily_limit <= 0
+            return self.settings.claim_batch_size, False, uncapped
         per_tick = int(self.settings.scheduler_interval_seconds / limits.cooldown_min_seconds)
-        return max(1, min(per_tick, self.settings.claim_batch_size)), True
+        return max(1, min(per_tick, self.settings.claim_batch_size)), True, False
 
 
 def start_scheduled_campaigns(session: Session, now: datetime) -> list[int]:
