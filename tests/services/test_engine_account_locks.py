@@ -4,8 +4,6 @@ different accounts of one campaign then never wait on each other's account locks
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import text, update
 
@@ -18,6 +16,7 @@ from tests.support.engine_world import (
     executions,
     outbound,
     run_ticks,
+    ticks_finish_while_account_locked,
     update_account,
 )
 
@@ -36,16 +35,10 @@ def test_a_batch_of_bound_leads_does_not_wait_for_the_pools_other_accounts(db: s
     world = build_world(flow("start_send_end"), leads=3, accounts=2)
     own, other = world.account_ids
     _bind_leads(world.campaign_id, own)
-    with get_engine().connect() as holder:  # another worker's batch holds the other account
-        holder.execute(text("SELECT id FROM channel_accounts WHERE id = :id FOR UPDATE"),
-                       {"id": other})
-        worker = threading.Thread(target=run_ticks, args=(world, 3), daemon=True)
-        worker.start()
-        worker.join(timeout=10)
-        finished_while_locked = not worker.is_alive()
-        holder.rollback()
-    worker.join(timeout=30)
-    assert finished_while_locked, "the batch waited for an account none of its leads uses"
+    # another worker's batch holds the other account
+    assert ticks_finish_while_account_locked(world, other), (
+        "the batch waited for an account none of its leads uses"
+    )
     sent = outbound(world.campaign_id)
     assert [m.account_id for m in sent] == [own] * 3
     assert {m.status for m in sent} == {"sent"}
@@ -91,8 +84,8 @@ def test_a_batchs_account_lock_excludes_batches_but_not_rows_that_reference_the_
                 {"a": account},
             )
             other.rollback()
-            with pytest.raises(OperationalError, match="lock timeout"):
-                with session_scope() as second:  # another batch on the account: waits
-                    second.connection().execute(text("SET lock_timeout = '200ms'"))
-                    second.exec(lock, params={"ids": [account]}).all()
+            # another batch on the account: waits
+            with pytest.raises(OperationalError, match="lock timeout"), session_scope() as second:
+                second.connection().execute(text("SET lock_timeout = '200ms'"))
+                second.exec(lock, params={"ids": [account]}).all()
         holder.rollback()

@@ -6,15 +6,13 @@ still shares the load. A capped account's claim leaves the choice to the worker.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from reach_app.channels.registry import call_providers
-from reach_app.db.session import get_engine, session_scope
+from reach_app.db.session import session_scope
 from reach_app.db.tables import FlowExecution
 from reach_app.services.engine.runner import process_batch
 from reach_app.services.scheduler import tick
@@ -24,7 +22,7 @@ from tests.support.engine_world import (
     build_world,
     outbound,
     reset_engine_caches,  # noqa: F401  (autouse fixture)
-    run_ticks,
+    ticks_finish_while_account_locked,
     update_account,
 )
 
@@ -77,17 +75,8 @@ def test_a_batch_of_dealt_leads_does_not_wait_for_another_batchs_account(db: str
     world = build_world(flow("start_send_end"), leads=4, accounts=2)
     first, second = world.account_ids
     update_account(second, health="disconnected")  # not free: every lead is dealt to `first`
-    with get_engine().connect() as holder:
-        holder.execute(
-            text("SELECT id FROM channel_accounts WHERE id = :id FOR NO KEY UPDATE"),
-            {"id": second},
-        )
-        worker = threading.Thread(target=run_ticks, args=(world, 3), daemon=True)
-        worker.start()
-        worker.join(timeout=10)
-        finished_while_locked = not worker.is_alive()
-        holder.rollback()
-    worker.join(timeout=30)
-    assert finished_while_locked, "the batch waited for an account its leads were not dealt to"
+    assert ticks_finish_while_account_locked(world, second), (
+        "the batch waited for an account its leads were not dealt to"
+    )
     sent = outbound(world.campaign_id)
     assert [m.account_id for m in sent] == [first] * 4

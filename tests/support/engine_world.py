@@ -8,16 +8,18 @@ keyed by row ids (ids repeat across the per-test databases).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from reach_app.channels.registry import call_providers
-from reach_app.db.session import session_scope
+from reach_app.db.session import get_engine, session_scope
 from reach_app.db.tables import (
     CampaignAccount,
     CampaignFlow,
@@ -200,6 +202,25 @@ def run_ticks(
         if step:
             world.clock.advance(step)
     return ticks
+
+
+def ticks_finish_while_account_locked(
+    world: World, account_id: int, *, ticks: int = 3, wait: float = 10.0
+) -> bool:
+    """Whether `ticks` ticks and their batches finish within `wait` seconds while another
+    connection holds `account_id` locked as another worker's batch would (PostgreSQL)."""
+    with get_engine().connect() as holder:
+        holder.execute(
+            text("SELECT id FROM channel_accounts WHERE id = :id FOR NO KEY UPDATE"),
+            {"id": account_id},
+        )
+        worker = threading.Thread(target=run_ticks, args=(world, ticks), daemon=True)
+        worker.start()
+        worker.join(timeout=wait)
+        finished = not worker.is_alive()
+        holder.rollback()
+    worker.join(timeout=30)
+    return finished
 
 
 def settle(world: World, *, max_ticks: int = 40, poll: bool = False) -> int:
