@@ -27,13 +27,15 @@ from tests.integration.test_redis_workers import _env, _flush_redis, _spawn, _wo
 BUSY_FOR = timedelta(seconds=2)  # the account's cooldown still runs this long
 
 
-def _queued_reply_on_a_busy_account() -> tuple[int, str]:
+def _queued_reply_on_a_busy_account() -> tuple[int, str, float]:
     """A lead wrote to us; the account sent something a moment ago (its cooldown runs
-    for BUSY_FOR); an operator queues a reply. Returns (message id, idempotency key)."""
+    for BUSY_FOR); an operator queues a reply. Returns (message id, idempotency key, the
+    account's free slot as a timestamp: the set-up itself can take a while under load)."""
     with session_scope() as s:
         user = seeding.get_or_create_user(s, "reply@example.com", "password-123", "Op")
         account = seeding.sandbox_account(s, user_id=user.id, zero_cooldown=True)
         account.next_send_at = utcnow() + BUSY_FOR
+        free_at = account.next_send_at.timestamp()
         s.add(account)
         lead = Contact(user_id=user.id, first_name="Lena", username="lena")
         s.add(lead)
@@ -45,7 +47,7 @@ def _queued_reply_on_a_busy_account() -> tuple[int, str]:
         actor = Actor(user_id=user.id or 0)
         (view,), _ = list_threads(s, actor)
         message, _ = queue_reply(s, actor, view.thread.id or 0, "Hi Lena!", now=utcnow())
-        return message.id or 0, message.idempotency_key or ""
+        return message.id or 0, message.idempotency_key or "", free_at
 
 
 def _wait_until_sent(message_id: int, seconds: float) -> Message:
@@ -77,8 +79,7 @@ def test_the_embedded_worker_sends_a_queued_reply_at_the_accounts_slot(
     from reach_app.settings import reset_settings_cache
 
     reset_settings_cache()
-    message_id, key = _queued_reply_on_a_busy_account()
-    free_at = (utcnow() + BUSY_FOR).timestamp()
+    message_id, key, free_at = _queued_reply_on_a_busy_account()
     from reach_app.runtime import start_embedded_runtime
 
     runtime = start_embedded_runtime(worker_threads=2)
@@ -96,8 +97,7 @@ def test_redis_workers_send_a_queued_reply_once(db: str, redis_url: str) -> None
     if not db.startswith("postgresql"):
         pytest.skip("the Redis worker run uses PostgreSQL (the production pairing)")
     _flush_redis(redis_url)
-    message_id, key = _queued_reply_on_a_busy_account()
-    free_at = (utcnow() + BUSY_FOR).timestamp()
+    message_id, key, free_at = _queued_reply_on_a_busy_account()
     env = _env(db, redis_url)
     processes = [_spawn(["reach_app.cli", "scheduler"], env), _worker(env)]
     try:
