@@ -7,13 +7,12 @@ the provider's answer (SendSucceeded / SendFailed).
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 
 from reach_app.db.tables import FlowExecution
 from reach_app.domain.engine import advance
 from reach_app.domain.execution import Event, SendMessage
-from reach_app.domain.hashing import stable_int
+from reach_app.domain.hashing import random_seeded_on_first_use, stable_int
 from reach_app.services.engine.loader import Batch
 from reach_app.services.engine.state import apply_step, options_of, state_of
 from reach_app.services.engine.writes import WriteSet
@@ -40,7 +39,7 @@ def advance_execution(
         event,
         contact=contact,
         now=now,
-        rng=random.Random(stable_int(execution.id, phase, now.isoformat())),
+        rng=random_seeded_on_first_use(lambda: stable_int(execution.id, phase, now.isoformat())),
         options=options_of(campaign),
     )
     return apply_step(writes, execution, step, flow=flow, account_id=execution.account_id)

@@ -20,3 +20,22 @@ def test_unit_values_lie_in_zero_to_one() -> None:
 
 def test_lone_surrogates_from_json_text_do_not_break_hashing() -> None:
     assert isinstance(stable_int("\ud800 broken"), int)
+
+
+def test_a_random_seeded_on_first_use_draws_as_if_seeded_at_once_and_only_seeds_when_used() -> None:
+    import random
+
+    from reach_app.domain.hashing import random_seeded_on_first_use
+
+    seeds: list[int] = []
+
+    def seed() -> int:
+        seeds.append(stable_int("execution", 7))
+        return seeds[-1]
+
+    lazy = random_seeded_on_first_use(seed)
+    assert seeds == []  # nothing drew yet: nothing hashed, no generator made
+    eager = random.Random(stable_int("execution", 7))
+    assert [lazy.uniform(1, 5) for _ in range(3)] == [eager.uniform(1, 5) for _ in range(3)]
+    assert lazy.random() == eager.random()
+    assert len(seeds) == 1  # seeded once
