@@ -12,7 +12,10 @@ helpers send the rows as one JSON document, read back as typed columns:
     INSERT INTO t (a, b) SELECT v.a, v.b FROM jsonb_to_recordset(...) AS v(a BIGINT, b JSONB)
 
 so the statement text depends only on the set of columns (built once, cached), whatever
-the number of rows, and the values are encoded by the json module's C encoder. Other
+the number of rows, and the values are encoded by orjson (about ten times the json
+module's speed, which spent most of its time calling back into Python for each datetime;
+json remains the fallback for what orjson refuses: integers beyond 64 bits, lone
+surrogates). Other
 databases (SQLite, embedded) keep SQLAlchemy's bulk statements. Over-long strings still
 fail on assignment, as they would row by row; a JSON column's None is stored as SQL NULL.
 """
@@ -26,6 +29,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, insert, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import TextClause
@@ -85,8 +89,19 @@ def _encode(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} cannot be written in bulk")
 
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def _rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
-    return {"rows": json.dumps(list(rows), default=_encode, ensure_ascii=False)}
+    for row in rows:  # as the ORM's UTC columns do: a naive datetime is refused, not guessed
+        for value in row.values():
+            if type(value) is datetime and value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+    try:
+        encoded = orjson.dumps(list(rows), default=_encode, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # a 65-bit integer, a lone surrogate: json's rules
+        encoded = json.dumps(list(rows), default=_encode, ensure_ascii=False)
+    return {"rows": encoded}
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

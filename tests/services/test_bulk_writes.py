@@ -107,3 +107,26 @@ def _campaign(s) -> int:  # type: ignore[no-untyped-def]
     s.flush()
     flow = {"nodes": [{"id": "start", "type": "START", "data": {}}], "edges": []}
     return seeding.campaign_with_flow(s, user_id=user.id, name="c", flow=flow, account_ids=[]).id
+
+
+def test_values_orjson_refuses_take_the_json_route_and_naive_datetimes_are_refused(
+    db: str,
+) -> None:
+    """orjson encodes the rows; what it refuses (an integer beyond 64 bits) is encoded by
+    json instead, and a naive datetime is refused as the ORM's UTC columns refuse it."""
+    with session_scope() as s:
+        campaign_id = _campaign(s)
+        big = 2**70
+        insert_rows(s, FlowExecutionLog, [
+            {"campaign_id": campaign_id, "log_type": "big", "executed_at": NOW,
+             "input_data": {"n": big, "k": {1: "int key"}}, "output_data": {}},
+        ])  # fmt: skip
+    with session_scope() as s:
+        (stored,) = s.exec(select(FlowExecutionLog)).all()
+    assert stored.input_data == {"n": big, "k": {"1": "int key"}}
+    if db.startswith("postgresql"):  # SQLite keeps SQLAlchemy's own bulk statements
+        with pytest.raises(ValueError, match="naive"), session_scope() as s:
+            insert_rows(s, FlowExecutionLog, [
+                {"campaign_id": campaign_id, "log_type": "naive", "output_data": {},
+                 "executed_at": datetime(2030, 1, 7, 10, 0), "input_data": {}},
+            ])  # fmt: skip
