@@ -28,7 +28,7 @@ OUTBOX_EVERY_SECONDS = 5.0
 STALE_REPLIES_EVERY_SECONDS = 30.0
 SEGMENTS_EVERY_SECONDS = 60.0
 VACUUM_EVERY_SECONDS = 10.0  # background thread; only acts where autovacuum is off
-HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep, completion: every ~2 s
+HOUSEKEEPING_EVERY_TICKS = 4  # campaign start/end, lease sweep: every ~2 s
 
 
 @dataclass

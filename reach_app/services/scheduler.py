@@ -75,8 +75,10 @@ def tick(
     enqueue_at_slot: DelayedEnqueue | None = None,
 ) -> TickReport:
     """One pass; `refresh_stats=False` when statistics run on their own thread;
-    `housekeeping=False` skips the campaign start/end/sweep/completion checks (the loop
-    runs them every few ticks); `enqueue_at_slot` hands a paced account's claim out at
+    `housekeeping=False` skips the campaign start/end and lease sweep checks (the loop
+    runs them every few ticks; completion is checked every tick, one index probe per
+    active campaign, so a finished campaign shows as completed within a tick);
+    `enqueue_at_slot` hands a paced account's claim out at
     the moment its slot comes (else at once, and the worker waits for the slot)."""
     report = TickReport()
     _TICKS[0] += 1
@@ -99,9 +101,8 @@ def tick(
     if claim is not None:
         claim.hand_out(enqueue, enqueue_at_slot)
         report.claimed = claim.claimed
-    if housekeeping:
-        with session_scope() as session:
-            report.completed = complete_finished_campaigns(session, now)
+    with session_scope() as session:
+        report.completed = complete_finished_campaigns(session, now)
     if refresh_stats:
         report.refreshed = refresh_due_statistics(now, settings.stats_refresh_seconds)
     return report

@@ -10,6 +10,7 @@ import pytest
 
 from reach_app.channels.registry import call_providers
 from reach_app.db.session import session_scope
+from reach_app.db.tables import CampaignFlow
 from reach_app.services import runs
 from reach_app.services.errors import Conflict
 from tests.support.engine_world import (
@@ -43,6 +44,28 @@ def test_a_campaign_completes_by_itself_when_every_lead_has_finished(db: str) ->
     campaign = campaign_row(world.campaign_id)
     assert campaign.status == "completed" and campaign.completed_at == world.clock()
     assert statuses(world.campaign_id) == {"completed": 3}
+
+
+def test_completion_is_checked_on_every_tick_not_only_with_the_housekeeping(db: str) -> None:
+    """The loop runs start/end and the lease sweep every few ticks; a finished campaign is
+    marked complete on the next tick whatever it is."""
+    from reach_app.services.scheduler import tick
+    from reach_app.settings import get_settings
+
+    world = build_world("start_send_end", leads=2)
+    run_ticks(world, 3)
+    assert statuses(world.campaign_id) == {"completed": 2}
+    with session_scope() as s:  # finished, but still shown as active (as after a crash)
+        campaign = s.get(CampaignFlow, world.campaign_id)
+        assert campaign is not None
+        campaign.status, campaign.completed_at = "active", None
+        s.add(campaign)
+    report = tick(
+        world.clock(), "t", get_settings(), lambda _ids, _token: None,
+        refresh_stats=False, housekeeping=False,
+    )  # fmt: skip
+    assert report.completed == [world.campaign_id]
+    assert campaign_row(world.campaign_id).status == "completed"
 
 
 def test_a_lead_that_cannot_be_reached_makes_the_campaign_completed_partial(db: str) -> None:
