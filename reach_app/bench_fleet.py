@@ -168,10 +168,10 @@ def _run_redis(
 
     import redis
 
+    from reach_app.worker_command import worker_module_args
+
     redis.Redis.from_url(get_settings().redis_url or "").flushdb()
-    worker = spawn(
-        ["dramatiq", "tasks.actors", "--processes", str(processes), "--threads", str(threads)]
-    )
+    worker = spawn(worker_module_args(processes, threads))  # as `reach worker` runs them
     scheduler = spawn(["reach_app.cli", "scheduler"])
     peak = cpu = booted = 0.0
     started = booted_at = ended = time.perf_counter()

@@ -95,9 +95,11 @@ def worker(processes: int | None, threads: int | None) -> None:
         raise click.UsageError(
             "REACH_REDIS_URL is not set: embedded mode runs workers inside `reach up`"
         )
-    args = [sys.executable, "-m", "dramatiq", "tasks.actors"]
-    args += ["--processes", str(processes or settings.worker_processes)]
-    args += ["--threads", str(threads or settings.worker_threads)]
+    from reach_app.worker_command import worker_module_args
+
+    args = [sys.executable, "-m"] + worker_module_args(
+        processes or settings.worker_processes, threads or settings.worker_threads
+    )
     os.environ["dramatiq_worker_timeout"] = str(settings.worker_poll_ms)  # idle Redis polling
     os.execv(sys.executable, args)
 

@@ -21,6 +21,7 @@ from reach_app.db.tables import CampaignFlow, FlowExecution, Message, SandboxMes
 from reach_app.db.types import utcnow
 from reach_app.services import runs, seeding
 from reach_app.services.tenancy import Actor
+from reach_app.worker_command import worker_module_args
 from tests.support.engine import flow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return _spawn(["dramatiq", "tasks.actors", "--processes", "1", "--threads", "4"], env)
+    return _spawn(worker_module_args(1, 4), env)  # as `reach worker` starts them
 
 
 def _seed(leads: int) -> int:
