@@ -96,10 +96,9 @@ def analyze_changed_tables(
         return []
     if not even_with_autovacuum and autovacuum_runs(engine):
         return []
+    params = {"min_changed": min_changed, "fraction": fraction}
     with engine.connect() as connection:
-        changed = [
-            str(row[0]) for row in connection.execute(_CHANGED, {"min_changed": min_changed, "fraction": fraction})
-        ]
+        changed = [str(row[0]) for row in connection.execute(_CHANGED, params)]
     if changed:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in changed:  # names PostgreSQL gave, quoted

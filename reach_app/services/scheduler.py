@@ -171,10 +171,13 @@ class _Claimer:
         """Leads about to send: per free account, as many as it may send now."""
         lookahead = timedelta(seconds=self.settings.scheduler_interval_seconds)
         senders = free_accounts(self.session, campaigns, self.now, lookahead)
+        dealing: list[FreeAccount] = []
         for account in senders.free:
             if self.left <= 0:
                 return
             capacity, hold, dealt = self._capacity(account)
+            if dealt:
+                dealing.append(account)
             token = new_claim_token(self.owner, account.account.id)
             ids = claim_sends_for_account(
                 self.session, account, now=self.now, token=token,
@@ -182,7 +185,7 @@ class _Claimer:
                 hold=hold, never_contacted=not dealt,
             )
             self._hand_out(ids, token, account.account.next_send_at)
-        self._deal([a for a in senders.free if self._capacity(a)[2]])
+        self._deal(dealing)
         # campaigns without any usable sender (every tick), and (every few seconds) leads
         # on an account that no longer serves their campaign: the worker decides
         for campaign_id in campaigns:
